@@ -1,0 +1,70 @@
+package runner
+
+// Event types of the run's event stream (the contract in docs/events.md).
+const (
+	TypeRunStart  = "run.start"
+	TypeProcStart = "proc.start"
+	TypeProcExec  = "proc.exec"
+	TypeOutput    = "output"
+	TypeProcExit  = "proc.exit"
+	TypeLimit     = "limit"
+	TypeRunEnd    = "run.end"
+)
+
+// Run statuses carried by run.end.
+const (
+	StatusOK            = "ok"
+	StatusError         = "error"
+	StatusTimeout       = "timeout"
+	StatusLimit         = "limit"
+	StatusStopped       = "stopped"
+	StatusInternalError = "internal_error"
+)
+
+// Limit kinds carried by limit events.
+const (
+	LimitWallTime = "wall_time"
+	LimitCPUTime  = "cpu_time"
+	LimitMemory   = "memory"
+	LimitPids     = "pids"
+	LimitOutput   = "output"
+	LimitDisk     = "disk"
+)
+
+// Event is one object of a run's event stream. Every event has Seq, T and
+// Type; the other fields belong to particular types and are omitted from
+// the JSON form when they do not apply. Fields whose zero value is
+// meaningful (an exit code of 0) are pointers.
+type Event struct {
+	Seq  int64   `json:"seq"`
+	T    float64 `json:"t"`
+	Type string  `json:"type"`
+
+	// run.start
+	RunID   string       `json:"run_id,omitempty"`
+	Python  string       `json:"python,omitempty"`
+	Limits  *Limits      `json:"limits,omitempty"`
+	Sandbox *SandboxInfo `json:"sandbox,omitempty"`
+
+	// proc.start, proc.exec, output, proc.exit
+	PID    int      `json:"pid,omitempty"`
+	PPID   *int     `json:"ppid,omitempty"`
+	Name   string   `json:"name,omitempty"`
+	Via    string   `json:"via,omitempty"`
+	Argv   []string `json:"argv,omitempty"`
+	Stream string   `json:"stream,omitempty"`
+	Text   string   `json:"text,omitempty"`
+	Code   *int     `json:"code,omitempty"`
+	Signal string   `json:"signal,omitempty"`
+
+	// limit
+	Kind string `json:"kind,omitempty"`
+
+	// limit and run.end
+	Message string `json:"message,omitempty"`
+
+	// run.end
+	Status     string   `json:"status,omitempty"`
+	ExitCode   *int     `json:"exit_code,omitempty"`
+	DurationMS *float64 `json:"duration_ms,omitempty"`
+}
