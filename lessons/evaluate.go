@@ -1,0 +1,414 @@
+package lessons
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Result is the verdict of one check on one run.
+type Result struct {
+	Check       Check
+	Description Text // what the check wants, in each language
+	Passed      bool
+	Detail      Text // what was found, e.g. "found 2 processes, wanted exactly 3"
+}
+
+// Passed reports whether every result passed (and there is at least one).
+func Passed(results []Result) bool {
+	for _, r := range results {
+		if !r.Passed {
+			return false
+		}
+	}
+	return len(results) > 0
+}
+
+// event holds the fields of the event-stream contract that checks read.
+type event struct {
+	Type       string   `json:"type"`
+	PID        int      `json:"pid"`
+	PPID       *int     `json:"ppid"`
+	Name       string   `json:"name"`
+	Via        string   `json:"via"`
+	Stream     string   `json:"stream"`
+	Text       string   `json:"text"`
+	Code       *int     `json:"code"`
+	Signal     string   `json:"signal"`
+	Status     string   `json:"status"`
+	ExitCode   *int     `json:"exit_code"`
+	DurationMS *float64 `json:"duration_ms"`
+}
+
+// proc is one process of a run, as its events tell it.
+type proc struct {
+	pid    int
+	name   string
+	via    string
+	exited bool
+	code   *int
+	signal string
+}
+
+// chunk is one output event, attributed to its process.
+type chunk struct {
+	p      *proc
+	stream string
+	text   string
+}
+
+// line is one complete line of one process's stream.
+type line struct {
+	p      *proc
+	stream string
+	text   string
+}
+
+// run is the view of an event stream that checks work on.
+type run struct {
+	procs  []*proc
+	order  []procEvent // starts and exits, in stream order
+	chunks []chunk
+	lines  []line
+	end    *event
+}
+
+type procEvent struct {
+	p     *proc
+	start bool
+}
+
+// parseRun builds the view. Events that are not JSON objects are skipped:
+// a check then fails for lack of what it looks for rather than for a
+// malformed stream.
+func parseRun(events []json.RawMessage) *run {
+	r := &run{}
+	live := map[int]*proc{} // pid -> the process now using it (pids are reused)
+	type key struct {
+		p      *proc
+		stream string
+	}
+	partial := map[key]*strings.Builder{}
+	var partialOrder []key
+	lookup := func(pid int) *proc {
+		if p, ok := live[pid]; ok {
+			return p
+		}
+		// Output of a process whose start was not reported still counts.
+		p := &proc{pid: pid}
+		live[pid] = p
+		return p
+	}
+	for _, raw := range events {
+		var e event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			continue
+		}
+		switch e.Type {
+		case "proc.start":
+			p := &proc{pid: e.PID, name: e.Name, via: e.Via}
+			live[e.PID] = p
+			r.procs = append(r.procs, p)
+			r.order = append(r.order, procEvent{p, true})
+		case "output":
+			p := lookup(e.PID)
+			r.chunks = append(r.chunks, chunk{p, e.Stream, e.Text})
+			k := key{p, e.Stream}
+			b, ok := partial[k]
+			if !ok {
+				b = &strings.Builder{}
+				partial[k] = b
+				partialOrder = append(partialOrder, k)
+			}
+			b.WriteString(e.Text)
+			s := b.String()
+			if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+				for _, t := range strings.Split(s[:i], "\n") {
+					r.lines = append(r.lines, line{p, e.Stream, strings.TrimSuffix(t, "\r")})
+				}
+				b.Reset()
+				b.WriteString(s[i+1:])
+			}
+		case "proc.exit":
+			p, ok := live[e.PID]
+			if !ok {
+				continue
+			}
+			p.exited, p.code, p.signal = true, e.Code, e.Signal
+			r.order = append(r.order, procEvent{p, false})
+		case "run.end":
+			end := e
+			r.end = &end
+		default:
+			// proc.exec may carry a new name; later names win.
+			if e.PID != 0 && e.Name != "" {
+				if p, ok := live[e.PID]; ok {
+					p.name = e.Name
+				}
+			}
+		}
+	}
+	for _, k := range partialOrder {
+		if s := partial[k].String(); s != "" {
+			r.lines = append(r.lines, line{k.p, k.stream, s})
+		}
+	}
+	return r
+}
+
+// Evaluate judges the events of one run against checks, one result per
+// check, in order. A check that is not valid fails with the reason.
+func Evaluate(checks []Check, events []json.RawMessage) []Result {
+	r := parseRun(events)
+	out := make([]Result, 0, len(checks))
+	for _, c := range checks {
+		res := Result{Check: c, Description: c.Description()}
+		if err := c.Validate(); err != nil {
+			res.Detail = Text{"en": "invalid check: " + err.Error(), "zh": "检查项无效：" + err.Error()}
+		} else {
+			res.Passed, res.Detail = c.eval(r)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func (c Check) nameOK(p *proc, re *regexp.Regexp) bool {
+	if re != nil && !re.MatchString(p.name) {
+		return false
+	}
+	return c.Via == "" || p.via == c.Via
+}
+
+func compileOpt(expr string) *regexp.Regexp {
+	if expr == "" {
+		return nil
+	}
+	return regexp.MustCompile(expr) // Validate has compiled it already
+}
+
+// text is the concatenated output the check looks at.
+func (c Check) text(r *run) string {
+	re := compileOpt(c.Name)
+	var b strings.Builder
+	for _, ch := range r.chunks {
+		if c.Stream != "" && ch.stream != c.Stream {
+			continue
+		}
+		if re != nil && !re.MatchString(ch.p.name) {
+			continue
+		}
+		b.WriteString(ch.text)
+	}
+	return b.String()
+}
+
+// selLines are the output lines the check looks at.
+func (c Check) selLines(r *run) []line {
+	re, pat := compileOpt(c.Name), compileOpt(c.Pattern)
+	var out []line
+	for _, l := range r.lines {
+		if c.Stream != "" && l.stream != c.Stream {
+			continue
+		}
+		if re != nil && !re.MatchString(l.p.name) {
+			continue
+		}
+		if pat != nil && !pat.MatchString(l.text) {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func detail(en, zh string, args ...any) Text {
+	return Text{"en": fmt.Sprintf(en, args...), "zh": fmt.Sprintf(zh, args...)}
+}
+
+// clip shortens a text quoted in a detail.
+func clip(s string) string {
+	const maxQuoted = 60
+	if r := []rune(s); len(r) > maxQuoted {
+		return string(r[:maxQuoted]) + "…"
+	}
+	return s
+}
+
+// eval runs a valid check on the run.
+func (c Check) eval(r *run) (bool, Text) {
+	b := c.bounds()
+	count := func(n int, en, zh string) (bool, Text) {
+		return c.inBounds(float64(n)), Text{"en": fmt.Sprintf("found %d %s, wanted %s", n, en, b["en"]), "zh": fmt.Sprintf("找到 %d %s，要求%s", n, zh, b["zh"])}
+	}
+	switch c.Kind {
+	case KindProcesses:
+		re, n := compileOpt(c.Name), 0
+		for _, p := range r.procs {
+			if c.nameOK(p, re) {
+				n++
+			}
+		}
+		return count(n, "processes", "个进程")
+	case KindMaxAlive:
+		re, alive, most := compileOpt(c.Name), 0, 0
+		for _, pe := range r.order {
+			if !c.nameOK(pe.p, re) {
+				continue
+			}
+			if pe.start {
+				alive++
+				most = max(most, alive)
+			} else {
+				alive--
+			}
+		}
+		return c.inBounds(float64(most)), Text{"en": fmt.Sprintf("at most %d were alive at once, wanted %s", most, b["en"]), "zh": fmt.Sprintf("最多同时存活 %d 个，要求%s", most, b["zh"])}
+	case KindExitCode:
+		code, ok := r.mainExit()
+		if !ok {
+			return false, detail("the main process's exit code is unknown (the run did not finish)", "主进程的退出码未知（运行没有结束）")
+		}
+		return code == *c.Code, detail("exit code %d, wanted %d", "退出码为 %d，要求 %d", code, *c.Code)
+	case KindEveryExit:
+		return c.everyExit(r)
+	case KindStatus:
+		if r.end == nil {
+			return false, detail("the run did not finish", "运行没有结束")
+		}
+		return r.end.Status == c.Status, detail("status %q, wanted %q", "状态为 %q，要求 %q", r.end.Status, c.Status)
+	case KindDuration:
+		if r.end == nil || r.end.DurationMS == nil {
+			return false, detail("the run did not report its duration", "运行没有报告耗时")
+		}
+		d := *r.end.DurationMS
+		return c.inBounds(d), Text{"en": fmt.Sprintf("took %.0f ms, wanted %s ms", d, b["en"]), "zh": fmt.Sprintf("耗时 %.0f 毫秒，要求%s毫秒", d, b["zh"])}
+	case KindOutputContains:
+		if strings.Contains(c.text(r), c.Text) {
+			return true, detail("found %q", "找到了 %q", clip(c.Text))
+		}
+		return false, detail("%q does not appear", "没有出现 %q", clip(c.Text))
+	case KindOutputLacks:
+		if n := strings.Count(c.text(r), c.Text); n > 0 {
+			return false, detail("%q appears %d times", "%q 出现了 %d 次", clip(c.Text), n)
+		}
+		return true, detail("%q does not appear", "没有出现 %q", clip(c.Text))
+	case KindOutputMatches:
+		re := regexp.MustCompile("(?m)" + c.Pattern)
+		if m := re.FindString(c.text(r)); m != "" || re.MatchString(c.text(r)) {
+			return true, detail("matched %q", "匹配到 %q", clip(m))
+		}
+		return false, detail("nothing matches /%s/", "没有内容匹配 /%s/", c.Pattern)
+	case KindLines:
+		return count(len(c.selLines(r)), "lines", "行")
+	case KindOutputProcesses:
+		seen := map[*proc]bool{}
+		for _, l := range c.selLines(r) {
+			seen[l.p] = true
+		}
+		return count(len(seen), "processes", "个进程")
+	case KindValue:
+		return c.value(r)
+	case KindOrder:
+		return c.order(r)
+	}
+	return false, detail("unknown kind %q", "未知的检查类型 %q", c.Kind)
+}
+
+// mainExit is the main program's exit code: run.end's exit_code, or else the
+// code of the first process that started.
+func (r *run) mainExit() (int, bool) {
+	if r.end != nil && r.end.ExitCode != nil {
+		return *r.end.ExitCode, true
+	}
+	if len(r.procs) > 0 && r.procs[0].code != nil {
+		return *r.procs[0].code, true
+	}
+	return 0, false
+}
+
+func (c Check) everyExit(r *run) (bool, Text) {
+	re := compileOpt(c.Name)
+	n := 0
+	for _, p := range r.procs {
+		if !c.nameOK(p, re) {
+			continue
+		}
+		n++
+		ended := "was still running"
+		endedZh := "仍在运行"
+		switch {
+		case p.signal != "":
+			ended, endedZh = "was ended by "+p.signal, "被 "+p.signal+" 结束"
+		case p.code != nil:
+			ended, endedZh = fmt.Sprintf("exited with code %d", *p.code), fmt.Sprintf("以退出码 %d 退出", *p.code)
+		case p.exited:
+			ended, endedZh = "ended in an unknown way", "以未知方式结束"
+		}
+		if c.Signal != "" && p.signal == c.Signal {
+			continue
+		}
+		if c.Code != nil && p.signal == "" && p.code != nil && *p.code == *c.Code {
+			continue
+		}
+		label := p.name
+		if label == "" {
+			label = "pid " + strconv.Itoa(p.pid)
+		}
+		return false, Text{"en": fmt.Sprintf("%s (pid %d) %s", label, p.pid, ended), "zh": fmt.Sprintf("%s（pid %d）%s", label, p.pid, endedZh)}
+	}
+	if n == 0 {
+		return false, detail("no such process ran", "没有这样的进程运行过")
+	}
+	return true, detail("all %d ended that way", "%d 个进程都是这样结束的", n)
+}
+
+// value finds the last line that prints Key followed by "=" or ":" and
+// compares what follows with Value or the numeric bounds.
+func (c Check) value(r *run) (bool, Text) {
+	re := regexp.MustCompile(`(?:^|[^\w])` + regexp.QuoteMeta(c.Key) + `\s*[:=]\s*(.*?)\s*$`)
+	found, got := false, ""
+	for _, l := range c.selLines(r) {
+		if m := re.FindStringSubmatch(l.text); m != nil {
+			found, got = true, m[1]
+		}
+	}
+	if !found {
+		return false, detail("no line prints %q", "没有一行打印 %q", c.Key+" = …")
+	}
+	if c.Value != "" {
+		return got == c.Value, detail("%s = %s, wanted %s", "%s = %s，要求 %s", c.Key, clip(got), c.Value)
+	}
+	field := strings.TrimRight(strings.Fields(got + " ")[0], ",;")
+	v, err := strconv.ParseFloat(field, 64)
+	if err != nil {
+		return false, detail("%s = %s is not a number", "%s = %s 不是数字", c.Key, clip(got))
+	}
+	b := c.bounds()
+	return c.inBounds(v), Text{"en": fmt.Sprintf("%s = %s, wanted %s", c.Key, field, b["en"]), "zh": fmt.Sprintf("%s = %s，要求%s", c.Key, field, b["zh"])}
+}
+
+// order checks that every line containing First comes before the first
+// line containing Then, and that both appear.
+func (c Check) order(r *run) (bool, Text) {
+	lastFirst, firstThen := -1, -1
+	for i, l := range c.selLines(r) {
+		if strings.Contains(l.text, c.First) {
+			lastFirst = i
+		}
+		if firstThen < 0 && strings.Contains(l.text, c.Then) {
+			firstThen = i
+		}
+	}
+	switch {
+	case lastFirst < 0:
+		return false, detail("%q does not appear", "没有出现 %q", clip(c.First))
+	case firstThen < 0:
+		return false, detail("%q does not appear", "没有出现 %q", clip(c.Then))
+	case lastFirst > firstThen:
+		return false, detail("a %q comes after %q", "有 %q 出现在 %q 之后", clip(c.First), clip(c.Then))
+	}
+	return true, detail("in that order", "顺序正确")
+}
