@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Retention defaults.
+const (
+	DefaultKeepRuns       = 100000      // runs kept when Retention.Keep is 0
+	DefaultPruneInterval  = time.Minute // time between passes
+	DefaultPruneBatch     = 200         // runs deleted per write transaction
+	incrementalVacuumStep = 1024        // pages released per statement (4 MiB)
+)
+
+// Retention configures StartRetention. The zero value gives the defaults.
+type Retention struct {
+	Keep     int           // newest runs kept; 0 means DefaultKeepRuns
+	Interval time.Duration // between passes; 0 means DefaultPruneInterval
+	Batch    int           // runs per delete transaction; 0 means DefaultPruneBatch
+	// OnError, when set, is told of a failed pass (the next pass retries).
+	OnError func(error)
+}
+
+type retention struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (r *retention) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// StartRetention starts a goroutine that prunes the store to the newest
+// cfg.Keep runs at once and then every cfg.Interval, until Close. Calling it
+// again replaces the previous configuration.
+func (db *DB) StartRetention(cfg Retention) {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultPruneInterval
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &retention{cancel: cancel, done: make(chan struct{})}
+
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		cancel()
+		return
+	}
+	old := db.retention
+	db.retention = r
+	db.mu.Unlock()
+	if old != nil {
+		old.stop()
+	}
+
+	go func() {
+		defer close(r.done)
+		t := time.NewTicker(cfg.Interval)
+		defer t.Stop()
+		for {
+			if _, err := db.Prune(ctx, cfg.Keep, cfg.Batch); err != nil && ctx.Err() == nil && cfg.OnError != nil {
+				cfg.OnError(err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Prune deletes all but the newest keep runs (0 means DefaultKeepRuns),
+// oldest first, at most batch runs (0 means DefaultPruneBatch) per write
+// transaction so that live runs are never held up for long, and returns how
+// many it deleted.
+//
+// What keeps the file bounded: deleted runs free their pages, and SQLite
+// reuses free pages before it grows the file, so with a steady number of
+// runs the file stops growing. The database is created with incremental
+// auto-vacuum, and after deleting, Prune returns the free pages beyond a
+// slack of a tenth of the file to the file system, in bounded steps, so the
+// file also shrinks after a burst or when keep is lowered. The -wal file is
+// capped by journal_size_limit after each checkpoint.
+func (db *DB) Prune(ctx context.Context, keep, batch int) (int, error) {
+	if keep <= 0 {
+		keep = DefaultKeepRuns
+	}
+	if batch <= 0 {
+		batch = DefaultPruneBatch
+	}
+	total := 0
+	for {
+		var deleted int64
+		err := db.write(ctx, func(tx *sql.Tx) error {
+			// cutoff is the row number of the newest run to delete:
+			// the (keep+1)-th newest.
+			var cutoff int64
+			err := tx.QueryRowContext(ctx, `SELECT n FROM runs ORDER BY n DESC LIMIT 1 OFFSET ?`, keep).Scan(&cutoff)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE n IN
+				(SELECT n FROM runs WHERE n <= ? ORDER BY n LIMIT ?)`, cutoff, batch)
+			if err != nil {
+				return err
+			}
+			deleted, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune runs: %w", err)
+		}
+		total += int(deleted)
+		if deleted < int64(batch) {
+			break
+		}
+	}
+	if total > 0 {
+		if err := db.releaseFreePages(ctx); err != nil {
+			return total, fmt.Errorf("prune runs: %w", err)
+		}
+	}
+	return total, nil
+}
+
+// releaseFreePages shrinks the file by the free pages beyond a tenth of it;
+// the slack is kept for new runs to reuse without regrowing the file.
+func (db *DB) releaseFreePages(ctx context.Context) error {
+	last := int64(-1)
+	for {
+		var pages, free int64
+		if err := db.w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+			return err
+		}
+		if err := db.w.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
+			return err
+		}
+		excess := free - pages/10
+		// Stop when done, or when nothing moved (a file created
+		// without auto-vacuum cannot release pages this way).
+		if excess <= 0 || free == last {
+			return nil
+		}
+		last = free
+		// The pragma frees pages as it is stepped: read it to the end.
+		rows, err := db.w.QueryContext(ctx, fmt.Sprintf(`PRAGMA incremental_vacuum(%d)`, min(excess, incrementalVacuumStep)))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+	}
+}

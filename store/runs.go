@@ -1,0 +1,412 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Statuses the store itself gives a run. The others ("ok", "error", ...)
+// come from the run's run.end event and are stored as given.
+const (
+	StatusRunning     = "running"
+	StatusInterrupted = "interrupted"
+)
+
+// Listing bounds.
+const (
+	DefaultListLimit = 20   // runs per page when Filter.Limit is 0
+	MaxListLimit     = 1000 // larger Filter.Limit values are cut to this
+)
+
+// Errors of the run methods; test them with errors.Is.
+var (
+	ErrNotFound = errors.New("run not found")
+	ErrFinished = errors.New("run is no longer running")
+	ErrInvalid  = errors.New("invalid run")
+)
+
+// RunSummary is a run without its events: what a history list shows.
+type RunSummary struct {
+	ID       string // unguessable public id (see NewRunID)
+	Lesson   string // lesson slug
+	Learner  string // anonymous learner id
+	Nickname string // the learner's nickname when the run started, or ""
+	Source   string // the program as it was run, to restore into the editor
+
+	StartedAt time.Time
+	EndedAt   time.Time // zero while running and for interrupted runs
+
+	Status     string        // StatusRunning, StatusInterrupted or run.end's status
+	ExitCode   int           // from run.end
+	Duration   time.Duration // from run.end
+	OutputCut  bool          // output was cut by the output limit
+	Exercise   string        // opaque JSON result of the lesson's exercise check, or ""
+	EventCount int           // number of events stored
+}
+
+// Run is a stored run with its events.
+type Run struct {
+	RunSummary
+	// Events are the events in the order they were appended, each the
+	// exact bytes that were given to AppendEvents. To serve them
+	// unchanged, write the bytes out rather than re-encode them
+	// (encoding/json compacts and HTML-escapes a RawMessage).
+	Events []json.RawMessage
+}
+
+// Finish completes a run when its run.end event has been streamed.
+type Finish struct {
+	Status    string // run.end's status; required
+	ExitCode  int
+	Duration  time.Duration
+	OutputCut bool
+	Exercise  string    // opaque JSON, "" when the lesson has no check
+	EndedAt   time.Time // zero means now
+
+	// Events, when set, are appended in the same transaction as the
+	// completion, so a finished run is never missing its last events.
+	Events []json.RawMessage
+}
+
+// CreateRun stores a new run with status running. r.Lesson and r.Learner are
+// required. An empty r.ID is filled with NewRunID; a given one must satisfy
+// ValidRunID. A zero r.StartedAt is set to now, and an empty r.Nickname to
+// the learner's nickname (see SetNickname). Other result fields are ignored.
+func (db *DB) CreateRun(ctx context.Context, r *Run) error {
+	if r.Lesson == "" || r.Learner == "" {
+		return fmt.Errorf("create run: %w: lesson and learner are required", ErrInvalid)
+	}
+	if r.ID == "" {
+		r.ID = NewRunID()
+	} else if !ValidRunID(r.ID) {
+		return fmt.Errorf("create run: %w: malformed id", ErrInvalid)
+	}
+	if r.StartedAt.IsZero() {
+		r.StartedAt = db.now()
+	}
+	r.StartedAt = r.StartedAt.UTC().Truncate(time.Millisecond)
+	r.Status = StatusRunning
+	r.EndedAt, r.ExitCode, r.Duration, r.OutputCut, r.Exercise, r.EventCount = time.Time{}, 0, 0, false, "", 0
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if r.Nickname == "" {
+			err := tx.QueryRowContext(ctx, `SELECT nickname FROM learners WHERE id = ?`, r.Learner).Scan(&r.Nickname)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, lesson, learner, nickname, source, started_at, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Lesson, r.Learner, r.Nickname, r.Source, r.StartedAt.UnixMilli(), StatusRunning)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create run: %w", err)
+	}
+	return nil
+}
+
+// AppendEvents adds events to the end of a running run, as one compressed
+// chunk. Batch them (see Recorder): one call per event works but costs a
+// transaction and compresses poorly. Each event must be valid JSON.
+func (db *DB) AppendEvents(ctx context.Context, runID string, events []json.RawMessage) error {
+	if err := validEvents(events); err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		n, err := runningRun(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		return appendChunk(ctx, tx, n, events)
+	})
+	if err != nil {
+		return fmt.Errorf("append events to run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// FinishRun completes a running run: its status and results are set and
+// f.Events appended, in one transaction. It returns ErrNotFound for an
+// unknown run and ErrFinished for one already finished or interrupted.
+func (db *DB) FinishRun(ctx context.Context, runID string, f Finish) error {
+	if f.Status == "" || f.Status == StatusRunning {
+		return fmt.Errorf("finish run %s: %w: a final status is required", runID, ErrInvalid)
+	}
+	if err := validEvents(f.Events); err != nil {
+		return fmt.Errorf("finish run %s: %w", runID, err)
+	}
+	if f.EndedAt.IsZero() {
+		f.EndedAt = db.now()
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		n, err := runningRun(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		if err := appendChunk(ctx, tx, n, f.Events); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, ended_at = ?, exit_code = ?, duration_ms = ?,
+			output_cut = ?, exercise = ? WHERE n = ?`,
+			f.Status, f.EndedAt.UnixMilli(), f.ExitCode, float64(f.Duration)/float64(time.Millisecond),
+			f.OutputCut, f.Exercise, n)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("finish run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// MarkInterrupted gives every run still "running" the status "interrupted"
+// and returns how many there were. Call it once after Open, before new runs
+// start: only a crash leaves runs running across an open. Their events up to
+// the crash are kept.
+func (db *DB) MarkInterrupted(ctx context.Context) (int, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE status = ?`, StatusInterrupted, StatusRunning)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted runs: %w", err)
+	}
+	return int(n), nil
+}
+
+func validEvents(events []json.RawMessage) error {
+	for i, e := range events {
+		if !json.Valid(e) {
+			return fmt.Errorf("%w: event %d is not valid JSON", ErrInvalid, i)
+		}
+	}
+	return nil
+}
+
+// runningRun returns the row number of a run that is still running.
+func runningRun(ctx context.Context, tx *sql.Tx, id string) (int64, error) {
+	if !ValidRunID(id) {
+		return 0, ErrNotFound
+	}
+	var n int64
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT n, status FROM runs WHERE id = ?`, id).Scan(&n, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, err
+	}
+	if status != StatusRunning {
+		return 0, fmt.Errorf("%w (status %s)", ErrFinished, status)
+	}
+	return n, nil
+}
+
+func appendChunk(ctx context.Context, tx *sql.Tx, n int64, events []json.RawMessage) error {
+	if len(events) == 0 {
+		return nil
+	}
+	var first int64
+	if err := tx.QueryRowContext(ctx, `SELECT event_count FROM runs WHERE n = ?`, n).Scan(&first); err != nil {
+		return err
+	}
+	codec, data := encodeChunk(events)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO run_chunks (run, first, count, codec, data) VALUES (?, ?, ?, ?, ?)`,
+		n, first, len(events), codec, data); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE runs SET event_count = event_count + ? WHERE n = ?`, len(events), n)
+	return err
+}
+
+// summaryColumns are the columns scanned by scanSummary, in its order.
+const summaryColumns = `id, lesson, learner, nickname, source, started_at, ended_at, status,
+	exit_code, duration_ms, output_cut, exercise, event_count`
+
+type scanner interface{ Scan(...any) error }
+
+// scanSummary scans summaryColumns into s, then any further columns into
+// extra.
+func scanSummary(row scanner, s *RunSummary, extra ...any) error {
+	var started int64
+	var ended sql.NullInt64
+	var durMS float64
+	dest := append([]any{&s.ID, &s.Lesson, &s.Learner, &s.Nickname, &s.Source, &started, &ended, &s.Status,
+		&s.ExitCode, &durMS, &s.OutputCut, &s.Exercise, &s.EventCount}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return err
+	}
+	s.StartedAt = time.UnixMilli(started).UTC()
+	if ended.Valid {
+		s.EndedAt = time.UnixMilli(ended.Int64).UTC()
+	}
+	s.Duration = time.Duration(durMS * float64(time.Millisecond))
+	return nil
+}
+
+// GetRun returns the run with the given id and all its events. It returns
+// ErrNotFound for an unknown or malformed id.
+func (db *DB) GetRun(ctx context.Context, id string) (*Run, error) {
+	if !ValidRunID(id) {
+		return nil, fmt.Errorf("get run: %w", ErrNotFound)
+	}
+	// One read transaction: the row and its chunks come from one snapshot
+	// even while the run is being appended to.
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only; nothing to undo
+
+	r := &Run{}
+	var n int64
+	row := tx.QueryRowContext(ctx, `SELECT `+summaryColumns+`, n FROM runs WHERE id = ?`, id)
+	err = scanSummary(row, &r.RunSummary, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get run %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, err)
+	}
+
+	rows, err := tx.QueryContext(ctx, `SELECT first, count, codec, data FROM run_chunks WHERE run = ? ORDER BY first`, n)
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: events: %w", id, err)
+	}
+	defer rows.Close()
+	r.Events = make([]json.RawMessage, 0, r.EventCount)
+	for rows.Next() {
+		var first, count, codec int
+		var data []byte
+		if err := rows.Scan(&first, &count, &codec, &data); err != nil {
+			return nil, fmt.Errorf("get run %s: events: %w", id, err)
+		}
+		if first != len(r.Events) {
+			return nil, fmt.Errorf("get run %s: events: chunk at %d, want %d", id, first, len(r.Events))
+		}
+		if r.Events, err = decodeChunk(r.Events, codec, count, data); err != nil {
+			return nil, fmt.Errorf("get run %s: events: %w", id, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get run %s: events: %w", id, err)
+	}
+	if len(r.Events) != r.EventCount {
+		return nil, fmt.Errorf("get run %s: %d events stored, %d recorded", id, len(r.Events), r.EventCount)
+	}
+	return r, nil
+}
+
+// Filter selects runs for ListRuns. Empty fields do not filter.
+type Filter struct {
+	Learner string
+	Lesson  string
+	// Before, when set, is the id of a run: only older runs are listed
+	// (the next page after a page ending with that run).
+	Before string
+	// Limit is the page size: 0 means DefaultListLimit; at most MaxListLimit.
+	Limit int
+}
+
+// ListRuns returns the runs that match f, newest first, without their
+// events. An index serves each combination of Learner and Lesson, so a page
+// costs the same however many runs are stored.
+func (db *DB) ListRuns(ctx context.Context, f Filter) ([]RunSummary, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+
+	var where []string
+	var args []any
+	if f.Learner != "" {
+		where = append(where, "learner = ?")
+		args = append(args, f.Learner)
+	}
+	if f.Lesson != "" {
+		where = append(where, "lesson = ?")
+		args = append(args, f.Lesson)
+	}
+	if f.Before != "" {
+		if !ValidRunID(f.Before) {
+			return nil, nil
+		}
+		where = append(where, "n < (SELECT n FROM runs WHERE id = ?)")
+		args = append(args, f.Before)
+	}
+	q := `SELECT ` + summaryColumns + ` FROM runs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY n DESC LIMIT ?`
+	args = append(args, limit)
+
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []RunSummary
+	for rows.Next() {
+		var s RunSummary
+		if err := scanSummary(rows, &s); err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// CountRuns returns how many runs are stored.
+func (db *DB) CountRuns(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM runs`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count runs: %w", err)
+	}
+	return n, nil
+}
+
+// SetNickname records the nickname of a learner; later runs of the learner
+// carry it (runs already stored keep the one they had).
+func (db *DB) SetNickname(ctx context.Context, learner, nickname string) error {
+	if learner == "" {
+		return fmt.Errorf("set nickname: %w: learner is required", ErrInvalid)
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO learners (id, nickname, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET nickname = excluded.nickname, updated_at = excluded.updated_at`,
+			learner, nickname, db.now().UnixMilli())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set nickname: %w", err)
+	}
+	return nil
+}
+
+// Nickname returns the nickname of a learner, or "" when none was set.
+func (db *DB) Nickname(ctx context.Context, learner string) (string, error) {
+	var nick string
+	err := db.r.QueryRowContext(ctx, `SELECT nickname FROM learners WHERE id = ?`, learner).Scan(&nick)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("nickname: %w", err)
+	}
+	return nick, nil
+}
