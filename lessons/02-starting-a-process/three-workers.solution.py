@@ -1,0 +1,17 @@
+import time
+from multiprocessing import Process
+
+
+def work(n):
+    print(f"worker {n} starting", flush=True)
+    time.sleep(0.3)
+    print(f"worker {n} finished", flush=True)
+
+
+if __name__ == "__main__":
+    workers = [Process(target=work, args=(n,), name=f"worker-{n}") for n in range(1, 4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join()
+    print("all done")
