@@ -115,7 +115,7 @@ func OpenWith(path string, opts Options) (*DB, error) {
 	db := &DB{path: abs, now: opts.Now}
 	if err := db.open(opts); err != nil {
 		db.closeConns()
-		return nil, openError(path, err)
+		return nil, openError(path, opts.BusyTimeout, err)
 	}
 	return db, nil
 }
@@ -205,7 +205,7 @@ func (c connector) Driver() driver.Driver                        { return driver
 
 // openError turns what went wrong at open into one plain sentence that
 // still wraps the cause.
-func openError(path string, err error) error {
+func openError(path string, busyTimeout time.Duration, err error) error {
 	var se sqlite3.Error
 	switch {
 	case errors.Is(err, ErrLocked):
@@ -215,7 +215,7 @@ func openError(path string, err error) error {
 		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt, sqlite3.ErrFormat:
 			return fmt.Errorf("open store %s: %w: %w", path, ErrCorrupt, err)
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			return fmt.Errorf("open store %s: %w: %w", path, ErrLocked, err)
+			return fmt.Errorf("open store %s: %w (waited %v): %w", path, ErrLocked, busyTimeout, err)
 		case sqlite3.ErrCantOpen, sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrIoErr, sqlite3.ErrFull, sqlite3.ErrAuth:
 			return fmt.Errorf("open store %s: %w: %w", path, ErrUnwritable, err)
 		}
