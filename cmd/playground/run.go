@@ -1,12 +1,85 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"mpplayground/runner"
 )
 
-// runCmd runs one program in the sandbox.
+// runCmd runs one program in the sandbox and prints its events: JSON lines
+// with --json, a readable transcript otherwise. It returns 0 when the run
+// ended ok, 1 when it did not, 2 for bad usage.
 func runCmd(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "playground: run is not available yet")
-	return 2
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: playground run [flags] FILE.py")
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print one JSON event per line and nothing else on stdout")
+	rf := addRunnerFlags(fs)
+	stdinOn := fs.Bool("stdin", true, "pass this command's standard input to the program")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	program, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "playground: %v\n", err)
+		return 2
+	}
+	cfg, err := rf.config()
+	if err != nil {
+		fmt.Fprintf(stderr, "playground: %v\n", err)
+		return 2
+	}
+	r, err := runner.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "playground: %v\n", err)
+		return 1
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	req := runner.Request{Program: program}
+	if *stdinOn {
+		req.Stdin = os.Stdin
+	}
+	var emit func(runner.Event)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		emit = func(e runner.Event) { _ = enc.Encode(e) }
+	} else {
+		tr := runner.NewTranscript(stdout, isTerminal(stdout))
+		emit = tr.Write
+	}
+	res := r.Run(ctx, req, emit)
+	if res.Status != runner.StatusOK {
+		return 1
+	}
+	return 0
+}
+
+// isTerminal reports whether w is a terminal (for colours).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

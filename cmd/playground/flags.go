@@ -1,0 +1,79 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"mpplayground/runner"
+)
+
+// runnerFlags are the flags that configure the runner, shared by the run
+// and serve commands.
+type runnerFlags struct {
+	timeout     time.Duration
+	memory      string
+	pids        int
+	outputLimit string
+	python      string
+	sandbox     string
+}
+
+func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
+	f := &runnerFlags{}
+	fs.DurationVar(&f.timeout, "timeout", runner.DefaultWallTime, "wall-time limit of a run")
+	fs.StringVar(&f.memory, "memory", "256MiB", "memory limit of a run, all processes together (bytes, or with KiB/MiB/GiB)")
+	fs.IntVar(&f.pids, "pids", runner.DefaultPids, "how many processes a run may have at once")
+	fs.StringVar(&f.outputLimit, "output-limit", "1MiB", "output a run may print before it is stopped (bytes, or with KiB/MiB/GiB)")
+	fs.StringVar(&f.python, "python", "python3", "the Python interpreter (resolved to its real path)")
+	fs.StringVar(&f.sandbox, "sandbox", "on", "on, or off to run programs without any sandbox (trusted use only)")
+	return f
+}
+
+func (f *runnerFlags) config() (runner.Config, error) {
+	var cfg runner.Config
+	mem, err := parseBytes(f.memory)
+	if err != nil {
+		return cfg, fmt.Errorf("--memory: %w", err)
+	}
+	out, err := parseBytes(f.outputLimit)
+	if err != nil {
+		return cfg, fmt.Errorf("--output-limit: %w", err)
+	}
+	if f.timeout <= 0 || f.pids <= 0 {
+		return cfg, fmt.Errorf("--timeout and --pids must be positive")
+	}
+	switch f.sandbox {
+	case "on", "true":
+	case "off", "false":
+		cfg.NoSandbox = true
+	default:
+		return cfg, fmt.Errorf("--sandbox must be on or off, not %q", f.sandbox)
+	}
+	cfg.Python = f.python
+	cfg.Limits = runner.Limits{WallTime: f.timeout, MemoryBytes: mem, Pids: f.pids, OutputBytes: out}
+	return cfg, nil
+}
+
+// parseBytes reads "1048576", "1MiB", "512KiB", "2GiB" (and K/M/G, KB/MB/GB as binary units).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(strings.ToUpper(t), strings.ToUpper(u.suffix)) {
+			mult = u.m
+			t = strings.TrimSpace(t[:len(t)-len(u.suffix)])
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size in bytes", s)
+	}
+	return n * mult, nil
+}

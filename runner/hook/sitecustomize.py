@@ -1,0 +1,132 @@
+"""Startup hook of the multiprocessing playground.
+
+Python imports this module in every process of a run, before the program's
+first line. It keeps that cost small and does three things:
+
+* waits, in the main process only, until the playground observes it;
+* makes stdout and stderr line-buffered, as on a terminal, and splits very
+  large writes so that each fits one datagram of the output socket;
+* tells the playground the name multiprocessing gives to each process it is
+  about to start (Process-1, ForkPoolWorker-2, ...).
+"""
+
+import os
+import sys
+
+
+def _playground_wait():
+    fd = os.environ.pop("PLAYGROUND_GO_FD", None)
+    if fd is None:
+        return
+    try:
+        os.read(int(fd), 1)
+        os.close(int(fd))
+    except (OSError, ValueError):
+        pass
+
+
+_playground_wait()
+
+_CHUNK = 65536
+_ADDR = os.environ.get("PLAYGROUND_EVENTS", "")
+if _ADDR.startswith("@"):
+    _ADDR = "\0" + _ADDR[1:]
+
+
+def _playground_streams():
+    import io
+    import stat
+
+    class ChunkedFileIO(io.FileIO):
+        def write(self, b):
+            with memoryview(b) as m:
+                return super().write(m[:_CHUNK])
+
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        old = getattr(sys, name, None)
+        try:
+            if old is None or not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+        except OSError:
+            continue
+        raw = ChunkedFileIO(fd, "w", closefd=False)
+        new = io.TextIOWrapper(io.BufferedWriter(raw), encoding=old.encoding,
+                               errors=old.errors, line_buffering=True)
+        setattr(sys, name, new)
+        setattr(sys, "__%s__" % name, new)
+
+
+_playground_streams()
+
+_sock = None
+
+
+def _playground_send(msg):
+    global _sock
+    if not _ADDR:
+        return
+    import _socket
+    for _ in range(2):
+        try:
+            if _sock is None:
+                _sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
+                _sock.connect(_ADDR)
+            _sock.send(msg)
+            return
+        except OSError:
+            _sock = None
+
+
+def _playground_announce(via, name):
+    import _json
+    import _thread
+    _playground_send(('{"k":"%s","name":%s,"tid":%d}' % (
+        via, _json.encode_basestring_ascii(str(name)), _thread.get_native_id())).encode())
+
+
+def _playground_patch(module, via):
+    cls = getattr(module, "Popen", None)
+    launch = cls and cls.__dict__.get("_launch")
+    if launch is None:
+        return
+
+    def _launch(self, process_obj):
+        _playground_announce(via, getattr(process_obj, "name", "?"))
+        return launch(self, process_obj)
+
+    cls._launch = _launch
+
+
+class _PlaygroundFinder:
+    """Patches multiprocessing's process launchers as they are imported."""
+
+    targets = {
+        "multiprocessing.popen_fork": "fork",
+        "multiprocessing.popen_spawn_posix": "spawn",
+        "multiprocessing.popen_forkserver": "forkserver",
+    }
+
+    def find_spec(self, name, path, target=None):
+        via = self.targets.get(name)
+        if via is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            _playground_patch(module, via)
+
+        loader.exec_module = exec_and_patch
+        return spec
+
+
+sys.meta_path.insert(0, _PlaygroundFinder())

@@ -1,0 +1,141 @@
+package runner
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// initArg0 is argv[0] of the re-executed binary when it is to act as the
+// sandbox init. Any binary that links this package (the server, the tests)
+// can therefore be the init, without the help of its main function.
+const initArg0 = "playground-sandbox-init"
+
+func init() {
+	if len(os.Args) > 0 && os.Args[0] == initArg0 {
+		os.Exit(initMain())
+	}
+}
+
+// monoNS reads CLOCK_MONOTONIC, which the runner and the init share.
+func monoNS() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
+
+// wireWriter serialises records to the runner. Callers hold the tracer's
+// lock, so records leave in the order they were observed.
+type wireWriter struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+}
+
+func newWireWriter(f *os.File) *wireWriter {
+	w := bufio.NewWriterSize(f, 64<<10)
+	return &wireWriter{w: w, enc: json.NewEncoder(w)}
+}
+
+func (ww *wireWriter) send(r record) {
+	if r.NS == 0 {
+		r.NS = monoNS()
+	}
+	_ = ww.enc.Encode(r)
+}
+
+func (ww *wireWriter) flush() { _ = ww.w.Flush() }
+
+// initMain is the life of the init: read the config, build the sandbox,
+// start the program under ptrace, report everything, reap everything.
+func initMain() int {
+	// ptrace requests must come from the thread that attached.
+	runtime.LockOSThread()
+	// pid 1 of a namespace only receives the signals it handles; ignoring
+	// them all keeps a program from killing its own observer.
+	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGTSTP,
+		syscall.SIGTTIN, syscall.SIGTTOU)
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+	ctl := os.NewFile(ctlFD, "ctl")
+	wire := newWireWriter(os.NewFile(wireFD, "wire"))
+	fail := func(format string, args ...any) int {
+		wire.send(record{Error: fmt.Sprintf(format, args...)})
+		wire.flush()
+		return 1
+	}
+
+	ctlr := bufio.NewReaderSize(ctl, 256<<10)
+	line, err := ctlr.ReadBytes('\n')
+	if err != nil {
+		return fail("read the run's configuration: %v", err)
+	}
+	var cfg initConfig
+	if err := json.Unmarshal(line, &cfg); err != nil {
+		return fail("decode the run's configuration: %v", err)
+	}
+
+	if cfg.Sandbox {
+		if err := buildSandbox(&cfg); err != nil {
+			return fail("set up the sandbox: %v", err)
+		}
+	} else if err := prepareUnsandboxed(&cfg); err != nil {
+		return fail("prepare the run directory: %v", err)
+	}
+
+	t, err := newTracer(&cfg, wire)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := t.startProgram(); err != nil {
+		return fail("start python: %v", err)
+	}
+
+	// Commands from the runner; end of file means it is gone.
+	go func() {
+		for {
+			cmd, err := ctlr.ReadString('\n')
+			if err != nil || cmd == cmdKill {
+				t.killAll()
+				if err != nil {
+					return
+				}
+			}
+		}
+	}()
+	go t.receive()
+	t.loop()
+	return 0
+}
+
+// programEnv is the whole environment of the program, built from nothing.
+func programEnv(cfg *initConfig, home string) []string {
+	return []string{
+		"PATH=" + strings.Join(cfg.PathDirs, ":"),
+		"HOME=" + home,
+		"LANG=C.UTF-8",
+		"PYTHONUTF8=1",
+		"PYTHONDONTWRITEBYTECODE=1",
+		"PYTHONPATH=" + hookDir(cfg),
+		"TERM=dumb",
+		"USER=learner",
+		"PLAYGROUND_EVENTS=" + eventSocketName(cfg.RunID),
+		fmt.Sprintf("PLAYGROUND_GO_FD=%d", goFD),
+	}
+}
+
+// goFD is where the main process finds the pipe it waits on until the init
+// has attached to it, so that no process can start unobserved.
+const goFD = 3
+
+// graceTimer arms f after d; a small helper so the tracer reads plainly.
+func graceTimer(d time.Duration, f func()) *time.Timer { return time.AfterFunc(d, f) }

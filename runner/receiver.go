@@ -1,0 +1,219 @@
+package runner
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// maxDatagram is the largest write one datagram can carry here.
+	maxDatagram = 4 << 20
+	// maxOutputEvent bounds how many bytes of consecutive writes of one
+	// process are merged into a single output event.
+	maxOutputEvent = 64 << 10
+	// maxHookMessage bounds a message of the startup hook.
+	maxHookMessage = 64 << 10
+)
+
+// receive drains the socket whenever it is readable, until it is closed.
+func (t *tracer) receive() {
+	rc, err := t.rx.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(uintptr) bool {
+		t.mu.Lock()
+		t.drain()
+		t.wire.flush()
+		t.mu.Unlock()
+		return false
+	})
+}
+
+var (
+	rxBuf = make([]byte, maxDatagram)
+	rxOOB = make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+)
+
+// drain reads every queued datagram, in the kernel's order. Called with mu
+// held: the queue order is the order of the writes, across processes and
+// across stdout and stderr.
+func (t *tracer) drain() {
+	fd := int(t.rx.Fd())
+	for {
+		n, oobn, _, from, err := unix.Recvmsg(fd, rxBuf, rxOOB, unix.MSG_DONTWAIT)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			break
+		}
+		pid := senderPID(rxOOB[:oobn])
+		name := ""
+		if sa, ok := from.(*unix.SockaddrUnix); ok {
+			name = sa.Name
+		}
+		switch name {
+		case t.outName:
+			t.output(pid, "stdout", rxBuf[:n])
+		case t.errName:
+			t.output(pid, "stderr", rxBuf[:n])
+		default:
+			t.hookMessage(pid, rxBuf[:n])
+		}
+	}
+	t.out.flushPending(t)
+}
+
+func senderPID(oob []byte) int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil || len(msgs) == 0 {
+		return 0
+	}
+	cred, err := unix.ParseUnixCredentials(&msgs[0])
+	if err != nil {
+		return 0
+	}
+	return int(cred.Pid)
+}
+
+// output accounts a write of a process and queues it for the stream.
+func (t *tracer) output(pid int, stream string, data []byte) {
+	p := t.procs[pid]
+	if p == nil || t.out.cut {
+		return
+	}
+	t.ensureStarted(p)
+	room := t.out.limit - t.out.total
+	over := int64(len(data)) > room
+	if over {
+		data = data[:max(room, 0)]
+	}
+	t.out.total += int64(len(data))
+	t.out.add(t, pid, stream, data)
+	if over {
+		t.out.cut = true
+		t.out.flushPending(t)
+		t.wire.send(record{Limit: LimitOutput})
+		t.killAllLocked()
+	}
+}
+
+type streamKey struct {
+	pid    int
+	stream string
+}
+
+// outputState merges consecutive writes of one process into one event and
+// keeps a multi-byte character split across two writes whole.
+type outputState struct {
+	limit, total int64
+	cut          bool
+	carry        map[streamKey][]byte
+	pendKey      streamKey
+	pendNS       int64
+	pend         []byte
+}
+
+func (o *outputState) init(limit int64) {
+	o.limit = limit
+	o.carry = map[streamKey][]byte{}
+}
+
+func (o *outputState) add(t *tracer, pid int, stream string, data []byte) {
+	k := streamKey{pid, stream}
+	if len(o.pend) > 0 && (k != o.pendKey || len(o.pend)+len(data) > maxOutputEvent) {
+		o.flushPending(t)
+	}
+	if len(o.pend) == 0 {
+		o.pendKey = k
+		o.pendNS = monoNS()
+		if c := o.carry[k]; len(c) > 0 {
+			o.pend = append(o.pend, c...)
+			delete(o.carry, k)
+		}
+	}
+	o.pend = append(o.pend, data...)
+}
+
+func (o *outputState) flushPending(t *tracer) {
+	if len(o.pend) == 0 {
+		return
+	}
+	n := completeUTF8(o.pend)
+	if n < len(o.pend) {
+		o.carry[o.pendKey] = append([]byte(nil), o.pend[n:]...)
+	}
+	if n > 0 {
+		t.wire.send(record{NS: o.pendNS, Event: &Event{
+			Type: TypeOutput, PID: o.pendKey.pid, Stream: o.pendKey.stream,
+			Text: strings.ToValidUTF8(string(o.pend[:n]), "\uFFFD"),
+		}})
+	}
+	o.pend = o.pend[:0]
+}
+
+// flushProc reports what is left of a process's output before its exit.
+func (o *outputState) flushProc(t *tracer, pid int) {
+	if o.pendKey.pid == pid {
+		o.flushPending(t)
+	}
+	for _, s := range []string{"stdout", "stderr"} {
+		k := streamKey{pid, s}
+		if c := o.carry[k]; len(c) > 0 {
+			delete(o.carry, k)
+			t.wire.send(record{Event: &Event{Type: TypeOutput, PID: pid, Stream: s,
+				Text: strings.ToValidUTF8(string(c), "\uFFFD")}})
+		}
+	}
+}
+
+// completeUTF8 returns the length of b without a trailing, possibly
+// incomplete, multi-byte sequence.
+func completeUTF8(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax+1; i-- {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			return len(b)
+		}
+		if utf8.RuneStart(c) {
+			need := 1
+			switch {
+			case c >= 0xF0:
+				need = 4
+			case c >= 0xE0:
+				need = 3
+			case c >= 0xC0:
+				need = 2
+			}
+			if len(b)-i < need {
+				return i
+			}
+			return len(b)
+		}
+	}
+	return len(b)
+}
+
+// hookMessage is what the startup hook inside a Python process says: the
+// name a child will have, announced just before it is started.
+type hookMessage struct {
+	Kind string `json:"k"`
+	Name string `json:"name"`
+	TID  int    `json:"tid"`
+}
+
+func (t *tracer) hookMessage(pid int, data []byte) {
+	if pid == 0 || t.procs[pid] == nil || len(data) > maxHookMessage {
+		return
+	}
+	var m hookMessage
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	t.ann.add(pid, m, t.tasks)
+}

@@ -1,0 +1,242 @@
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Default limits of a run. Each can be changed per server (flags) and per run.
+const (
+	DefaultWallTime    = 10 * time.Second
+	DefaultMemory      = 256 << 20 // all processes of the run together, no swap
+	DefaultPids        = 64        // processes (and threads) at once
+	DefaultFileBytes   = 16 << 20  // the largest file a program may write
+	DefaultOpenFiles   = 256       // per process
+	DefaultOutputBytes = 1 << 20   // then the run is stopped
+	DefaultTmpBytes    = 32 << 20  // the run's own /tmp
+	DefaultShmBytes    = 64 << 20  // the run's own /dev/shm
+)
+
+const (
+	// mainExitGrace is how long other processes may outlive the main one
+	// (the resource tracker reports leaks ~35 ms after it) before the run
+	// ends them.
+	mainExitGrace = 500 * time.Millisecond
+	// killBackstop is how long a run that was told to stop may take to
+	// report its last exits before its init is killed outright.
+	killBackstop = 1 * time.Second
+	// limitPollInterval is how often the cgroup's counters are read.
+	limitPollInterval = 20 * time.Millisecond
+	// sandboxUID and sandboxGID are the program's ids inside the sandbox.
+	sandboxUID = 1000
+	sandboxGID = 1000
+	// nobodyID is the host id the program runs as when the server is root.
+	nobodyID = 65534
+	// initHostID is the host id of the sandbox's init when the server is
+	// root: unprivileged, and distinct from the program's.
+	initHostID = 65533
+	// MaxProgramBytes bounds the source of a program.
+	MaxProgramBytes = 64 << 10
+)
+
+// Config configures a Runner.
+type Config struct {
+	// Python is the interpreter; "" means python3 on PATH.
+	Python string
+	// NoSandbox runs programs without namespaces and cgroups. It must be
+	// asked for explicitly; run.start then says so.
+	NoSandbox bool
+	// Limits are the defaults of every run; zero fields take the defaults above.
+	Limits Limits
+}
+
+// Runner runs programs. It is safe for concurrent use: runs are independent.
+type Runner struct {
+	cfg        Config
+	python     *interpreter
+	cgroups    *cgroupManager
+	info       SandboxInfo
+	sandboxErr error
+	hostUID    int
+	hostGID    int
+}
+
+// New resolves the interpreter and finds out which protections this host
+// allows. A sandbox that cannot be set up is not an error here: Run then
+// fails every run with a plain message (see SandboxError).
+func New(cfg Config) (*Runner, error) {
+	py, err := resolveInterpreter(cfg.Python)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid()}
+	r.cfg.Limits = r.withDefaults(cfg.Limits)
+	if r.hostUID == 0 {
+		r.hostUID, r.hostGID = nobodyID, nobodyID
+	}
+	if cfg.NoSandbox {
+		r.info = SandboxInfo{Enabled: false, Namespaces: []string{}, Cgroup: "none", UID: os.Geteuid(), HostUID: os.Geteuid()}
+		return r, nil
+	}
+	r.cgroups = detectCgroups()
+	r.info = SandboxInfo{
+		Enabled:    true,
+		Namespaces: []string{"user", "pid", "mount", "network", "ipc", "uts"},
+		Cgroup:     r.cgroups.version,
+		Memory:     r.cgroups.has("memory"),
+		Pids:       r.cgroups.has("pids"),
+		CPU:        r.cgroups.has("cpu"),
+		NoNewPrivs: true,
+		UID:        sandboxUID,
+		HostUID:    r.hostUID,
+	}
+	if r.info.Cgroup == "" {
+		r.info.Cgroup = "none"
+	}
+	r.sandboxErr = r.probe()
+	return r, nil
+}
+
+// probe runs an empty program to prove the sandbox can be built here.
+func (r *Runner) probe() error {
+	var msg string
+	res := r.Run(context.Background(), Request{Program: []byte("pass\n")}, func(e Event) {
+		if e.Type == TypeRunEnd {
+			msg = e.Message
+		}
+	})
+	if res.Status != StatusOK {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// SandboxError says why the sandbox cannot be used on this host (nil when it can).
+func (r *Runner) SandboxError() error { return r.sandboxErr }
+
+// Info says which protections runs get.
+func (r *Runner) Info() SandboxInfo { return r.info }
+
+// CgroupProblem says why cgroup limits are not (fully) active, if they are not.
+func (r *Runner) CgroupProblem() string {
+	if r.cgroups == nil {
+		return ""
+	}
+	return r.cgroups.reason
+}
+
+// PythonVersion is the version of the interpreter runs use.
+func (r *Runner) PythonVersion() string { return r.python.Version }
+
+// PythonPath is the absolute path of the interpreter runs use.
+func (r *Runner) PythonPath() string { return r.python.Executable }
+
+// Limits are the runner's default limits.
+func (r *Runner) Limits() Limits { return r.cfg.Limits }
+
+func (r *Runner) withDefaults(l Limits) Limits {
+	d := r.cfg.Limits
+	pick := func(v, def, builtin int64) int64 {
+		switch {
+		case v > 0:
+			return v
+		case def > 0:
+			return def
+		}
+		return builtin
+	}
+	if l.WallTime <= 0 {
+		l.WallTime = d.WallTime
+	}
+	if l.WallTime <= 0 {
+		l.WallTime = DefaultWallTime
+	}
+	l.WallTimeMS = l.WallTime.Milliseconds()
+	l.MemoryBytes = pick(l.MemoryBytes, d.MemoryBytes, DefaultMemory)
+	l.Pids = int(pick(int64(l.Pids), int64(d.Pids), DefaultPids))
+	l.OutputBytes = pick(l.OutputBytes, d.OutputBytes, DefaultOutputBytes)
+	l.FileBytes = pick(l.FileBytes, d.FileBytes, DefaultFileBytes)
+	l.OpenFiles = int(pick(int64(l.OpenFiles), int64(d.OpenFiles), DefaultOpenFiles))
+	l.TmpBytes = pick(l.TmpBytes, d.TmpBytes, DefaultTmpBytes)
+	l.ShmBytes = pick(l.ShmBytes, d.ShmBytes, DefaultShmBytes)
+	l.CPUs = int(pick(int64(l.CPUs), int64(d.CPUs), int64(runtime.NumCPU())))
+	if n := runtime.NumCPU(); l.CPUs > n {
+		l.CPUs = n
+	}
+	return l
+}
+
+// Request is one program to run.
+type Request struct {
+	// RunID names the run; "" makes a new random one.
+	RunID string
+	// Program is the source of main.py.
+	Program []byte
+	// Stdin is the program's standard input, read until end of file; nil
+	// gives an empty one.
+	Stdin io.Reader
+	// Limits override the runner's defaults field by field.
+	Limits Limits
+}
+
+// Result sums up a finished run; its run.end event says the same.
+type Result struct {
+	RunID     string
+	Status    string
+	ExitCode  int
+	Duration  time.Duration
+	OutputCut bool
+	Events    int64
+}
+
+// NewRunID returns a random run id: 128 bits, hex.
+func NewRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Run executes req and calls emit for each event, in order, from the
+// calling goroutine, as the events happen: run.start first, run.end last,
+// always. Cancelling ctx stops the run (status "stopped").
+func (r *Runner) Run(ctx context.Context, req Request, emit func(Event)) Result {
+	s := newSession(r, req, emit)
+	return s.run(ctx)
+}
+
+// signalExitCode is the exit code reported for a process killed by a
+// signal: minus the signal's number, as Python's Process.exitcode has it.
+func signalExitCode(name string) int {
+	if sig := unix.SignalNum(name); sig != 0 {
+		return -int(sig)
+	}
+	return -1
+}
+
+// sizeText writes a byte count for a learner: "256 MiB", "1 MiB", "700 bytes".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// secondsText writes a duration for a learner: "10 s", "0.25 s".
+func secondsText(d time.Duration) string {
+	s := fmt.Sprintf("%.2f", d.Seconds())
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + " s"
+}

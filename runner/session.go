@@ -1,0 +1,416 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// session is the runner's side of one run: it starts the init, turns its
+// records into numbered events, watches the limits and always ends the
+// stream with run.end.
+type session struct {
+	r      *Runner
+	req    Request
+	emit   func(Event)
+	limits Limits
+
+	startNS int64
+	seq     int64
+	lastT   float64
+
+	open      map[int]bool // processes started and not yet exited
+	mainPID   int
+	mainCode  *int
+	mainSig   string
+	outputCut bool
+
+	limitKind string // the first limit hit
+	stopped   bool
+	internal  string // why the run could not be carried out
+	killSent  bool
+}
+
+func newSession(r *Runner, req Request, emit func(Event)) *session {
+	if req.RunID == "" {
+		req.RunID = NewRunID()
+	}
+	return &session{r: r, req: req, emit: emit, limits: r.withDefaults(req.Limits), open: map[int]bool{}}
+}
+
+// send numbers an event and hands it on. Times never go backwards.
+func (s *session) send(ns int64, e Event) {
+	s.seq++
+	e.Seq = s.seq
+	t := float64(ns-s.startNS) / 1e6
+	if t < s.lastT {
+		t = s.lastT
+	}
+	s.lastT = t
+	e.T = float64(int64(t*1000)) / 1000
+	s.emit(e)
+}
+
+func (s *session) run(ctx context.Context) Result {
+	s.startNS = monoNS()
+	info := s.r.info
+	lim := s.limits
+	s.send(s.startNS, Event{Type: TypeRunStart, RunID: s.req.RunID, Python: s.r.python.Version, Limits: &lim, Sandbox: &info})
+
+	if len(s.req.Program) > MaxProgramBytes {
+		s.internal = fmt.Sprintf("The program is too large: %s, and the limit is %s.", sizeText(int64(len(s.req.Program))), sizeText(MaxProgramBytes))
+		return s.end()
+	}
+	if s.r.sandboxErr != nil {
+		s.internal = "The sandbox cannot be set up on this server, so nothing can run: " + s.r.sandboxErr.Error()
+		return s.end()
+	}
+	if err := s.execute(ctx); err != nil {
+		s.internal = "The run could not be started: " + err.Error()
+	}
+	return s.end()
+}
+
+// execute starts the init and follows the run to its end.
+func (s *session) execute(ctx context.Context) error {
+	var cg *runCgroup
+	if s.r.cgroups != nil && len(s.r.cgroups.bases) > 0 {
+		var err error
+		if cg, err = s.r.cgroups.create(s.req.RunID, s.limits); err != nil {
+			return err
+		}
+		defer cg.destroy()
+	}
+
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer ctlW.Close()
+	wireR, wireW, err := os.Pipe()
+	if err != nil {
+		ctlR.Close()
+		return err
+	}
+	defer wireR.Close()
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		ctlR.Close()
+		wireW.Close()
+		return err
+	}
+
+	var initErr bytes.Buffer
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{initArg0},
+		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
+		ExtraFiles:  []*os.File{ctlR, wireW, stdinR},
+		Stderr:      &limitedWriter{w: &initErr, n: 4096},
+		SysProcAttr: s.r.initAttr(),
+	}
+	err = cmd.Start()
+	ctlR.Close()
+	wireW.Close()
+	stdinR.Close()
+	if err != nil {
+		stdinW.Close()
+		if !s.r.info.Enabled {
+			return fmt.Errorf("start the run: %w", err)
+		}
+		return fmt.Errorf("create the sandbox's namespaces: %w", err)
+	}
+	if cg != nil {
+		if err := cg.add(cmd.Process.Pid); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			stdinW.Close()
+			return err
+		}
+	}
+	cfg := s.initConfig()
+	line, _ := json.Marshal(cfg)
+	if _, err := ctlW.Write(append(line, '\n')); err != nil {
+		_ = cmd.Process.Kill()
+	}
+	go feedStdin(s.req.Stdin, stdinW)
+
+	records := make(chan record, 256)
+	go readRecords(wireR, records)
+
+	wall := time.NewTimer(s.limits.WallTime)
+	defer wall.Stop()
+	poll := time.NewTicker(limitPollInterval)
+	defer poll.Stop()
+	var backstop <-chan time.Time
+	done := ctx.Done()
+
+	kill := func() {
+		if s.killSent {
+			return
+		}
+		s.killSent = true
+		_, _ = ctlW.Write([]byte(cmdKill))
+		backstop = time.After(killBackstop)
+	}
+	checkCgroup := func() {
+		if cg == nil || s.limitKind != "" {
+			return
+		}
+		switch {
+		case cg.oomKills() > 0:
+			s.hitLimit(LimitMemory)
+			kill()
+		case cg.pidsRefused() > 0:
+			s.hitLimit(LimitPids)
+			kill()
+		}
+	}
+
+loop:
+	for {
+		select {
+		case rec, ok := <-records:
+			if !ok {
+				break loop
+			}
+			switch {
+			case rec.Error != "":
+				s.internal = "The sandbox could not be set up: " + rec.Error
+			case rec.Limit != "":
+				s.outputCut = s.outputCut || rec.Limit == LimitOutput
+				s.hitLimit(rec.Limit)
+				kill()
+			case rec.Event != nil:
+				s.forward(rec)
+				if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
+					checkCgroup()
+				}
+			}
+		case <-poll.C:
+			checkCgroup()
+		case <-wall.C:
+			if s.limitKind == "" {
+				s.hitLimit(LimitWallTime)
+			}
+			kill()
+		case <-done:
+			done = nil
+			if s.limitKind == "" {
+				s.stopped = true
+			}
+			kill()
+		case <-backstop:
+			// The init did not finish in time: end it, and with it, as pid 1
+			// of the namespace, every process of the run.
+			_ = cmd.Process.Kill()
+			backstop = nil
+		}
+	}
+	_ = cmd.Wait()
+	if s.internal == "" && s.mainPID == 0 && initErr.Len() > 0 {
+		s.internal = "The sandbox stopped unexpectedly: " + strings.TrimSpace(initErr.String())
+	}
+	checkCgroup()
+	return nil
+}
+
+// initAttr is how the init is created: in new namespaces, with the
+// capabilities it needs to build the sandbox (only inside them), killed if
+// the server dies.
+func (r *Runner) initAttr() *syscall.SysProcAttr {
+	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if !r.info.Enabled {
+		return attr
+	}
+	attr.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWNS |
+		syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
+	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: r.hostUID, Size: 1}}
+	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxGID, HostID: r.hostGID, Size: 1}}
+	if os.Geteuid() == 0 {
+		// A privileged server maps root of the namespace too, to another
+		// unprivileged host id, for the init to become once it has opened
+		// what the sandbox shows (see becomeSandboxRoot).
+		attr.UidMappings = append(attr.UidMappings, syscall.SysProcIDMap{ContainerID: 0, HostID: initHostID, Size: 1})
+		attr.GidMappings = append(attr.GidMappings, syscall.SysProcIDMap{ContainerID: 0, HostID: initHostID, Size: 1})
+		attr.GidMappingsEnableSetgroups = true
+	}
+	attr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SYS_PTRACE,
+		unix.CAP_KILL, unix.CAP_SETUID, unix.CAP_SETGID}
+	return attr
+}
+
+func (s *session) initConfig() initConfig {
+	py := s.r.python
+	return initConfig{
+		RunID:     s.req.RunID,
+		Sandbox:   s.r.info.Enabled,
+		Python:    py.Executable,
+		Binds:     py.Binds,
+		Program:   s.req.Program,
+		Hook:      hookSource,
+		HookPyc:   py.HookPyc,
+		PycName:   py.PycName,
+		Limits:    s.limits,
+		UID:       sandboxUID,
+		GID:       sandboxGID,
+		DropGrps:  os.Geteuid() == 0,
+		SwitchUID: os.Geteuid() == 0,
+		PathDirs:  programPath(py.Executable),
+		Grace:     mainExitGrace.Milliseconds(),
+	}
+}
+
+func programPath(python string) []string {
+	dir := python[:strings.LastIndexByte(python, '/')]
+	path := []string{dir}
+	for _, d := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {
+		if d != dir {
+			path = append(path, d)
+		}
+	}
+	return path
+}
+
+// forward passes one observed event on, keeping track of the processes.
+func (s *session) forward(rec record) {
+	e := *rec.Event
+	switch e.Type {
+	case TypeProcStart:
+		if s.mainPID == 0 {
+			s.mainPID = e.PID
+		}
+		s.open[e.PID] = true
+	case TypeProcExit:
+		if !s.open[e.PID] {
+			return
+		}
+		delete(s.open, e.PID)
+		if e.PID == s.mainPID {
+			s.mainCode, s.mainSig = e.Code, e.Signal
+		}
+	case TypeOutput, TypeProcExec:
+		if !s.open[e.PID] {
+			return
+		}
+	default:
+		return
+	}
+	s.send(rec.NS, e)
+}
+
+func (s *session) hitLimit(kind string) {
+	if s.limitKind != "" {
+		return
+	}
+	s.limitKind = kind
+	s.send(monoNS(), Event{Type: TypeLimit, Kind: kind, Message: s.limitMessage(kind)})
+}
+
+func (s *session) limitMessage(kind string) string {
+	l := s.limits
+	switch kind {
+	case LimitWallTime:
+		return fmt.Sprintf("Stopped: the program ran longer than %s.", secondsText(l.WallTime))
+	case LimitMemory:
+		return fmt.Sprintf("Stopped: the program used more than %s of memory.", sizeText(l.MemoryBytes))
+	case LimitPids:
+		return fmt.Sprintf("Stopped: the program tried to run more than %d processes at once.", l.Pids)
+	case LimitOutput:
+		return fmt.Sprintf("Stopped: the program printed more than %s of output.", sizeText(l.OutputBytes))
+	case LimitDisk:
+		return "Stopped: the program wrote more than the disk space it has."
+	}
+	return "Stopped: the program hit a limit."
+}
+
+// end closes every process still open and emits run.end.
+func (s *session) end() Result {
+	now := monoNS()
+	for pid := range s.open {
+		s.send(now, Event{Type: TypeProcExit, PID: pid, Signal: "SIGKILL"})
+		if pid == s.mainPID && s.mainCode == nil && s.mainSig == "" {
+			s.mainSig = "SIGKILL"
+		}
+	}
+	s.open = map[int]bool{}
+	dur := time.Duration(now - s.startNS)
+	res := Result{RunID: s.req.RunID, Duration: dur, OutputCut: s.outputCut, ExitCode: -1}
+	switch {
+	case s.mainCode != nil:
+		res.ExitCode = *s.mainCode
+	case s.mainSig != "":
+		res.ExitCode = signalExitCode(s.mainSig)
+	}
+	var msg string
+	switch {
+	case s.internal != "":
+		res.Status, msg = StatusInternalError, s.internal
+	case s.limitKind == LimitWallTime:
+		res.Status, msg = StatusTimeout, s.limitMessage(s.limitKind)
+	case s.limitKind != "":
+		res.Status, msg = StatusLimit, s.limitMessage(s.limitKind)
+	case s.stopped:
+		res.Status, msg = StatusStopped, "Stopped before the program finished."
+	case s.mainCode != nil && *s.mainCode == 0:
+		res.Status, msg = StatusOK, fmt.Sprintf("The program finished in %s.", secondsText(dur))
+	case s.mainSig != "":
+		res.Status, msg = StatusError, fmt.Sprintf("The program was killed by %s.", s.mainSig)
+	default:
+		res.Status, msg = StatusError, fmt.Sprintf("The program exited with code %d.", res.ExitCode)
+	}
+	ms := float64(dur.Microseconds()) / 1000
+	code := res.ExitCode
+	s.send(now, Event{Type: TypeRunEnd, Status: res.Status, ExitCode: &code, DurationMS: &ms, Message: msg})
+	res.Events = s.seq
+	return res
+}
+
+func readRecords(r io.Reader, out chan<- record) {
+	defer close(out)
+	br := bufio.NewReaderSize(r, 256<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			var rec record
+			if json.Unmarshal(line, &rec) == nil {
+				out <- rec
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func feedStdin(src io.Reader, w *os.File) {
+	defer w.Close()
+	if src != nil {
+		_, _ = io.Copy(w, src)
+	}
+}
+
+// limitedWriter keeps the first n bytes written to it.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		_, _ = l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}

@@ -1,0 +1,175 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Transcript writes a run's events for a person at a terminal: each output
+// line prefixed with its pid and process name, process starts and exits as
+// short lines, and a closing summary with the process tree.
+type Transcript struct {
+	w       io.Writer
+	colour  bool
+	procs   map[int]*transcriptProc
+	order   []int
+	partial map[streamKey]string // an unfinished line of a process
+}
+
+type transcriptProc struct {
+	pid, ppid int
+	name      string
+	end       string
+	colour    int
+}
+
+// NewTranscript writes to w, with ANSI colours when colour is true.
+func NewTranscript(w io.Writer, colour bool) *Transcript {
+	return &Transcript{w: w, colour: colour, procs: map[int]*transcriptProc{}, partial: map[streamKey]string{}}
+}
+
+var transcriptColours = []int{36, 33, 35, 32, 34, 91, 96, 93, 95, 92, 94}
+
+func (t *Transcript) paint(code int, s string) string {
+	if !t.colour {
+		return s
+	}
+	return fmt.Sprintf("\x1b[%dm%s\x1b[0m", code, s)
+}
+
+func (t *Transcript) label(pid int) string {
+	p := t.procs[pid]
+	if p == nil {
+		return fmt.Sprintf("[%d]", pid)
+	}
+	return t.paint(p.colour, fmt.Sprintf("[%d %s]", pid, p.name))
+}
+
+// Write prints one event.
+func (t *Transcript) Write(e Event) {
+	switch e.Type {
+	case TypeRunStart:
+		sb := "sandbox off"
+		if e.Sandbox != nil && e.Sandbox.Enabled {
+			sb = "sandbox on, cgroup " + e.Sandbox.Cgroup
+		}
+		fmt.Fprintf(t.w, "%s\n", t.paint(90, fmt.Sprintf("── run %s · Python %s · %s", e.RunID, e.Python, sb)))
+	case TypeProcStart:
+		ppid := 0
+		if e.PPID != nil {
+			ppid = *e.PPID
+		}
+		p := &transcriptProc{pid: e.PID, ppid: ppid, name: e.Name, colour: transcriptColours[len(t.order)%len(transcriptColours)]}
+		t.procs[e.PID] = p
+		t.order = append(t.order, e.PID)
+		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, fmt.Sprintf("started (%s, parent %d)", e.Via, ppid)))
+	case TypeProcExec:
+		if p := t.procs[e.PID]; p != nil && len(e.Argv) > 0 {
+			p.name = shortProgram(e.Argv[0])
+		}
+		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, "exec "+strings.Join(e.Argv, " ")))
+	case TypeOutput:
+		t.output(e)
+	case TypeProcExit:
+		t.flush(e.PID)
+		end := exitText(e)
+		if p := t.procs[e.PID]; p != nil {
+			p.end = end
+		}
+		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, end))
+	case TypeLimit:
+		fmt.Fprintf(t.w, "%s\n", t.paint(91, e.Message))
+	case TypeRunEnd:
+		for k := range t.partial {
+			t.flush(k.pid)
+		}
+		t.summary(e)
+	}
+}
+
+func shortProgram(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func exitText(e Event) string {
+	if e.Signal != "" {
+		return "killed by " + e.Signal
+	}
+	if e.Code != nil {
+		return fmt.Sprintf("exited %d", *e.Code)
+	}
+	return "exited"
+}
+
+func (t *Transcript) output(e Event) {
+	k := streamKey{e.PID, e.Stream}
+	text := t.partial[k] + e.Text
+	lines := strings.Split(text, "\n")
+	t.partial[k] = lines[len(lines)-1]
+	if t.partial[k] == "" {
+		delete(t.partial, k)
+	}
+	for _, l := range lines[:len(lines)-1] {
+		t.line(e.PID, e.Stream, l)
+	}
+}
+
+func (t *Transcript) line(pid int, stream, text string) {
+	if stream == "stderr" {
+		text = t.paint(31, text)
+	}
+	fmt.Fprintf(t.w, "%s %s\n", t.label(pid), text)
+}
+
+func (t *Transcript) flush(pid int) {
+	for _, s := range []string{"stdout", "stderr"} {
+		k := streamKey{pid, s}
+		if rest, ok := t.partial[k]; ok {
+			delete(t.partial, k)
+			t.line(pid, s, rest)
+		}
+	}
+}
+
+func (t *Transcript) summary(e Event) {
+	dur := 0.0
+	if e.DurationMS != nil {
+		dur = *e.DurationMS
+	}
+	fmt.Fprintf(t.w, "%s\n", t.paint(90, fmt.Sprintf("── %s in %.1f ms: %s", e.Status, dur, e.Message)))
+	children := map[int][]int{}
+	var roots []int
+	for _, pid := range t.order {
+		p := t.procs[pid]
+		if _, ok := t.procs[p.ppid]; ok && p.ppid != pid {
+			children[p.ppid] = append(children[p.ppid], pid)
+		} else {
+			roots = append(roots, pid)
+		}
+	}
+	sort.Ints(roots)
+	var walk func(pid int, prefix string, last bool, top bool)
+	walk = func(pid int, prefix string, last bool, top bool) {
+		p := t.procs[pid]
+		branch, next := "", ""
+		if !top {
+			branch, next = "├─ ", "│  "
+			if last {
+				branch, next = "└─ ", "   "
+			}
+		}
+		fmt.Fprintf(t.w, "%s%s%s %s\n", prefix, branch, t.label(pid), t.paint(90, p.end))
+		kids := children[pid]
+		for i, c := range kids {
+			walk(c, prefix+next, i == len(kids)-1, false)
+		}
+	}
+	for _, r := range roots {
+		walk(r, "", true, true)
+	}
+}

@@ -1,0 +1,46 @@
+package runner
+
+// The sandbox init (pid 1 of the run, see init.go) and the runner talk over
+// three pipes passed as file descriptors 3, 4 and 5 of the init:
+//
+//	fd 3  runner -> init: one JSON initConfig line, then commands ("kill\n").
+//	      End of file means the runner is gone: the init kills the run.
+//	fd 4  init -> runner: JSON records, one per line, in the order the init
+//	      observed them.
+//	fd 5  the program's standard input (read end), handed to the program.
+const (
+	ctlFD   = 3
+	wireFD  = 4
+	stdinFD = 5
+)
+
+// initConfig is everything the init needs to set up the sandbox and start
+// the program.
+type initConfig struct {
+	RunID     string   `json:"run_id"`
+	Sandbox   bool     `json:"sandbox"`
+	Python    string   `json:"python"`
+	Binds     []string `json:"binds"`    // host directories made visible read-only at the same path
+	Program   []byte   `json:"program"`  // main.py
+	Hook      []byte   `json:"hook"`     // sitecustomize.py
+	HookPyc   []byte   `json:"hook_pyc"` // its compiled form for this interpreter, may be empty
+	PycName   string   `json:"pyc_name"` // file name of HookPyc under __pycache__
+	Limits    Limits   `json:"limits"`
+	UID       int      `json:"uid"`         // the program's uid inside
+	GID       int      `json:"gid"`         // the program's gid inside
+	SwitchUID bool     `json:"switch_uid"`  // the init starts unmapped and becomes root of the user namespace
+	DropGrps  bool     `json:"drop_groups"` // clear supplementary groups of the program
+	PathDirs  []string `json:"path_dirs"`   // PATH of the program
+	Grace     int64    `json:"grace_ms"`    // how long other processes may outlive the main one
+}
+
+// Commands the runner sends to the init on fd 3 after the config.
+const cmdKill = "kill\n"
+
+// record is one line on fd 4. Exactly one of Event, Limit, Error is set.
+type record struct {
+	NS    int64  `json:"ns"` // CLOCK_MONOTONIC of the observation
+	Event *Event `json:"e,omitempty"`
+	Limit string `json:"limit,omitempty"` // a limit the init itself enforced
+	Error string `json:"error,omitempty"` // the sandbox could not be set up
+}
