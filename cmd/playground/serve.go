@@ -1,12 +1,165 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"mpplayground/lessons"
+	"mpplayground/runner"
+	"mpplayground/web"
 )
 
-// serveCmd serves the web application.
+// Timeouts of the HTTP server.
+const (
+	// shutdownTimeout is how long a stopping server waits for requests
+	// and runs to end after SIGINT or SIGTERM.
+	shutdownTimeout = 10 * time.Second
+	// readHeaderTimeout bounds a client that opens a connection and
+	// sends nothing (slowloris).
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// serveOptions are the flags of `playground serve`.
+type serveOptions struct {
+	Addr       string
+	DB         string
+	LessonsDir string
+	Python     string
+	Sandbox    bool
+	MaxRuns    int
+	MaxQueue   int
+}
+
+func (o *serveOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&o.DB, "db", "playground.db", "SQLite file in which runs are kept")
+	fs.StringVar(&o.LessonsDir, "lessons", "", "folder of lessons that add to or replace the built-in ones")
+	fs.StringVar(&o.Python, "python", "", "Python interpreter (default: python3 on PATH)")
+	fs.BoolVar(&o.Sandbox, "sandbox", true, "run programs in the sandbox; -sandbox=false only on a trusted machine")
+	fs.IntVar(&o.MaxRuns, "max-runs", 0, "programs running at once (default: the number of CPUs)")
+	fs.IntVar(&o.MaxQueue, "max-queue", 0, "programs waiting for a slot before new ones are refused (default 200)")
+}
+
+// serveCmd serves the web application until SIGINT or SIGTERM.
 func serveCmd(args []string) int {
-	fmt.Fprintln(os.Stderr, "playground: serve is not available yet")
-	return 2
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var o serveOptions
+	o.flags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: playground [serve] [flags]\n\nServes the lessons on http://localhost:8080.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "playground serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, o, log, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "playground:", err)
+		return 1
+	}
+	return 0
+}
+
+// serve wires the parts together and serves until ctx is done. ready, if
+// not nil, is called with the listening address.
+func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net.Addr)) error {
+	course, err := lessons.Load(o.LessonsDir)
+	if err != nil {
+		return fmt.Errorf("load lessons: %w", err)
+	}
+	run, err := runner.New(runner.Config{Python: o.Python, NoSandbox: !o.Sandbox})
+	if err != nil {
+		return fmt.Errorf("start runner: %w", err)
+	}
+	describeRunner(log, run)
+
+	app, err := web.New(web.Config{
+		Catalog:  web.LessonsCatalog(course),
+		Executor: run,
+		Logger:   log,
+		MaxRuns:  o.MaxRuns,
+		MaxQueue: o.MaxQueue,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving the playground", "url", browserURL(ln.Addr()), "lessons", len(course.Lessons()))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = errors.Join(srv.Shutdown(sctx), app.Shutdown(sctx))
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// describeRunner says at start-up which protections guard the programs.
+func describeRunner(log *slog.Logger, r *runner.Runner) {
+	info := r.Info()
+	log.Info("python", "path", r.PythonPath(), "version", r.PythonVersion())
+	if !info.Enabled {
+		log.Warn("the sandbox is off: programs run with this server's rights")
+		return
+	}
+	log.Info("sandbox", "namespaces", info.Namespaces, "cgroup", info.Cgroup,
+		"memory_limit", info.Memory, "pids_limit", info.Pids, "cpu_limit", info.CPU)
+	if p := r.CgroupProblem(); p != "" {
+		log.Warn("sandbox limits", "problem", p)
+	}
+	if err := r.SandboxError(); err != nil {
+		log.Error("the sandbox cannot be built on this machine; runs will fail", "err", err)
+	}
+}
+
+// browserURL is the address to open, e.g. http://localhost:8080 for ":8080".
+func browserURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -1,0 +1,205 @@
+// The live views of one run, fed event by event: the process tree, the
+// timeline and the output. Program output is only ever set as text
+// (textContent / text nodes), never parsed as HTML.
+import { tr } from "./strings.js";
+import { drawTimeline } from "./timeline.js";
+
+const maxLines = 5000;   // older output lines are removed past this
+const colours = 10;      // process colours c0..c9 in app.css
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export class RunViews {
+  constructor(root) {
+    this.treeEl = root.querySelector("[data-testid=tree]");
+    this.timelineEl = root.querySelector("[data-testid=timeline]");
+    this.outputEl = root.querySelector("[data-testid=output]");
+    this.filterEl = root.querySelector("[data-testid=filter]");
+    this.filterEl.addEventListener("change", () => this.applyFilter());
+    this.frame = 0;
+    this.reset();
+    new ResizeObserver(() => this.schedule()).observe(this.timelineEl);
+  }
+
+  reset() {
+    this.procs = new Map();      // pid -> process record
+    this.order = [];             // pids in order of start
+    this.open = new Map();       // "pid:stream" -> unfinished line element
+    this.lineCount = 0;
+    this.cut = false;
+    this.start = performance.now();
+    this.now = 0;                // ms since run.start, while running
+    this.duration = null;        // ms, once run.end arrived
+    this.treeRoot = el("ul");
+    this.treeEl.replaceChildren(el("p", "empty", tr("noProcs")));
+    this.timelineEl.replaceChildren(el("p", "empty", tr("noProcs")));
+    this.outputEl.replaceChildren(el("p", "empty", tr("noOutput")));
+    this.filterEl.replaceChildren(this.filterEl.options[0]);
+    this.filterEl.value = "";
+  }
+
+  // apply takes one event of the stream.
+  apply(ev) {
+    if (typeof ev.t === "number") this.now = Math.max(this.now, ev.t);
+    switch (ev.type) {
+      case "run.start": this.start = performance.now() - (ev.t || 0); break;
+      case "proc.start": this.procStart(ev); break;
+      case "proc.exec": this.procExec(ev); break;
+      case "output": this.output(ev); break;
+      case "proc.exit": this.procExit(ev); break;
+      case "run.end": this.duration = ev.duration_ms ?? ev.t; this.now = this.duration; break;
+    }
+    this.schedule();
+  }
+
+  // tick moves the running clock so the lanes of live processes grow.
+  tick() {
+    if (this.duration === null && this.order.length) {
+      this.now = Math.max(this.now, performance.now() - this.start);
+      this.schedule();
+    }
+  }
+
+  proc(pid) {
+    let p = this.procs.get(pid);
+    if (!p) {
+      // Output of a process we were not told about: show it, unparented.
+      p = this.procStart({ pid, ppid: null, name: "", via: "", t: this.now });
+    }
+    return p;
+  }
+
+  procStart(ev) {
+    if (this.procs.has(ev.pid)) return this.procs.get(ev.pid);
+    const p = {
+      pid: ev.pid, ppid: ev.ppid ?? null, name: ev.name || "", via: ev.via || "",
+      start: ev.t || 0, end: null, state: "running", code: null, signal: "",
+      colour: "c" + (this.order.length % colours), ticks: [],
+    };
+    this.procs.set(p.pid, p);
+    this.order.push(p.pid);
+
+    const li = el("li");
+    const node = el("div", "proc " + p.colour);
+    node.dataset.testid = "proc-node";
+    node.dataset.pid = p.pid;
+    node.dataset.state = "running";
+    node.tabIndex = 0;
+    node.append(el("span", "badge", String(p.pid)), el("span", "name", p.name || "?"));
+    if (p.via) node.append(el("span", "via", p.via));
+    p.stateEl = el("span", "state", tr("runningState"));
+    node.append(p.stateEl);
+    node.title = `pid ${p.pid}` + (p.ppid != null ? ` · ppid ${p.ppid}` : "");
+    p.node = node;
+    p.children = el("ul");
+    li.append(node, p.children);
+    const parent = this.procs.get(p.ppid);
+    (parent ? parent.children : this.treeRoot).append(li);
+    if (this.order.length === 1) this.treeEl.replaceChildren(this.treeRoot);
+
+    const opt = el("option", "", `${p.pid} · ${p.name || "?"}`);
+    opt.value = String(p.pid);
+    this.filterEl.append(opt);
+    return p;
+  }
+
+  procExec(ev) {
+    const p = this.proc(ev.pid);
+    if (ev.argv && ev.argv.length) {
+      const prog = ev.argv[0].split("/").pop();
+      p.node.querySelector(".name").textContent = prog;
+      p.node.title += " · " + ev.argv.join(" ");
+    }
+  }
+
+  procExit(ev) {
+    const p = this.proc(ev.pid);
+    p.end = ev.t;
+    if (ev.signal) { p.state = "killed"; p.signal = ev.signal; p.stateEl.textContent = tr("killed", { sig: ev.signal }); }
+    else { p.code = ev.code ?? 0; p.state = p.code === 0 ? "ok" : "failed"; p.stateEl.textContent = tr("exit", { code: p.code }); }
+    p.node.dataset.state = p.state;
+    for (const key of [`${p.pid}:stdout`, `${p.pid}:stderr`]) this.open.delete(key);
+  }
+
+  output(ev) {
+    const p = this.proc(ev.pid);
+    const stream = ev.stream === "stderr" ? "stderr" : "stdout";
+    if (p.ticks.length < 4000) p.ticks.push([ev.t, stream === "stderr"]);
+    this.writeText(p, stream, ev.text || "");
+  }
+
+  // note adds a line of the page's own (an error, the learner's input).
+  note(text, kind = "note", p = null) {
+    const line = this.newLine(p, kind);
+    line.lastChild.textContent = text;
+  }
+
+  newLine(p, stream) {
+    if (this.lineCount === 0) this.outputEl.replaceChildren();
+    const line = el("div", "line " + stream);
+    line.dataset.testid = "output-line";
+    if (p) {
+      line.dataset.pid = p.pid;
+      line.append(el("span", "badge " + p.colour, String(p.pid)));
+      line.lastChild.dataset.testid = "pid-badge";
+      const f = this.filterEl.value;
+      if (f && f !== String(p.pid)) line.hidden = true;
+    } else {
+      line.append(el("span", "badge", stream === "stdin" ? "stdin" : "·"));
+    }
+    line.append(el("span", "text"));
+    const stick = this.atBottom();
+    this.outputEl.append(line);
+    this.lineCount++;
+    if (this.lineCount > maxLines) {
+      const first = this.outputEl.querySelector(".line");
+      if (first) first.remove();
+      this.lineCount--;
+      if (!this.cut) { this.cut = true; this.outputEl.prepend(el("p", "empty", tr("cut"))); }
+    }
+    if (stick) this.stickToBottom = true;
+    return line;
+  }
+
+  writeText(p, stream, text) {
+    const key = `${p.pid}:${stream}`;
+    let line = this.open.get(key);
+    const parts = text.split("\n");
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      if (last && parts[i] === "") break;
+      if (!line) line = this.newLine(p, stream);
+      if (parts[i]) line.lastChild.append(document.createTextNode(parts[i]));
+      if (!last) line = null;
+    }
+    if (line) this.open.set(key, line); else this.open.delete(key);
+    this.schedule();
+  }
+
+  atBottom() {
+    const o = this.outputEl;
+    return o.scrollHeight - o.scrollTop - o.clientHeight < 24;
+  }
+
+  applyFilter() {
+    const f = this.filterEl.value;
+    for (const line of this.outputEl.querySelectorAll(".line")) {
+      line.hidden = !!f && line.dataset.pid !== f;
+    }
+  }
+
+  // schedule redraws the timeline (and keeps the output scrolled) once per frame.
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      if (this.stickToBottom) { this.outputEl.scrollTop = this.outputEl.scrollHeight; this.stickToBottom = false; }
+      if (this.order.length) drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration);
+    });
+  }
+}

@@ -1,0 +1,8 @@
+// Package web serves the playground in the browser: the lesson pages
+// (templ components), the embedded assets and the WebSocket on which a
+// learner's program runs and its events stream back live.
+//
+// It consumes the runner's event stream and knows nothing of how a program
+// is executed; the small interfaces it needs (Executor, Catalog, RunRecorder)
+// are declared here and satisfied by the packages that cmd/playground wires in.
+package web

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"mpplayground/runner"
+)
+
+// Programs the tests run for real.
+const (
+	poolProgram = `import multiprocessing as mp
+import os
+
+
+def square(n):
+    print(f"worker {os.getpid()} squares {n}", flush=True)
+    return n * n
+
+
+if __name__ == "__main__":
+    with mp.Pool(3) as pool:
+        print("results:", pool.map(square, range(6)), flush=True)
+`
+	sleepProgram = `import time
+print("sleeping", flush=True)
+time.sleep(60)
+`
+)
+
+// testCatalog is a small course of fixed lessons.
+func testCatalog() *StaticCatalog {
+	return &StaticCatalog{List: []Lesson{
+		{
+			Slug: "pool", Number: 1, Title: "A pool of workers",
+			Summary: "Hand work to several processes at once.",
+			Prose: "A **Pool** starts worker processes and hands them tasks.\n\n" +
+				"```python\nwith mp.Pool(3) as pool:\n    pool.map(square, range(6))\n```\n\n" +
+				"Press **Run** and watch the workers appear in the tree.\n\n<script>alert(1)</script>\n",
+			Example: poolProgram,
+		},
+		{
+			Slug: "sleep", Number: 2, Title: "A process that waits",
+			Summary: "Stop a program that runs for too long.",
+			Prose:   "This program sleeps for a minute. Press **Stop**.\n",
+			Example: sleepProgram,
+		},
+	}}
+}
+
+var (
+	runnerOnce sync.Once
+	theRunner  *runner.Runner
+	runnerErr  error
+)
+
+// realRunner returns the runner the server uses, with the sandbox when this
+// machine allows it.
+func realRunner(tb testing.TB) *runner.Runner {
+	tb.Helper()
+	runnerOnce.Do(func() {
+		theRunner, runnerErr = runner.New(runner.Config{})
+		if runnerErr == nil && theRunner.SandboxError() != nil {
+			// The runner's own tests cover the sandbox; here the subject
+			// is the web layer, so run unsandboxed rather than not at all.
+			tb.Logf("sandbox unavailable (%v); running programs without it", theRunner.SandboxError())
+			theRunner, runnerErr = runner.New(runner.Config{NoSandbox: true})
+		}
+	})
+	if runnerErr != nil {
+		tb.Fatalf("runner: %v", runnerErr)
+	}
+	return theRunner
+}
+
+func quietLogger() *slog.Logger {
+	if os.Getenv("WEB_TEST_LOG") != "" {
+		return slog.Default()
+	}
+	return slog.New(slog.NewTextHandler(discard{}, nil))
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// MustServer starts the real web server on a free port.
+func MustServer(tb testing.TB, cfg Config) (*Server, *httptest.Server) {
+	tb.Helper()
+	if cfg.Catalog == nil {
+		cfg.Catalog = testCatalog()
+	}
+	if cfg.Executor == nil {
+		cfg.Executor = realRunner(tb)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = quietLogger()
+	}
+	app, err := New(cfg)
+	if err != nil {
+		tb.Fatalf("web.New: %v", err)
+	}
+	ts := httptest.NewServer(app)
+	tb.Cleanup(func() {
+		ts.Close()
+		app.Shutdown(tb.Context())
+	})
+	return app, ts
+}
+
+// MustGet fetches a page and parses it.
+func MustGet(tb testing.TB, client *http.Client, url string, header ...string) (*http.Response, *goquery.Document) {
+	tb.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		return res, nil
+	}
+	doc, err := goquery.NewDocumentFromReader(res.Body)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", url, err)
+	}
+	return res, doc
+}
+
+func byTestID(doc *goquery.Document, id string) *goquery.Selection {
+	return doc.Find(`[data-testid="` + id + `"]`)
+}

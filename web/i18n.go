@@ -1,0 +1,230 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Languages the interface is written in; the first is the default.
+var languages = []string{"en", "zh"}
+
+// langCookie remembers the learner's choice of language.
+const (
+	langCookie    = "pg_lang"
+	langCookieAge = 365 * 24 * time.Hour
+)
+
+type langKey struct{}
+
+// withLang chooses the page's language: ?lang= (remembered in a cookie),
+// else the cookie, else the first supported Accept-Language, else English.
+func withLang(w http.ResponseWriter, r *http.Request) *http.Request {
+	lang := ""
+	if q := r.URL.Query().Get("lang"); supported(q) {
+		lang = q
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/",
+			MaxAge: int(langCookieAge.Seconds()), SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	} else if c, err := r.Cookie(langCookie); err == nil && supported(c.Value) {
+		lang = c.Value
+	} else {
+		lang = fromAcceptLanguage(r.Header.Get("Accept-Language"))
+	}
+	return r.WithContext(context.WithValue(r.Context(), langKey{}, lang))
+}
+
+func supported(lang string) bool {
+	for _, l := range languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// fromAcceptLanguage picks the first supported language in header order
+// (quality values are rarely out of order in practice and are ignored).
+func fromAcceptLanguage(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+		if supported(base) {
+			return base
+		}
+	}
+	return languages[0]
+}
+
+// Lang returns the language chosen for the request.
+func Lang(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
+	}
+	return languages[0]
+}
+
+// T translates an interface string into the request's language.
+func T(ctx context.Context, key string) string {
+	return translate(Lang(ctx), key)
+}
+
+func translate(lang, key string) string {
+	if s, ok := uiStrings[lang][key]; ok {
+		return s
+	}
+	if s, ok := uiStrings["en"][key]; ok {
+		return s
+	}
+	return key
+}
+
+// clientStrings are the strings the browser script needs, in lang.
+func clientStrings(lang string) map[string]string {
+	m := make(map[string]string, len(uiStrings["en"]))
+	for k := range uiStrings["en"] {
+		if strings.HasPrefix(k, "js.") {
+			m[strings.TrimPrefix(k, "js.")] = translate(lang, k)
+		}
+	}
+	return m
+}
+
+// uiStrings holds every string of the interface. Keys starting "js." are
+// sent to the browser script.
+var uiStrings = map[string]map[string]string{
+	"en": {
+		"site.name":                "Multiprocessing Playground",
+		"site.tagline":             "Learn Python multiprocessing by watching the processes.",
+		"nav.lessons":              "Lessons",
+		"nav.lang":                 "Language",
+		"nav.main":                 "Main",
+		"nav.skip":                 "Skip to the content",
+		"index.title":              "Lessons",
+		"index.intro":              "Each lesson has a short explanation and a program you can edit and run. While it runs you see every process start and end, and which process printed what.",
+		"index.start":              "Start",
+		"index.empty":              "No lessons are installed.",
+		"progress.run":             "run",
+		"progress.passed":          "passed",
+		"lesson.prev":              "Previous",
+		"lesson.next":              "Next",
+		"lesson.editor":            "Program",
+		"lesson.run":               "Run",
+		"lesson.stop":              "Stop",
+		"lesson.reset":             "Reset",
+		"lesson.shortcut":          "Ctrl+Enter runs · Esc then Tab leaves the editor",
+		"lesson.tree":              "Processes",
+		"lesson.timeline":          "Timeline",
+		"lesson.output":            "Output",
+		"lesson.filter":            "Show",
+		"lesson.all":               "All processes",
+		"lesson.stdin":             "Input to the program",
+		"lesson.send":              "Send",
+		"lesson.eof":               "End input",
+		"lesson.checks":            "Exercise",
+		"lesson.history":           "Your runs",
+		"notfound.title":           "Page not found",
+		"notfound.text":            "There is no page at this address.",
+		"notfound.back":            "Back to the lessons",
+		"js.idle":                  "Ready. Press Run to start the program.",
+		"js.connecting":            "Connecting…",
+		"js.reconnecting":          "Connection lost. Reconnecting…",
+		"js.offline":               "Offline",
+		"js.online":                "Connected",
+		"js.queued":                "Waiting for a free slot: place {n} in the queue",
+		"js.starting":              "Starting…",
+		"js.running":               "Running · {s} s",
+		"js.status.ok":             "Finished in {ms} ms",
+		"js.status.error":          "Ended with an error (exit code {code}) after {ms} ms",
+		"js.status.timeout":        "Stopped: the time limit was reached after {ms} ms",
+		"js.status.limit":          "Stopped by a limit after {ms} ms",
+		"js.status.stopped":        "Stopped after {ms} ms",
+		"js.status.internal_error": "The run could not be completed: {msg}",
+		"js.lost":                  "The connection dropped during the run; it was stopped.",
+		"js.noOutput":              "No output yet.",
+		"js.noProcs":               "Processes appear here when the program runs.",
+		"js.exit":                  "exit {code}",
+		"js.killed":                "killed by {sig}",
+		"js.runningState":          "running",
+		"js.stdinHint":             "Type a line and press Enter; Ctrl+D ends the input.",
+		"js.ms":                    "ms",
+		"js.cut":                   "Older lines are hidden to keep the page fast.",
+		"js.error":                 "Error",
+	},
+	"zh": {
+		"site.name":                "多进程练习场",
+		"site.tagline":             "看着进程运行,学习 Python 多进程。",
+		"nav.lessons":              "课程",
+		"nav.lang":                 "语言",
+		"nav.main":                 "主导航",
+		"nav.skip":                 "跳到正文",
+		"index.title":              "课程",
+		"index.intro":              "每一课都有简短的讲解和一个可以编辑、运行的程序。运行时可以看到每个进程的启动和结束,以及每行输出来自哪个进程。",
+		"index.start":              "开始",
+		"index.empty":              "还没有安装课程。",
+		"progress.run":             "已运行",
+		"progress.passed":          "已通过",
+		"lesson.prev":              "上一课",
+		"lesson.next":              "下一课",
+		"lesson.editor":            "程序",
+		"lesson.run":               "运行",
+		"lesson.stop":              "停止",
+		"lesson.reset":             "重置",
+		"lesson.shortcut":          "Ctrl+Enter 运行 · 先按 Esc 再按 Tab 离开编辑器",
+		"lesson.tree":              "进程",
+		"lesson.timeline":          "时间线",
+		"lesson.output":            "输出",
+		"lesson.filter":            "显示",
+		"lesson.all":               "全部进程",
+		"lesson.stdin":             "程序的输入",
+		"lesson.send":              "发送",
+		"lesson.eof":               "结束输入",
+		"lesson.checks":            "练习",
+		"lesson.history":           "你的运行记录",
+		"notfound.title":           "页面不存在",
+		"notfound.text":            "这个地址没有页面。",
+		"notfound.back":            "返回课程列表",
+		"js.idle":                  "准备就绪。按“运行”启动程序。",
+		"js.connecting":            "正在连接…",
+		"js.reconnecting":          "连接已断开,正在重新连接…",
+		"js.offline":               "离线",
+		"js.online":                "已连接",
+		"js.queued":                "等待空闲位置:排在第 {n} 位",
+		"js.starting":              "正在启动…",
+		"js.running":               "运行中 · {s} 秒",
+		"js.status.ok":             "完成,用时 {ms} 毫秒",
+		"js.status.error":          "出错结束(退出码 {code}),用时 {ms} 毫秒",
+		"js.status.timeout":        "已停止:{ms} 毫秒后达到时间限制",
+		"js.status.limit":          "已停止:{ms} 毫秒后触及限制",
+		"js.status.stopped":        "已停止,用时 {ms} 毫秒",
+		"js.status.internal_error": "运行未能完成:{msg}",
+		"js.lost":                  "运行期间连接断开,程序已停止。",
+		"js.noOutput":              "还没有输出。",
+		"js.noProcs":               "程序运行时,进程会显示在这里。",
+		"js.exit":                  "退出 {code}",
+		"js.killed":                "被 {sig} 终止",
+		"js.runningState":          "运行中",
+		"js.stdinHint":             "输入一行后按 Enter;Ctrl+D 结束输入。",
+		"js.ms":                    "毫秒",
+		"js.cut":                   "较早的输出已隐藏,以保持页面流畅。",
+		"js.error":                 "错误",
+	},
+}
+
+// languageName is how a language names itself in the switch.
+func languageName(lang string) string {
+	switch lang {
+	case "zh":
+		return "中文"
+	default:
+		return "English"
+	}
+}
+
+// langTag is the BCP 47 tag of the request's language for <html lang>.
+func langTag(ctx context.Context) string {
+	if Lang(ctx) == "zh" {
+		return "zh-Hans"
+	}
+	return Lang(ctx)
+}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/chroma/v2"
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/styles"
+	"github.com/yuin/goldmark"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+)
+
+// Code in lesson prose is highlighted with CSS classes (not inline styles),
+// so one style sheet serves light and dark mode.
+const (
+	lightCodeStyle = "github"
+	darkCodeStyle  = "github-dark"
+)
+
+// markdown renders lesson prose. Raw HTML in the Markdown is not passed
+// through (goldmark's default), so a lesson file cannot inject markup.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(
+		extension.GFM,
+		highlighting.NewHighlighting(
+			highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+		),
+	),
+	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+)
+
+// renderMarkdown turns lesson prose into HTML.
+func renderMarkdown(src string) (string, error) {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(src), &buf); err != nil {
+		return "", fmt.Errorf("render markdown: %w", err)
+	}
+	return buf.String(), nil
+}
+
+var (
+	codeCSSOnce sync.Once
+	codeCSS     []byte
+)
+
+// highlightCSS is the style sheet for highlighted code: the light style,
+// and the dark one under prefers-color-scheme: dark.
+func highlightCSS() []byte {
+	codeCSSOnce.Do(func() {
+		var b bytes.Buffer
+		f := chromahtml.New(chromahtml.WithClasses(true))
+		writeStyle(&b, f, styles.Get(lightCodeStyle))
+		b.WriteString("@media (prefers-color-scheme: dark) {\n")
+		writeStyle(&b, f, styles.Get(darkCodeStyle))
+		b.WriteString("}\n")
+		codeCSS = b.Bytes()
+	})
+	return codeCSS
+}
+
+func writeStyle(b *bytes.Buffer, f *chromahtml.Formatter, s *chroma.Style) {
+	var tmp bytes.Buffer
+	if err := f.WriteCSS(&tmp, s); err != nil {
+		return
+	}
+	// The page draws the code block's box itself; keep only token colours.
+	for _, line := range strings.Split(tmp.String(), "\n") {
+		if strings.Contains(line, ".bg ") || strings.Contains(line, ".chroma {") {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+}

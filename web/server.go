@@ -1,0 +1,244 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"mpplayground/static"
+)
+
+// Defaults for Config fields left zero.
+const (
+	// defaultMaxQueue bounds the runs waiting for a slot; past it a run is
+	// refused with a plain message rather than waiting for minutes.
+	defaultMaxQueue = 200
+	// learnerCookieAge keeps a learner's anonymous id for a school year.
+	learnerCookieAge = 365 * 24 * time.Hour
+)
+
+const learnerCookie = "pg_learner"
+
+// Config wires a Server to the parts it serves.
+type Config struct {
+	Catalog  Catalog
+	Executor Executor
+	Recorder RunRecorder    // nil: runs are not kept
+	Progress ProgressSource // nil: no progress is shown
+	Logger   *slog.Logger
+	// MaxRuns is how many programs execute at once; more wait in a queue.
+	// Zero means the number of CPUs.
+	MaxRuns int
+	// MaxQueue is how many runs may wait; zero means defaultMaxQueue.
+	MaxQueue int
+}
+
+// Server is the web application: an http.Handler.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	mux       *http.ServeMux
+	assets    map[string]string // asset path -> URL with a content hash
+	admission *admission
+	recent    *recentRuns
+	upgrader  websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	closing  bool
+	wg       sync.WaitGroup // open sessions
+}
+
+// requiredAssets must be embedded; New fails without them.
+var requiredAssets = []string{"css/app.css", "js/app.js", "img/icon.svg"}
+
+// New checks the embedded assets and builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Catalog == nil || cfg.Executor == nil {
+		return nil, errors.New("web: a catalog and an executor are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxRuns <= 0 {
+		cfg.MaxRuns = runtime.NumCPU()
+	}
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = defaultMaxQueue
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		admission: newAdmission(cfg.MaxRuns, cfg.MaxQueue),
+		recent:    newRecentRuns(),
+		sessions:  map[*session]struct{}{},
+		// CheckOrigin is left nil: gorilla/websocket then refuses a
+		// handshake whose Origin is not this host, so another site cannot
+		// run programs with a learner's cookie.
+		upgrader: websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16 << 10},
+	}
+	if err := s.hashAssets(); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{$}", s.handleIndex)
+	m.HandleFunc("GET /lessons/{slug}", s.handleLesson)
+	m.HandleFunc("GET /ws", s.handleWS)
+	m.HandleFunc("GET /static/code.css", s.handleCodeCSS)
+	m.Handle("GET /static/", s.staticHandler())
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	m.HandleFunc("/", s.handleNotFound)
+	s.mux = m
+}
+
+// ServeHTTP adds the security headers, the learner id and the language.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// Everything is served from this origin: no CDN, no inline script.
+	// CodeMirror injects its own style elements, hence style-src inline.
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	r = withLang(w, r)
+	r = withLearner(w, r)
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) hashAssets() error {
+	s.assets = map[string]string{}
+	err := fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static.FS, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		s.assets[p] = "/static/" + p + "?v=" + hex.EncodeToString(sum[:6])
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("web: read embedded assets: %w", err)
+	}
+	for _, p := range requiredAssets {
+		if _, ok := s.assets[p]; !ok {
+			return fmt.Errorf("web: embedded asset %s is missing", p)
+		}
+	}
+	css := sha256.Sum256(highlightCSS())
+	s.assets["code.css"] = "/static/code.css?v=" + hex.EncodeToString(css[:6])
+	return nil
+}
+
+// asset returns the URL of an embedded asset; the hash in it lets browsers
+// cache the file for a long time.
+func (s *Server) asset(p string) string { return s.assets[p] }
+
+func (s *Server) staticHandler() http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleCodeCSS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(highlightCSS())
+}
+
+type learnerKey struct{}
+
+// withLearner gives each browser an anonymous, unguessable id kept in a
+// cookie, under which its runs will be kept.
+func withLearner(w http.ResponseWriter, r *http.Request) *http.Request {
+	id := ""
+	if c, err := r.Cookie(learnerCookie); err == nil && validLearnerID(c.Value) {
+		id = c.Value
+	} else {
+		var b [16]byte
+		rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+		http.SetCookie(w, &http.Cookie{Name: learnerCookie, Value: id, Path: "/",
+			MaxAge: int(learnerCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	return r.WithContext(context.WithValue(r.Context(), learnerKey{}, id))
+}
+
+func validLearnerID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// Learner returns the anonymous learner id of the request.
+func Learner(ctx context.Context) string {
+	id, _ := ctx.Value(learnerKey{}).(string)
+	return id
+}
+
+// Shutdown closes every WebSocket connection, which stops their runs, and
+// waits until the runs have ended or ctx is done. http.Server.Shutdown does
+// not see hijacked WebSocket connections, so call both.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for ss := range s.sessions {
+		ss.close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("web: runs still ending: %w", ctx.Err())
+	}
+}
+
+// track registers an open session; false when the server is shutting down.
+func (s *Server) track(ss *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.sessions[ss] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) untrack(ss *session) {
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	s.mu.Unlock()
+	s.wg.Done()
+}

@@ -1,0 +1,389 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"mpplayground/runner"
+)
+
+// Limits and timings of a WebSocket connection.
+const (
+	// MaxProgramBytes caps the source of a program.
+	MaxProgramBytes = 64 << 10
+	// maxMessageBytes is the read limit of one client message. It is well
+	// above MaxProgramBytes because JSON escaping can make a program up to
+	// six times longer; a program over the cap but under this limit gets a
+	// plain error and the connection stays usable.
+	maxMessageBytes = 8 * MaxProgramBytes
+	// writeWait bounds one write to the client.
+	writeWait = 10 * time.Second
+	// pongWait is how long the connection may be silent before it is
+	// taken for dead; pings go out at 9/10 of it.
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10
+	// sendBuffer is how many messages may wait for the writer. A client
+	// that falls this far behind is dropped and its run stopped, so a slow
+	// reader cannot hold the server's memory or slow the program.
+	sendBuffer = 4096
+	// maxBatchMessages and maxBatchBytes bound one WebSocket message when
+	// events arrive faster than they can be written.
+	maxBatchMessages = 512
+	maxBatchBytes    = 256 << 10
+)
+
+// clientMessage is any message the page sends.
+type clientMessage struct {
+	Type   string  `json:"type"`
+	Lesson string  `json:"lesson"`
+	Code   *string `json:"code"`
+	Text   string  `json:"text"`
+	EOF    bool    `json:"eof"`
+	RunID  string  `json:"run_id"`
+	After  int64   `json:"after"`
+}
+
+// errorMessage is the server's answer to a message it cannot act on.
+type errorMessage struct {
+	Type    string `json:"type"` // "error"
+	Message string `json:"message"`
+}
+
+// queuedMessage tells the page its place in the queue before a run starts.
+type queuedMessage struct {
+	Type     string `json:"type"` // "queued"
+	Position int    `json:"position"`
+}
+
+// session is one WebSocket connection. The handler goroutine reads; one
+// writer goroutine owns every write; runs emit into the bounded send queue.
+type session struct {
+	srv     *Server
+	conn    *websocket.Conn
+	log     *slog.Logger
+	learner string
+
+	send      chan []byte   // JSON values (objects or arrays) for the writer
+	closed    chan struct{} // closed when the session ends
+	closeOnce sync.Once
+	ctx       context.Context // cancelled when the session ends: stops its run
+	cancel    context.CancelFunc
+
+	mu  sync.Mutex
+	run *liveRun // the run of this connection, nil when idle
+}
+
+// liveRun is a run owned by a session.
+type liveRun struct {
+	cancel context.CancelFunc
+	stdin  *stdinPipe
+	done   chan struct{}
+}
+
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// Upgrade has answered with an HTTP error (bad origin, not a
+		// WebSocket request).
+		s.log.Info("websocket refused", "err", err, "origin", r.Header.Get("Origin"))
+		return
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	ss := &session{
+		srv: s, conn: conn, log: s.log, learner: Learner(r.Context()),
+		send: make(chan []byte, sendBuffer), closed: make(chan struct{}),
+		ctx: ctx, cancel: cancel,
+	}
+	if !s.track(ss) {
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server is shutting down"),
+			time.Now().Add(time.Second))
+		conn.Close()
+		return
+	}
+	defer s.untrack(ss)
+	go ss.writeLoop()
+	ss.readLoop()
+	ss.close()
+	ss.waitRun()
+}
+
+// close ends the session: the run is stopped and the writer says goodbye.
+func (ss *session) close() {
+	ss.closeOnce.Do(func() {
+		ss.cancel()
+		close(ss.closed)
+	})
+}
+
+// waitRun waits for the session's run to finish after the session closed,
+// so that a server shutdown does not leave programs behind.
+func (ss *session) waitRun() {
+	ss.mu.Lock()
+	r := ss.run
+	ss.mu.Unlock()
+	if r != nil {
+		<-r.done
+	}
+}
+
+func (ss *session) readLoop() {
+	c := ss.conn
+	c.SetReadLimit(maxMessageBytes)
+	c.SetReadDeadline(time.Now().Add(pongWait))
+	c.SetPongHandler(func(string) error {
+		return c.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				ss.log.Info("websocket message over the read limit")
+			}
+			return
+		}
+		c.SetReadDeadline(time.Now().Add(pongWait))
+		ss.handle(data)
+	}
+}
+
+func (ss *session) writeLoop() {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		ss.conn.Close() // unblocks the reader
+		ss.close()
+	}()
+	batch := make([][]byte, 0, maxBatchMessages)
+	for {
+		select {
+		case b := <-ss.send:
+			// Send what is ready now in one message: the first event of
+			// a run goes out at once, a burst goes out as an array.
+			batch = append(batch[:0], b)
+			size := len(b)
+		drain:
+			for len(batch) < maxBatchMessages && size < maxBatchBytes {
+				select {
+				case b := <-ss.send:
+					batch = append(batch, b)
+					size += len(b)
+				default:
+					break drain
+				}
+			}
+			if err := ss.writeBatch(batch); err != nil {
+				return
+			}
+		case <-ticker.C:
+			ss.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := ss.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		case <-ss.closed:
+			ss.conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""),
+				time.Now().Add(time.Second))
+			return
+		}
+	}
+}
+
+// writeBatch writes one message: a single JSON value as it is, several as
+// one JSON array (arrays among them are spliced in).
+func (ss *session) writeBatch(batch [][]byte) error {
+	ss.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	w, err := ss.conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	if len(batch) == 1 {
+		w.Write(batch[0])
+		return w.Close()
+	}
+	w.Write([]byte{'['})
+	first := true
+	for _, b := range batch {
+		if len(b) > 0 && b[0] == '[' {
+			b = bytes.TrimSpace(b[1 : len(b)-1])
+			if len(b) == 0 {
+				continue
+			}
+		}
+		if !first {
+			w.Write([]byte{','})
+		}
+		first = false
+		w.Write(b)
+	}
+	w.Write([]byte{']'})
+	return w.Close()
+}
+
+// enqueue hands a message to the writer without blocking. A client whose
+// queue is full cannot keep up: it is dropped and its run stopped.
+func (ss *session) enqueue(b []byte) bool {
+	select {
+	case <-ss.closed:
+		return false
+	default:
+	}
+	select {
+	case ss.send <- b:
+		return true
+	default:
+		ss.log.Warn("websocket client too slow; dropping it", "learner", ss.learner)
+		ss.close()
+		return false
+	}
+}
+
+func (ss *session) sendJSON(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		ss.log.Error("encode message", "err", err)
+		return
+	}
+	ss.enqueue(b)
+}
+
+func (ss *session) sendError(format string, args ...any) {
+	ss.sendJSON(errorMessage{Type: "error", Message: fmt.Sprintf(format, args...)})
+}
+
+// handle acts on one client message. Every problem is answered with an
+// error message; none ends the connection.
+func (ss *session) handle(data []byte) {
+	var m clientMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		ss.sendError("The message is not valid JSON.")
+		return
+	}
+	switch m.Type {
+	case "run":
+		ss.startRun(m)
+	case "stop":
+		ss.mu.Lock()
+		if ss.run != nil {
+			ss.run.cancel()
+		}
+		ss.mu.Unlock()
+	case "stdin":
+		ss.stdin(m)
+	case "resume":
+		ss.resume(m)
+	case "":
+		ss.sendError("The message has no type.")
+	default:
+		ss.sendError("Unknown message type %q.", m.Type)
+	}
+}
+
+func (ss *session) startRun(m clientMessage) {
+	if m.Code == nil {
+		ss.sendError("A run needs the program's code.")
+		return
+	}
+	if len(*m.Code) > MaxProgramBytes {
+		ss.sendError("The program is too large: %d KiB, the limit is %d KiB.",
+			(len(*m.Code)+1023)/1024, MaxProgramBytes/1024)
+		return
+	}
+	if _, ok := ss.srv.cfg.Catalog.Lesson(m.Lesson, "en"); !ok {
+		ss.sendError("There is no lesson called %q.", m.Lesson)
+		return
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.run != nil {
+		ss.sendError("A program is already running. Stop it before starting another.")
+		return
+	}
+	ctx, cancel := context.WithCancel(ss.ctx)
+	lr := &liveRun{cancel: cancel, stdin: newStdinPipe(), done: make(chan struct{})}
+	ss.run = lr
+	req := runner.Request{RunID: runner.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin}
+	go ss.execute(ctx, lr, m.Lesson, req)
+}
+
+// execute waits for a slot, runs the job and streams its events.
+func (ss *session) execute(ctx context.Context, lr *liveRun, lesson string, req runner.Request) {
+	defer func() {
+		lr.cancel()
+		lr.stdin.Close()
+		ss.mu.Lock()
+		if ss.run == lr {
+			ss.run = nil
+		}
+		ss.mu.Unlock()
+		close(lr.done)
+	}()
+	release, err := ss.srv.admission.enter(ctx, func(pos int) {
+		ss.sendJSON(queuedMessage{Type: "queued", Position: pos})
+	})
+	if errors.Is(err, errBusy) {
+		ss.sendError("The server is busy. Please try again in a minute.")
+		return
+	}
+	if err != nil {
+		ss.sendError("The run was cancelled before it started.")
+		return
+	}
+	defer release()
+
+	var rec RunLog
+	if ss.srv.cfg.Recorder != nil {
+		rec, err = ss.srv.cfg.Recorder.Begin(ctx, RunMeta{RunID: req.RunID, Lesson: lesson, Learner: ss.learner, Program: req.Program})
+		if err != nil {
+			ss.log.Error("record run", "err", err)
+			rec = nil
+		}
+	}
+	kept := ss.srv.recent.begin(req.RunID, ss.learner)
+	defer kept.finish()
+	ss.srv.cfg.Executor.Run(ctx, req, func(ev runner.Event) {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			ss.log.Error("encode event", "err", err)
+			return
+		}
+		kept.add(ev.Type, b)
+		if rec != nil {
+			rec.Event(ev)
+		}
+		ss.enqueue(b)
+	})
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			ss.log.Error("record run", "err", err)
+		}
+	}
+}
+
+func (ss *session) stdin(m clientMessage) {
+	ss.mu.Lock()
+	lr := ss.run
+	ss.mu.Unlock()
+	if lr == nil {
+		ss.sendError("No program is running to receive input.")
+		return
+	}
+	if m.Text != "" {
+		if _, err := lr.stdin.Write([]byte(m.Text)); err != nil {
+			ss.sendError("The input was not sent: %v.", err)
+			return
+		}
+	}
+	if m.EOF {
+		lr.stdin.CloseWrite()
+	}
+}
