@@ -19,7 +19,9 @@ const (
 // Recorder batches the events of one running run into chunks. Add is cheap
 // (it writes only when a batch is full); a timer writes a batch that waits
 // too long; Finish writes the rest together with the run's completion.
-// Its methods may be called from several goroutines.
+// A batch whose write fails stays queued and is written with the next one,
+// so a passing error loses nothing. Its methods may be called from several
+// goroutines.
 type Recorder struct {
 	db  *DB
 	id  string
@@ -29,7 +31,6 @@ type Recorder struct {
 	pending []json.RawMessage
 	bytes   int
 	timer   *time.Timer
-	err     error // first failed write; reported by Finish
 	done    bool
 }
 
@@ -40,15 +41,17 @@ func (db *DB) NewRecorder(ctx context.Context, id string) *Recorder {
 }
 
 // Add queues one event. The bytes are copied, so the caller may reuse its
-// buffer. It returns the error of an earlier write, if any.
+// buffer. An event that is not valid JSON is refused with ErrInvalid. Add
+// returns the error of a batch write that it started; the events stay
+// queued.
 func (r *Recorder) Add(event json.RawMessage) error {
+	if !json.Valid(event) {
+		return fmt.Errorf("record event of run %s: %w: not valid JSON", r.id, ErrInvalid)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {
 		return fmt.Errorf("record event of run %s: %w", r.id, ErrFinished)
-	}
-	if r.err != nil {
-		return r.err
 	}
 	r.pending = append(r.pending, append(json.RawMessage(nil), event...))
 	r.bytes += len(event)
@@ -65,8 +68,8 @@ func (r *Recorder) Add(event json.RawMessage) error {
 func (r *Recorder) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.done || r.err != nil {
-		return r.err
+	if r.done {
+		return nil
 	}
 	return r.flushLocked()
 }
@@ -75,8 +78,9 @@ func (r *Recorder) flushByTimer() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.timer = nil
-	if !r.done && r.err == nil {
-		_ = r.flushLocked() // kept in r.err
+	if !r.done {
+		// On failure the batch stays queued for the next write.
+		_ = r.flushLocked()
 	}
 }
 
@@ -89,7 +93,6 @@ func (r *Recorder) flushLocked() error {
 		return nil
 	}
 	if err := r.db.AppendEvents(r.ctx, r.id, r.pending); err != nil {
-		r.err = err
 		return err
 	}
 	r.pending, r.bytes = nil, 0
@@ -98,7 +101,7 @@ func (r *Recorder) flushLocked() error {
 
 // Finish writes the queued events and completes the run in one
 // transaction (see DB.FinishRun). f.Events, if any, come after the queued
-// ones. It reports the first error of any earlier write.
+// ones.
 func (r *Recorder) Finish(ctx context.Context, f Finish) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -109,9 +112,6 @@ func (r *Recorder) Finish(ctx context.Context, f Finish) error {
 	if r.timer != nil {
 		r.timer.Stop()
 		r.timer = nil
-	}
-	if r.err != nil {
-		return r.err
 	}
 	f.Events = append(r.pending, f.Events...)
 	r.pending = nil

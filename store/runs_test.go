@@ -439,6 +439,55 @@ func TestRecorder(t *testing.T) {
 		}
 	})
 
+	t.Run("RefusesInvalidEventAndKeepsTheRest", func(t *testing.T) {
+		db := MustOpen(t)
+		r := MustCreateRun(t, db, "l", "a")
+		rec := db.NewRecorder(ctx, r.ID)
+		evs := events(r.ID, 3)
+		if err := rec.Add(evs[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Add(json.RawMessage(`{"seq":2,`)); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("Add of broken JSON = %v, want ErrInvalid", err)
+		}
+		if err := rec.Finish(ctx, store.Finish{Status: "ok", Events: evs[1:]}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.GetRun(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEvents(t, got.Events, evs)
+	})
+
+	t.Run("KeepsABatchWhoseWriteFailed", func(t *testing.T) {
+		db := MustOpen(t)
+		r := MustCreateRun(t, db, "l", "a")
+		// The run's context is cancelled (the learner pressed Stop):
+		// batch writes fail, and Finish, with its own context, stores all.
+		runCtx, cancel := context.WithCancel(ctx)
+		cancel()
+		rec := db.NewRecorder(runCtx, r.ID)
+		evs := events(r.ID, store.RecorderMaxEvents+10)
+		failed := 0
+		for _, e := range evs {
+			if err := rec.Add(e); err != nil {
+				failed++
+			}
+		}
+		if failed == 0 {
+			t.Fatal("no batch write failed with a cancelled context")
+		}
+		if err := rec.Finish(ctx, store.Finish{Status: "stopped"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.GetRun(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEvents(t, got.Events, evs)
+	})
+
 	t.Run("WritesAWaitingBatchAfterMaxDelay", func(t *testing.T) {
 		if testing.Short() {
 			t.Skip("waits for the recorder's delay")
