@@ -88,7 +88,7 @@ type DB struct {
 
 // Open opens the store at path, creating the file if it does not exist, and
 // brings its schema up to date. Only one process may have a store open at a
-// time. It fails with an error wrapping ErrCorrupt, ErrLocked or
+// time: it holds an flock on the file path+".lock" (left in place on Close). It fails with an error wrapping ErrCorrupt, ErrLocked or
 // ErrUnwritable when the file cannot serve as the store.
 func Open(path string) (*DB, error) {
 	return OpenWith(path, Options{})

@@ -98,18 +98,19 @@ func (db *DB) Prune(ctx context.Context, keep, batch int) (int, error) {
 	for {
 		var deleted int64
 		err := db.write(ctx, func(tx *sql.Tx) error {
-			// cutoff is the row number of the newest run to delete:
-			// the (keep+1)-th newest.
-			var cutoff int64
-			err := tx.QueryRowContext(ctx, `SELECT n FROM runs ORDER BY n DESC LIMIT 1 OFFSET ?`, keep).Scan(&cutoff)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil
-			}
-			if err != nil {
+			// count(*) reads the narrowest index, not the rows (whose
+			// pages hold the programs); the oldest runs are then the
+			// first rows of the table.
+			var count int64
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM runs`).Scan(&count); err != nil {
 				return err
 			}
+			excess := count - int64(keep)
+			if excess <= 0 {
+				return nil
+			}
 			res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE n IN
-				(SELECT n FROM runs WHERE n <= ? ORDER BY n LIMIT ?)`, cutoff, batch)
+				(SELECT n FROM runs ORDER BY n LIMIT ?)`, min(excess, int64(batch)))
 			if err != nil {
 				return err
 			}
