@@ -1,0 +1,23 @@
+from multiprocessing import Pipe, Process
+
+
+def send_words(writer):
+    for word in ["alpha", "beta", "gamma", "delta", "epsilon"]:
+        writer.send(word)
+    writer.close()
+
+
+if __name__ == "__main__":
+    reader, writer = Pipe(duplex=False)
+    p = Process(target=send_words, args=(writer,))
+    p.start()
+    writer.close()  # else recv() never sees the end
+    received = []
+    while True:
+        try:
+            received.append(reader.recv())
+        except EOFError:
+            break
+    p.join()
+    print(f"words = {len(received)}")
+    print(f"last = {received[-1]!r}")
