@@ -58,11 +58,18 @@ func (ww *wireWriter) flush() { _ = ww.w.Flush() }
 func initMain() int {
 	// ptrace requests must come from the thread that attached.
 	runtime.LockOSThread()
-	// pid 1 of a namespace only receives the signals it handles; ignoring
-	// them all keeps a program from killing its own observer.
-	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+	// pid 1 of a namespace receives from inside only the signals it
+	// handles: catching and dropping them keeps a program from killing its
+	// own observer. (Ignoring them instead would pass SIG_IGN on to the
+	// program through exec.)
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGTSTP,
 		syscall.SIGTTIN, syscall.SIGTTOU)
+	go func() {
+		for range sigs {
+		}
+	}()
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 

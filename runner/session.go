@@ -119,6 +119,10 @@ func (s *session) execute(ctx context.Context) error {
 		Stderr:      &limitedWriter{w: &initErr, n: 4096},
 		SysProcAttr: s.r.initAttr(),
 	}
+	if os.Getenv("PLAYGROUND_DEBUG_INIT") != "" {
+		cmd.Stderr = os.Stderr
+		cmd.Env = append(cmd.Env, "PLAYGROUND_DEBUG_INIT=1")
+	}
 	err = cmd.Start()
 	ctlR.Close()
 	wireW.Close()

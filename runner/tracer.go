@@ -32,6 +32,9 @@ type proc struct {
 	started    bool // proc.start emitted
 	pending    bool // vfork child: proc.start waits for its exec
 	forkserver bool
+	// startExec: the exec that started the main process may still be
+	// reported after the init attached; it is not a change of program.
+	startExec bool
 }
 
 // tracer is the init's observer: the ptrace loop (on the locked main
@@ -161,7 +164,7 @@ func (t *tracer) startProgram() error {
 	t.mu.Lock()
 	t.mainPID = pid
 	t.tasks[pid] = &task{tid: pid, tgid: pid, firstStop: true, ready: true}
-	mp := &proc{pid: pid, ppid: os.Getpid(), name: "MainProcess", via: "exec"}
+	mp := &proc{pid: pid, ppid: os.Getpid(), name: "MainProcess", via: "exec", startExec: true}
 	t.procs[pid] = mp
 	t.emitStart(mp)
 	t.wire.flush()
@@ -220,7 +223,12 @@ func (t *tracer) finish() {
 	}
 }
 
+var debugInit = os.Getenv("PLAYGROUND_DEBUG_INIT") != ""
+
 func (t *tracer) handle(tid int, ws unix.WaitStatus) {
+	if debugInit {
+		fmt.Fprintf(os.Stderr, "init: tid %d status %#x stopped=%v sig=%v event=%d\n", tid, uint32(ws), ws.Stopped(), ws.StopSignal(), int(uint32(ws)>>16)&0xff)
+	}
 	switch {
 	case ws.Exited() || ws.Signaled():
 		t.taskGone(tid, ws)
@@ -287,6 +295,9 @@ func (t *tracer) newTask(tid int) *task {
 }
 
 func (t *tracer) onFork(parentTid, event int) {
+	if p := t.procs[parentTid]; p != nil {
+		p.startExec = false
+	}
 	msg, err := unix.PtraceGetEventMsg(parentTid)
 	if err != nil {
 		return
@@ -343,6 +354,10 @@ func (t *tracer) onExec(tid int) {
 	}
 	p := t.procs[tid]
 	if p == nil {
+		return
+	}
+	if p.startExec {
+		p.startExec = false
 		return
 	}
 	argv := readCmdline(tid)

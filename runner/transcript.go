@@ -21,6 +21,7 @@ type Transcript struct {
 type transcriptProc struct {
 	pid, ppid int
 	name      string
+	via       string
 	end       string
 	colour    int
 }
@@ -61,12 +62,14 @@ func (t *Transcript) Write(e Event) {
 		if e.PPID != nil {
 			ppid = *e.PPID
 		}
-		p := &transcriptProc{pid: e.PID, ppid: ppid, name: e.Name, colour: transcriptColours[len(t.order)%len(transcriptColours)]}
+		p := &transcriptProc{pid: e.PID, ppid: ppid, name: e.Name, via: e.Via, colour: transcriptColours[len(t.order)%len(transcriptColours)]}
 		t.procs[e.PID] = p
 		t.order = append(t.order, e.PID)
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, fmt.Sprintf("started (%s, parent %d)", e.Via, ppid)))
 	case TypeProcExec:
-		if p := t.procs[e.PID]; p != nil && len(e.Argv) > 0 {
+		// A forked copy that runs another program is known by that program;
+		// a process started by exec or spawn already has its name.
+		if p := t.procs[e.PID]; p != nil && len(e.Argv) > 0 && p.via == "fork" {
 			p.name = shortProgram(e.Argv[0])
 		}
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, "exec "+strings.Join(e.Argv, " ")))
