@@ -1,0 +1,48 @@
+# Four processes add 1 to a shared counter 25,000 times each: once without
+# a lock (a race: updates get lost), once with the Value's own lock.
+import time
+from multiprocessing import Barrier, Lock, Process, Value
+
+TIMES = 25_000
+WORKERS = 4
+
+
+def unsafe(counter, ready):
+    ready.wait()  # all four start counting at the same moment
+    for _ in range(TIMES):
+        counter.value += 1  # read, add, write: three steps, and others run in between
+
+
+def safe(counter, ready):
+    ready.wait()
+    for _ in range(TIMES):
+        with counter.get_lock():  # only one process at a time inside
+            counter.value += 1
+
+
+def safe_batch(counter, lock, ready):
+    ready.wait()
+    local = 0
+    for _ in range(TIMES):
+        local += 1  # private work needs no lock
+    with lock:  # one locked update per process
+        counter.value += local
+
+
+def race(label, target, *extra):
+    counter = Value("i", 0)
+    ready = Barrier(WORKERS)
+    procs = [Process(target=target, args=(counter, *extra, ready), name=f"{label}-{i}") for i in range(WORKERS)]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    ms = (time.perf_counter() - start) * 1000
+    print(f"{label}: counter = {counter.value} (wanted {TIMES * WORKERS}) in {ms:.0f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    race("unsafe", unsafe)
+    race("safe", safe)
+    race("batch", safe_batch, Lock())
