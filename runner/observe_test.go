@@ -237,7 +237,7 @@ os.write(2, b"raw from main\n")
 	procs, exits := rr.procs(), rr.exits()
 	var main int
 	for pid, p := range procs {
-		if p.Name == "MainProcess" {
+		if p.Name == "MainProcess" && p.Via == "exec" {
 			main = pid
 		}
 	}

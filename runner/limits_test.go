@@ -1,0 +1,396 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func limitEvent(t testing.TB, rr runResult, kind string) Event {
+	t.Helper()
+	ls := rr.byType(TypeLimit)
+	if len(ls) != 1 || ls[0].Kind != kind {
+		t.Fatalf("want one %s limit event, got %+v\n%s", kind, ls, rr.dump())
+	}
+	return ls[0]
+}
+
+func TestForkBombIsStoppedAtTheProcessLimit(t *testing.T) {
+	r := testRunner(t)
+	if !r.Info().Pids {
+		t.Skip("no pids controller")
+	}
+	rr := runProgram(t, r, `
+import os, time
+print("starting", flush=True)
+while True:
+    try:
+        os.fork()
+    except OSError:
+        time.sleep(0.01)
+`, Limits{WallTime: 5 * time.Second})
+	mustStatus(t, rr, StatusLimit)
+	l := limitEvent(t, rr, LimitPids)
+	if !strings.Contains(l.Message, "64 processes") {
+		t.Errorf("message %q", l.Message)
+	}
+	if !strings.Contains(rr.text("stdout"), "starting") {
+		t.Errorf("the output before the limit was lost")
+	}
+}
+
+func TestMemoryBombIsStoppedAtTheMemoryLimit(t *testing.T) {
+	r := testRunner(t)
+	if !r.Info().Memory {
+		t.Skip("no memory controller")
+	}
+	for _, tc := range []struct{ name, program string }{
+		{"one process", "print('eating', flush=True)\nx = []\nwhile True:\n    x.append(b'x' * (1 << 20))\n"},
+		{"four children", `
+import multiprocessing as mp, time
+def eat():
+    x = []
+    for _ in range(100):
+        x.append(b'x' * (1 << 20))
+    time.sleep(5)
+if __name__ == "__main__":
+    print('eating', flush=True)
+    ps = [mp.Process(target=eat) for _ in range(4)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rr := runProgram(t, r, tc.program, Limits{WallTime: 8 * time.Second})
+			mustStatus(t, rr, StatusLimit)
+			l := limitEvent(t, rr, LimitMemory)
+			if l.Message != "Stopped: the program used more than 256 MiB of memory." {
+				t.Errorf("message %q", l.Message)
+			}
+			if !strings.Contains(rr.text("stdout"), "eating") {
+				t.Errorf("the output before the limit was lost")
+			}
+		})
+	}
+}
+
+func TestEndlessProgramsTimeOut(t *testing.T) {
+	r := testRunner(t)
+	for name, program := range map[string]string{
+		"busy loop":               "print('spinning', flush=True)\nwhile True: pass\n",
+		"endless sleep":           "import time\nprint('sleeping', flush=True)\ntime.sleep(1000)\n",
+		"waits for stdin forever": "import sys\nprint('waiting', flush=True)\nsys.stdin.read()\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			var rr runResult
+			req := Request{Program: []byte(program), Limits: Limits{WallTime: 1500 * time.Millisecond}}
+			if strings.Contains(name, "stdin") {
+				pr, pw := io_Pipe()
+				defer pw.Close()
+				req.Stdin = pr
+			}
+			rr.Result = r.Run(context.Background(), req, func(e Event) { rr.Events = append(rr.Events, e) })
+			checkContract(t, rr.Events)
+			mustStatus(t, rr, StatusTimeout)
+			l := limitEvent(t, rr, LimitWallTime)
+			if l.Message != "Stopped: the program ran longer than 1.5 s." {
+				t.Errorf("message %q", l.Message)
+			}
+			if rr.text("stdout") == "" {
+				t.Errorf("output before the timeout was lost")
+			}
+			if el := time.Since(start); el > 3500*time.Millisecond {
+				t.Errorf("took %v to stop", el)
+			}
+		})
+	}
+}
+
+func TestDefaultLimits(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, "pass\n", Limits{})
+	l := rr.Events[0].Limits
+	if l.WallTimeMS != 10000 || l.MemoryBytes != 256<<20 || l.Pids != 64 || l.OutputBytes != 1<<20 ||
+		l.FileBytes != 16<<20 || l.OpenFiles != 256 || l.TmpBytes != 32<<20 || l.ShmBytes != 64<<20 || l.CPUs < 1 {
+		t.Errorf("default limits %+v", l)
+	}
+	sb := rr.Events[0].Sandbox
+	if !sb.Enabled || len(sb.Namespaces) != 6 || !sb.NoNewPrivs || sb.UID == 0 || sb.HostUID == 0 {
+		t.Errorf("sandbox info %+v", sb)
+	}
+}
+
+func TestSetsidDaemonDiesWithTheRun(t *testing.T) {
+	r := testRunner(t)
+	marker := fmt.Sprintf("%d.4242", time.Now().UnixNano()%100000)
+	rr := runProgram(t, r, `
+import os, signal, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        os.execv("/bin/sleep", ["sleep", "`+marker+`"])
+    os._exit(0)
+time.sleep(0.2)
+print("main done", flush=True)
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	var daemon Event
+	for _, p := range rr.procs() {
+		if p.Via == "fork" && p.Name == "MainProcess" {
+			continue
+		}
+	}
+	for _, e := range rr.byType(TypeProcExec) {
+		if len(e.Argv) == 2 && e.Argv[1] == marker {
+			daemon = e
+		}
+	}
+	if daemon.PID == 0 {
+		t.Fatalf("the daemon's exec was not seen:\n%s", rr.dump())
+	}
+	if got := rr.exits()[daemon.PID]; got.Signal != "SIGKILL" {
+		t.Errorf("daemon exit %+v, want SIGKILL", got)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		out, _ := exec.Command("pgrep", "-f", "sleep "+marker).Output()
+		if len(strings.TrimSpace(string(out))) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon still alive 1 s after run.end: %s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOutputFloodIsStoppedAtTheCap(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, "while True:\n    print('flood ' * 20)\n", Limits{})
+	mustStatus(t, rr, StatusLimit)
+	l := limitEvent(t, rr, LimitOutput)
+	if l.Message != "Stopped: the program printed more than 1 MiB of output." {
+		t.Errorf("message %q", l.Message)
+	}
+	n := len(rr.text(""))
+	if n == 0 || n > 1<<20 {
+		t.Errorf("kept %d bytes of output, want 1..1 MiB", n)
+	}
+	if n < 1<<20-4096 {
+		t.Errorf("kept only %d bytes of output; the output before the cap must be kept", n)
+	}
+	if !rr.Result.OutputCut {
+		t.Errorf("Result.OutputCut not set")
+	}
+}
+
+func TestNoNetwork(t *testing.T) {
+	r := testRunner(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+			accepted <- struct{}{}
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	rr := runProgram(t, r, fmt.Sprintf(`
+import socket
+for host in ("127.0.0.1", "localhost"):
+    try:
+        socket.create_connection((host, %d), timeout=2)
+        print("CONNECTED", host)
+    except OSError as e:
+        print("refused", host, type(e).__name__)
+try:
+    socket.getaddrinfo("example.com", 80)
+    print("RESOLVED")
+except OSError as e:
+    print("no dns", type(e).__name__)
+`, port), Limits{})
+	mustStatus(t, rr, StatusOK)
+	out := rr.text("stdout")
+	if strings.Contains(out, "CONNECTED") || strings.Contains(out, "RESOLVED") || !strings.Contains(out, "refused 127.0.0.1") {
+		t.Errorf("network reachable from the sandbox:\n%s", out)
+	}
+	select {
+	case <-accepted:
+		t.Errorf("the host's listener got a connection from the sandbox")
+	default:
+	}
+}
+
+func TestHostFilesAreInvisibleAndOnlyTmpIsWritable(t *testing.T) {
+	r := testRunner(t)
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("top secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	rr := runProgram(t, r, fmt.Sprintf(`
+import os
+for path in (%q, %q, "/etc/shadow", "/root", "/proc/1/environ"):
+    try:
+        with open(path) as f:
+            print("READ", path, f.read(20))
+    except OSError as e:
+        print("hidden", path, type(e).__name__)
+for path in ("/x", "/usr/x", "/home/learner/x", "/etc/passwd", "/tmp/ok", "/dev/shm/ok"):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        print("WROTE", path)
+    except OSError as e:
+        print("denied", path, type(e).__name__)
+print("uid", os.getuid(), "gid", os.getgid(), "groups", os.getgroups())
+print("cwd", os.getcwd(), os.listdir("."))
+`, secret, filepath.Join(wd, "runner.go")), Limits{})
+	mustStatus(t, rr, StatusOK)
+	out := rr.text("stdout")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "READ"):
+			t.Errorf("host file readable: %s", line)
+		case strings.HasPrefix(line, "WROTE") && !strings.Contains(line, "/tmp/ok") && !strings.Contains(line, "/dev/shm/ok"):
+			t.Errorf("wrote outside /tmp: %s", line)
+		}
+	}
+	for _, want := range []string{"WROTE /tmp/ok", "WROTE /dev/shm/ok", "uid 1000 gid 1000 groups []", "cwd /home/learner ['main.py']"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestConcurrentRunsKeepTheirEventsApart(t *testing.T) {
+	r := testRunner(t)
+	const runs = 4
+	var wg sync.WaitGroup
+	results := make([]runResult, runs)
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runProgram(t, r, fmt.Sprintf(`
+import multiprocessing as mp
+def say(i):
+    for k in range(200):
+        print("run-%d", i, k)
+if __name__ == "__main__":
+    with mp.Pool(2) as p:
+        p.map(say, range(4))
+`, i), Limits{})
+		}()
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for i, rr := range results {
+		mustStatus(t, rr, StatusOK)
+		ids[rr.Events[0].RunID] = true
+		out := rr.text("stdout")
+		if got := strings.Count(out, fmt.Sprintf("run-%d ", i)); got != 800 {
+			t.Errorf("run %d: %d of its own lines, want 800", i, got)
+		}
+		for j := range runs {
+			if j != i && strings.Contains(out, fmt.Sprintf("run-%d ", j)) {
+				t.Errorf("run %d got output of run %d", i, j)
+			}
+		}
+	}
+	if len(ids) != runs {
+		t.Errorf("run ids not distinct: %v", ids)
+	}
+}
+
+func TestStopEndsTheWholeTree(t *testing.T) {
+	r := testRunner(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var rr runResult
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rr.Result = r.Run(ctx, Request{Program: []byte(`
+import multiprocessing as mp, time
+def forever():
+    time.sleep(1000)
+if __name__ == "__main__":
+    for _ in range(3):
+        mp.Process(target=forever).start()
+    print("started", flush=True)
+    time.sleep(1000)
+`)}, func(e Event) {
+			rr.Events = append(rr.Events, e)
+			if e.Type == TypeOutput && strings.Contains(e.Text, "started") {
+				cancel()
+			}
+		})
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("stop did not end the run")
+	}
+	checkContract(t, rr.Events)
+	mustStatus(t, rr, StatusStopped)
+	if n := len(rr.procs()); n != 4 {
+		t.Errorf("%d processes, want 4", n)
+	}
+}
+
+func TestNothingIsLeftInCgroups(t *testing.T) {
+	r := testRunner(t)
+	runProgram(t, r, "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Pool(2).map(abs, range(3))\n", Limits{})
+	for ctrl, base := range r.cgroups.bases {
+		entries, _ := os.ReadDir(base)
+		for _, e := range entries {
+			if e.IsDir() && strings.HasPrefix(e.Name(), "run-") {
+				// Another test may be running concurrently; only ours matter.
+				t.Logf("%s: %s present", ctrl, e.Name())
+			}
+		}
+	}
+	// Run one more and check its own cgroup is gone when Run returns.
+	rr := runProgram(t, r, "pass\n", Limits{})
+	id := rr.Events[0].RunID
+	for _, base := range r.cgroups.bases {
+		if _, err := os.Stat(filepath.Join(base, "run-"+id)); !os.IsNotExist(err) {
+			t.Errorf("cgroup of run %s left behind in %s", id, base)
+		}
+	}
+}
+
+func TestWithoutSandboxRunStartSaysSo(t *testing.T) {
+	r, err := New(Config{NoSandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := runProgram(t, r, "import os\nprint(os.getpid())\n", Limits{})
+	mustStatus(t, rr, StatusOK)
+	if rr.Events[0].Sandbox.Enabled {
+		t.Errorf("run.start claims a sandbox: %+v", rr.Events[0].Sandbox)
+	}
+}
+
+func TestTooLargeProgramIsRefusedPlainly(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, strings.Repeat("#", MaxProgramBytes+1), Limits{})
+	mustStatus(t, rr, StatusInternalError)
+	if !strings.Contains(rr.end().Message, "too large") {
+		t.Errorf("message %q", rr.end().Message)
+	}
+}
