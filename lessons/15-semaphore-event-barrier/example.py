@@ -1,0 +1,33 @@
+# Four fetchers: an Event starts them, a Semaphore lets two work at a time,
+# a Barrier holds them until all four are done.
+import time
+from multiprocessing import Barrier, Event, Process, Semaphore, current_process
+
+T0 = time.perf_counter()  # inherited by the forked children: one clock for all
+
+
+def say(what):
+    print(f"{time.perf_counter() - T0:4.2f}s {current_process().name}: {what}", flush=True)
+
+
+def fetch(go, slots, meet):
+    say("ready, waiting for the start signal")
+    go.wait()  # Event: blocks until someone calls go.set()
+    with slots:  # Semaphore(2): at most two fetchers in here at once
+        say("downloading")
+        time.sleep(0.15)
+        say("done")
+    meet.wait()  # Barrier(4): blocks until all four have arrived
+    say("passed the barrier")
+
+
+if __name__ == "__main__":
+    go, slots, meet = Event(), Semaphore(2), Barrier(4)
+    fetchers = [Process(target=fetch, args=(go, slots, meet), name=f"fetcher-{i}") for i in range(1, 5)]
+    for f in fetchers:
+        f.start()
+    time.sleep(0.2)
+    say("go!")
+    go.set()
+    for f in fetchers:
+        f.join()

@@ -1,0 +1,18 @@
+import os
+from multiprocessing import Manager, Process, current_process
+
+
+def sign_in(guests):
+    guests[current_process().name] = os.getpid()
+
+
+if __name__ == "__main__":
+    with Manager() as manager:
+        guests = manager.dict()
+        visitors = [Process(target=sign_in, args=(guests,), name=f"guest-{i}") for i in range(1, 4)]
+        for v in visitors:
+            v.start()
+        for v in visitors:
+            v.join()
+        print(f"signed in: {sorted(guests.keys())}")
+        print(f"entries = {len(guests)}")

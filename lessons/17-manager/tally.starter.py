@@ -1,0 +1,17 @@
+import os
+from multiprocessing import Manager, Process, current_process
+
+
+def sign_in(guests):
+    guests[current_process().name] = os.getpid()
+
+
+if __name__ == "__main__":
+    guests = {}
+    visitors = [Process(target=sign_in, args=(guests,), name=f"guest-{i}") for i in range(1, 4)]
+    for v in visitors:
+        v.start()
+    for v in visitors:
+        v.join()
+    print(f"signed in: {sorted(guests)}")
+    print(f"entries = {len(guests)}")
