@@ -1,0 +1,86 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// The programs of the overhead benchmark (docs/benchmarks.md).
+const (
+	trivialProgram = "print('hello')\n"
+	poolProgram    = `
+from multiprocessing import Pool
+def work(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+if __name__ == "__main__":
+    with Pool(4) as p:
+        print(sum(p.map(work, [300000] * 8)))
+`
+)
+
+// BenchmarkOverhead runs each program bare (python3 FILE) and in the
+// sandbox, alternately, and reports the medians. It fails when the
+// sandbox costs more than the issue allows: 25 ms on a trivial program,
+// 1.25x on a Pool(4).map.
+//
+//	go test -run '^$' -bench Overhead -benchtime 1x ./runner
+func BenchmarkOverhead(b *testing.B) {
+	r := testRunner(b)
+	const rounds = 30
+	for _, tc := range []struct {
+		name    string
+		program string
+		check   func(bare, sandboxed time.Duration) bool
+		limit   string
+	}{
+		{"trivial", trivialProgram, func(bare, sb time.Duration) bool { return sb-bare <= 25*time.Millisecond }, "at most 25 ms more"},
+		{"pool4", poolProgram, func(bare, sb time.Duration) bool { return float64(sb) <= 1.25*float64(bare) }, "at most 1.25x"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			file := filepath.Join(dir, "main.py")
+			if err := os.WriteFile(file, []byte(tc.program), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			var bare, sandboxed []time.Duration
+			for range b.N * rounds {
+				start := time.Now()
+				cmd := exec.Command(r.PythonPath(), file)
+				cmd.Dir = dir
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("bare run: %v: %s", err, out)
+				}
+				bare = append(bare, time.Since(start))
+
+				start = time.Now()
+				res := r.Run(context.Background(), Request{Program: []byte(tc.program)}, func(Event) {})
+				if res.Status != StatusOK {
+					b.Fatalf("sandboxed run: %s", res.Status)
+				}
+				sandboxed = append(sandboxed, time.Since(start))
+			}
+			mb, ms := median(bare), median(sandboxed)
+			b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
+			b.ReportMetric(float64(ms.Microseconds())/1000, "sandbox-ms")
+			b.ReportMetric(float64((ms-mb).Microseconds())/1000, "overhead-ms")
+			b.ReportMetric(float64(ms)/float64(mb), "ratio")
+			if !tc.check(mb, ms) {
+				b.Errorf("%s: sandbox median %v against bare %v; the floor is %s", tc.name, ms, mb, tc.limit)
+			}
+		})
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
