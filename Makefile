@@ -1,0 +1,28 @@
+# The one test command is `make test` (see README.md).
+GO ?= go
+
+.PHONY: test check generate build lessons-check bench
+
+test: check
+	$(GO) test -race -count=1 ./...
+	$(GO) run ./cmd/playground lessons check
+
+# Formatting, vet, and generated templ output that matches its sources.
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool templ generate
+	@git diff --exit-code --stat -- '*_templ.go' || { echo "templ output is not up to date: run 'go tool templ generate' and commit"; exit 1; }
+
+generate:
+	$(GO) tool templ generate
+
+build:
+	$(GO) build -o playground ./cmd/playground
+
+lessons-check:
+	$(GO) run ./cmd/playground lessons check
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./runner
