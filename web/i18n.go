@@ -69,6 +69,11 @@ func T(ctx context.Context, key string) string {
 	return translate(Lang(ctx), key)
 }
 
+// Tf translates a string with one {n} placeholder.
+func Tf(ctx context.Context, key, n string) string {
+	return strings.ReplaceAll(T(ctx, key), "{n}", n)
+}
+
 func translate(lang, key string) string {
 	if s, ok := uiStrings[lang][key]; ok {
 		return s
@@ -106,6 +111,7 @@ var uiStrings = map[string]map[string]string{
 		"index.empty":              "No lessons are installed.",
 		"progress.run":             "run",
 		"progress.passed":          "passed",
+		"lesson.number":            "Lesson {n}",
 		"lesson.prev":              "Previous",
 		"lesson.next":              "Next",
 		"lesson.editor":            "Program",
@@ -164,6 +170,7 @@ var uiStrings = map[string]map[string]string{
 		"index.empty":              "还没有安装课程。",
 		"progress.run":             "已运行",
 		"progress.passed":          "已通过",
+		"lesson.number":            "第 {n} 课",
 		"lesson.prev":              "上一课",
 		"lesson.next":              "下一课",
 		"lesson.editor":            "程序",

@@ -53,7 +53,7 @@ var (
 func highlightCSS() []byte {
 	codeCSSOnce.Do(func() {
 		var b bytes.Buffer
-		f := chromahtml.New(chromahtml.WithClasses(true))
+		f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithAllClasses(true))
 		writeStyle(&b, f, styles.Get(lightCodeStyle))
 		b.WriteString("@media (prefers-color-scheme: dark) {\n")
 		writeStyle(&b, f, styles.Get(darkCodeStyle))

@@ -182,7 +182,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestEveryTemplateStringIsDefined(t *testing.T) {
-	re := regexp.MustCompile(`T\(ctx, "([^"]+)"\)`)
+	re := regexp.MustCompile(`Tf?\(ctx, "([^"]+)"`)
 	files, _ := os.ReadDir(".")
 	for _, f := range files {
 		if !strings.HasSuffix(f.Name(), ".templ") {

@@ -1,0 +1,233 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// The browser tests drive a real headless Chromium. Set CHROMIUM to its
+// path if it is not on PATH as chromium; they skip without one, except when
+// CI=true, where a missing browser fails them. Screenshots go to
+// $WEB_E2E_ARTIFACTS (default: the test's temporary directory).
+const e2eTimeout = 90 * time.Second
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found and CI=true: install it (apt-get install -y chromium) or set CHROMIUM")
+	}
+	t.Skip("no Chromium found; install it (apt-get install -y chromium) or set CHROMIUM")
+	return ""
+}
+
+func artifactsDir(t *testing.T) string {
+	dir := os.Getenv("WEB_E2E_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newBrowser starts a fresh headless Chromium with its own profile.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 1000),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelC := context.WithTimeout(ctx, e2eTimeout)
+	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", p)
+}
+
+// waitJS polls a JavaScript condition.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+const (
+	online   = `document.querySelector('[data-testid=connection]').dataset.state === 'online'`
+	finished = `document.querySelector('[data-testid=status]').dataset.state === 'ok'`
+)
+
+// openLesson loads a lesson page and waits for the editor and the socket.
+func openLesson(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(css(".cm-editor .cm-lineNumbers")),
+		waitJS(online),
+	)
+}
+
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a browser")
+	}
+	_, ts := MustServer(t, Config{})
+	dir := artifactsDir(t)
+	ctx := newBrowser(t)
+
+	t.Run("RunShowsTheProcessesAndTheirOutput", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/pool")
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished))
+		nodes := eval[int](t, ctx, `document.querySelectorAll('[data-testid=proc-node]').length`)
+		badges := eval[int](t, ctx, `document.querySelectorAll('[data-testid=output-line] [data-testid=pid-badge]').length`)
+		lanes := eval[int](t, ctx, `document.querySelectorAll('[data-testid=timeline] [data-testid=lane]').length`)
+		status := eval[string](t, ctx, `document.querySelector('[data-testid=status-text]').textContent`)
+		state := eval[string](t, ctx, `document.querySelector('[data-testid=proc-node]').dataset.state`)
+		if nodes < 3 {
+			t.Errorf("%d process nodes, want at least 3", nodes)
+		}
+		if badges < 3 {
+			t.Errorf("%d output lines with pid badges", badges)
+		}
+		if lanes != nodes {
+			t.Errorf("%d timeline lanes for %d processes", lanes, nodes)
+		}
+		if !strings.Contains(status, "Finished") {
+			t.Errorf("status %q", status)
+		}
+		if state != "ok" {
+			t.Errorf("main process node state %q", state)
+		}
+		screenshot(t, ctx, dir, "lesson-pool-finished.png")
+
+		t.Run("TheFilterShowsOneProcess", func(t *testing.T) {
+			visible := eval[bool](t, ctx, `(() => {
+				const sel = document.querySelector('[data-testid=filter]');
+				const pid = sel.options[2].value;
+				sel.value = pid; sel.dispatchEvent(new Event('change'));
+				const shown = [...document.querySelectorAll('[data-testid=output-line]')].filter(l => !l.hidden);
+				const ok = shown.length > 0 && shown.every(l => l.dataset.pid === pid);
+				sel.value = ''; sel.dispatchEvent(new Event('change'));
+				return ok; })()`)
+			if !visible {
+				t.Error("filtering by a process did not show only its lines")
+			}
+		})
+	})
+
+	t.Run("OutputIsShownAsText", func(t *testing.T) {
+		do(t, ctx,
+			// Type over the program, as a learner does.
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.KeyEvent("print('<img src=x onerror=alert(1)><b>bold</b>')"),
+			chromedp.Click(css("[data-testid=run]")),
+			waitJS(finished),
+		)
+		count := eval[int](t, ctx, `document.querySelectorAll('[data-testid=output] img, [data-testid=output] b').length`)
+		text := eval[string](t, ctx, `document.querySelector('[data-testid=output]').textContent`)
+		if count != 0 || !strings.Contains(text, "<b>bold</b>") {
+			t.Errorf("output was parsed as HTML: %d elements, text %q", count, text)
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
+	t.Run("StopEndsALongRun", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			// Run from the keyboard: Ctrl+Enter in the editor.
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			waitJS(`[...document.querySelectorAll('[data-testid=output-line]')].some(l => l.textContent.includes('sleeping'))`),
+			waitJS(`!document.querySelector('[data-testid=stop]').disabled`),
+			chromedp.Sleep(300), // let the running clock tick once for the picture
+			chromedp.Click(css("[data-testid=stop]")),
+			waitJS(`document.querySelector('[data-testid=status]').dataset.state === 'stopped'`),
+		)
+		status := eval[string](t, ctx, `document.querySelector('[data-testid=status-text]').textContent`)
+		state := eval[string](t, ctx, `document.querySelector('[data-testid=proc-node]').dataset.state`)
+		if !strings.Contains(status, "Stopped") {
+			t.Errorf("status %q", status)
+		}
+		if state != "killed" {
+			t.Errorf("the stopped process shows %q", state)
+		}
+		screenshot(t, ctx, dir, "lesson-sleep-stopped.png")
+	})
+
+	t.Run("PhoneWidthInDarkMode", func(t *testing.T) {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+		openLesson(t, ctx, ts.URL+"/lessons/pool")
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished))
+		if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the page is wider than a phone screen")
+		}
+		screenshot(t, ctx, dir, "lesson-pool-phone-dark.png")
+		do(t, ctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(css("[data-testid=lesson-list]")))
+		screenshot(t, ctx, dir, "index-phone-dark.png")
+	})
+}
