@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"mpplayground/runner"
+)
+
+var sandboxOnce sync.Once
+var sandboxErr error
+
+// requireSandbox skips outside CI on a host without the sandbox, and fails under CI=true.
+func requireSandbox(t *testing.T) {
+	t.Helper()
+	sandboxOnce.Do(func() {
+		r, err := runner.New(runner.Config{})
+		if err == nil {
+			err = r.SandboxError()
+		}
+		sandboxErr = err
+	})
+	if sandboxErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the sandbox is required under CI: %v", sandboxErr)
+		}
+		t.Skipf("no sandbox: %v", sandboxErr)
+	}
+}
+
+func writeProgram(t *testing.T, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "prog.py")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const poolProgram = `
+import multiprocessing as mp, os
+def f(x):
+    print("worker", os.getpid(), x, flush=True)
+    return x * x
+if __name__ == "__main__":
+    with mp.Pool(2) as p:
+        print(p.map(f, range(4)))
+`
+
+func TestRunJSONPrintsOnlyTheEvents(t *testing.T) {
+	requireSandbox(t)
+	var out, errb bytes.Buffer
+	code := runCmd([]string{"--json", "--stdin=false", writeProgram(t, poolProgram)}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var types []string
+	for i, l := range lines {
+		var e runner.Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("line %d is not an event: %q", i+1, l)
+		}
+		if e.Seq != int64(i+1) {
+			t.Fatalf("line %d has seq %d", i+1, e.Seq)
+		}
+		types = append(types, e.Type)
+	}
+	if types[0] != "run.start" || types[len(types)-1] != "run.end" {
+		t.Errorf("first %s, last %s", types[0], types[len(types)-1])
+	}
+	if n := strings.Count(strings.Join(types, " "), "proc.start"); n != 3 {
+		t.Errorf("%d proc.start events, want 3 (main and two workers)", n)
+	}
+}
+
+func TestRunTranscriptLabelsLinesAndEndsWithTheTree(t *testing.T) {
+	requireSandbox(t)
+	var out, errb bytes.Buffer
+	if code := runCmd([]string{"--stdin=false", writeProgram(t, poolProgram)}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	s := out.String()
+	for _, re := range []string{
+		`(?m)^\[\d+ ForkPoolWorker-1\] worker \d+ \d`,
+		`(?m)^\[\d+ MainProcess\] \[0, 1, 4, 9\]$`,
+		`(?m)^── ok in [\d.]+ ms: The program finished`,
+		`(?m)^[├└]─ \[\d+ ForkPoolWorker-2\] `,
+	} {
+		if !regexp.MustCompile(re).MatchString(s) {
+			t.Errorf("transcript lacks %s:\n%s", re, s)
+		}
+	}
+	if strings.Contains(s, "\x1b[") {
+		t.Errorf("colours written to a non-terminal")
+	}
+}
+
+func TestRunExitStatus(t *testing.T) {
+	requireSandbox(t)
+	var out, errb bytes.Buffer
+	if code := runCmd([]string{"--stdin=false", writeProgram(t, "raise SystemExit(3)\n")}, &out, &errb); code != 1 {
+		t.Errorf("failing program: exit %d, want 1", code)
+	}
+	if code := runCmd([]string{"--stdin=false", "--timeout", "300ms", writeProgram(t, "while True: pass\n")}, &out, &errb); code != 1 {
+		t.Errorf("timeout: exit %d, want 1", code)
+	}
+	if !strings.Contains(out.String(), "Stopped: the program ran longer than 0.3 s.") {
+		t.Errorf("no timeout message in %s", out.String())
+	}
+	for _, args := range [][]string{{"--no-such-flag", "x.py"}, {filepath.Join(t.TempDir(), "missing.py")}, {}, {"--memory", "lots", "x.py"}} {
+		errb.Reset()
+		if code := runCmd(args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		if errb.Len() == 0 {
+			t.Errorf("%v: nothing said on stderr", args)
+		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "1MiB": 1 << 20, "256MiB": 256 << 20, "512K": 512 << 10, "2GiB": 2 << 30, "64mb": 64 << 20} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "lots", "-5", "0", "1.5MiB"} {
+		if _, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q) accepted", in)
+		}
+	}
+}
