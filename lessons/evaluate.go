@@ -52,13 +52,6 @@ type proc struct {
 	signal string
 }
 
-// chunk is one output event, attributed to its process.
-type chunk struct {
-	p      *proc
-	stream string
-	text   string
-}
-
 // line is one complete line of one process's stream.
 type line struct {
 	p      *proc
@@ -70,7 +63,6 @@ type line struct {
 type run struct {
 	procs  []*proc
 	order  []procEvent // starts and exits, in stream order
-	chunks []chunk
 	lines  []line
 	end    *event
 }
@@ -114,7 +106,6 @@ func parseRun(events []json.RawMessage) *run {
 			r.order = append(r.order, procEvent{p, true})
 		case "output":
 			p := lookup(e.PID)
-			r.chunks = append(r.chunks, chunk{p, e.Stream, e.Text})
 			k := key{p, e.Stream}
 			b, ok := partial[k]
 			if !ok {
@@ -189,18 +180,20 @@ func compileOpt(expr string) *regexp.Regexp {
 	return regexp.MustCompile(expr) // Validate has compiled it already
 }
 
-// text is the concatenated output the check looks at.
+// text is the output the check looks at: the lines of the selected
+// processes, each line whole even when processes wrote at the same time.
 func (c Check) text(r *run) string {
 	re := compileOpt(c.Name)
 	var b strings.Builder
-	for _, ch := range r.chunks {
-		if c.Stream != "" && ch.stream != c.Stream {
+	for _, l := range r.lines {
+		if c.Stream != "" && l.stream != c.Stream {
 			continue
 		}
-		if re != nil && !re.MatchString(ch.p.name) {
+		if re != nil && !re.MatchString(l.p.name) {
 			continue
 		}
-		b.WriteString(ch.text)
+		b.WriteString(l.text)
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
