@@ -61,10 +61,10 @@ type line struct {
 
 // run is the view of an event stream that checks work on.
 type run struct {
-	procs  []*proc
-	order  []procEvent // starts and exits, in stream order
-	lines  []line
-	end    *event
+	procs []*proc
+	order []procEvent // starts and exits, in stream order
+	lines []line
+	end   *event
 }
 
 type procEvent struct {
