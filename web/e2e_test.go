@@ -220,7 +220,11 @@ func TestBrowser(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+		if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+			Width: 390, Height: 844, DeviceScaleFactor: 2, Mobile: true,
+		}); err != nil {
+			t.Fatal(err)
+		}
 		openLesson(t, ctx, ts.URL+"/lessons/pool")
 		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished))
 		if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`) {

@@ -49,13 +49,17 @@ var (
 )
 
 // highlightCSS is the style sheet for highlighted code: the light style,
-// and the dark one under prefers-color-scheme: dark.
+// and the dark one under prefers-color-scheme: dark. Tokens a style does not
+// colour take the page's text colour.
 func highlightCSS() []byte {
 	codeCSSOnce.Do(func() {
+		// Each style only under its own scheme, so that a token the dark
+		// style leaves to the base colour does not keep the light colour.
 		var b bytes.Buffer
-		f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithAllClasses(true))
+		f := chromahtml.New(chromahtml.WithClasses(true))
+		b.WriteString("@media not (prefers-color-scheme: dark) {\n")
 		writeStyle(&b, f, styles.Get(lightCodeStyle))
-		b.WriteString("@media (prefers-color-scheme: dark) {\n")
+		b.WriteString("}\n@media (prefers-color-scheme: dark) {\n")
 		writeStyle(&b, f, styles.Get(darkCodeStyle))
 		b.WriteString("}\n")
 		codeCSS = b.Bytes()
