@@ -17,6 +17,10 @@ type runnerFlags struct {
 	memory      string
 	pids        int
 	outputLimit string
+	fileSize    string
+	openFiles   int
+	tmpSize     string
+	shmSize     string
 	python      string
 	sandbox     string
 }
@@ -27,6 +31,10 @@ func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
 	fs.StringVar(&f.memory, "memory", "256MiB", "memory limit of a run, all processes together (bytes, or with KiB/MiB/GiB)")
 	fs.IntVar(&f.pids, "pids", runner.DefaultPids, "how many processes a run may have at once")
 	fs.StringVar(&f.outputLimit, "output-limit", "1MiB", "output a run may print before it is stopped (bytes, or with KiB/MiB/GiB)")
+	fs.StringVar(&f.fileSize, "file-size", "16MiB", "largest file a program may write")
+	fs.IntVar(&f.openFiles, "open-files", runner.DefaultOpenFiles, "open files per process")
+	fs.StringVar(&f.tmpSize, "tmp-size", "32MiB", "size of the run's own /tmp")
+	fs.StringVar(&f.shmSize, "shm-size", "64MiB", "size of the run's own /dev/shm")
 	fs.StringVar(&f.python, "python", "python3", "the Python interpreter (resolved to its real path)")
 	fs.StringVar(&f.sandbox, "sandbox", "on", "on, or off to run programs without any sandbox (trusted use only)")
 	return f
@@ -34,16 +42,25 @@ func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
 
 func (f *runnerFlags) config() (runner.Config, error) {
 	var cfg runner.Config
-	mem, err := parseBytes(f.memory)
-	if err != nil {
-		return cfg, fmt.Errorf("--memory: %w", err)
+	l := runner.Limits{WallTime: f.timeout, Pids: f.pids, OpenFiles: f.openFiles}
+	for _, sz := range []struct {
+		flag, value string
+		dst         *int64
+	}{
+		{"--memory", f.memory, &l.MemoryBytes},
+		{"--output-limit", f.outputLimit, &l.OutputBytes},
+		{"--file-size", f.fileSize, &l.FileBytes},
+		{"--tmp-size", f.tmpSize, &l.TmpBytes},
+		{"--shm-size", f.shmSize, &l.ShmBytes},
+	} {
+		n, err := parseBytes(sz.value)
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", sz.flag, err)
+		}
+		*sz.dst = n
 	}
-	out, err := parseBytes(f.outputLimit)
-	if err != nil {
-		return cfg, fmt.Errorf("--output-limit: %w", err)
-	}
-	if f.timeout <= 0 || f.pids <= 0 {
-		return cfg, fmt.Errorf("--timeout and --pids must be positive")
+	if f.timeout <= 0 || f.pids <= 0 || f.openFiles <= 0 {
+		return cfg, fmt.Errorf("--timeout, --pids and --open-files must be positive")
 	}
 	switch f.sandbox {
 	case "on", "true":
@@ -53,7 +70,7 @@ func (f *runnerFlags) config() (runner.Config, error) {
 		return cfg, fmt.Errorf("--sandbox must be on or off, not %q", f.sandbox)
 	}
 	cfg.Python = f.python
-	cfg.Limits = runner.Limits{WallTime: f.timeout, MemoryBytes: mem, Pids: f.pids, OutputBytes: out}
+	cfg.Limits = l
 	return cfg, nil
 }
 
