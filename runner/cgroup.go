@@ -17,8 +17,11 @@ import (
 // controller-less v2 mount beside them) are both handled: v2 is used when
 // /sys/fs/cgroup is a cgroup2 mount with the controllers, v1 otherwise.
 
+// cgroupRoot is where the cgroup file systems are mounted (a variable for
+// the tests, which fake a v2 tree in a temporary directory).
+var cgroupRoot = "/sys/fs/cgroup"
+
 const (
-	cgroupRoot     = "/sys/fs/cgroup"
 	cgroupRunsName = "playground-runs"
 	// cgroupRemoveWait bounds how long removing a run's cgroup waits for
 	// its last processes to leave it.
@@ -50,7 +53,8 @@ func detectCgroups() *cgroupManager {
 	if ctrls, err := os.ReadFile(filepath.Join(cgroupRoot, "cgroup.controllers")); err == nil {
 		m.setupV2(self, string(ctrls))
 	} else {
-		m.setupV1(self)
+		info, _ := os.ReadFile("/proc/self/mountinfo")
+		m.setupV1(self, v1Mounts(info))
 	}
 	if len(m.bases) == 0 {
 		m.version = ""
@@ -122,9 +126,8 @@ func (m *cgroupManager) setupV2(self []byte, available string) {
 	}
 }
 
-func (m *cgroupManager) setupV1(self []byte) {
+func (m *cgroupManager) setupV1(self []byte, mounts map[string]string) {
 	m.version = "v1"
-	mounts := v1Mounts()
 	var problems []string
 	for _, c := range cgroupControllers {
 		mnt, ok := mounts[c]
@@ -153,13 +156,9 @@ func (m *cgroupManager) setupV1(self []byte) {
 }
 
 // v1Mounts maps each v1 controller to its mount point, from mountinfo.
-func v1Mounts() map[string]string {
+func v1Mounts(mountinfo []byte) map[string]string {
 	out := map[string]string{}
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return out
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc := bufio.NewScanner(bytes.NewReader(mountinfo))
 	for sc.Scan() {
 		pre, post, ok := strings.Cut(sc.Text(), " - ")
 		if !ok {
