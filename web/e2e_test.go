@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -72,6 +73,17 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	// A script error on the page fails the test that caused it.
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			t.Errorf("page script error at %s:%d: %s", d.URL, d.LineNumber, msg)
+		}
+	})
 	return ctx
 }
 
@@ -130,7 +142,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives a browser")
 	}
-	_, ts := MustServer(t, Config{})
+	app, ts := MustServer(t, Config{})
 	dir := artifactsDir(t)
 	ctx := newBrowser(t)
 
@@ -212,6 +224,45 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the stopped process shows %q", state)
 		}
 		screenshot(t, ctx, dir, "lesson-sleep-stopped.png")
+	})
+
+	t.Run("InputReachesTheProgram", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.KeyEvent("print('hello', input('name? '))"),
+			chromedp.Click(css("[data-testid=run]")),
+			chromedp.WaitVisible(css("[data-testid=stdin]")),
+			chromedp.Click(css("[data-testid=stdin]")),
+			chromedp.KeyEvent("Ada\r"),
+			waitJS(finished),
+		)
+		if text := eval[string](t, ctx, `document.querySelector('[data-testid=output]').textContent`); !strings.Contains(text, "hello Ada") {
+			t.Errorf("output %q", text)
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
+	t.Run("ADroppedConnectionShowsHowTheRunEnded", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			chromedp.Click(css("[data-testid=run]")),
+			waitJS(`[...document.querySelectorAll('[data-testid=output-line]')].some(l => l.textContent.includes('sleeping'))`),
+		)
+		app.dropConnections()
+		do(t, ctx,
+			waitJS(`document.querySelector('[data-testid=status]').dataset.state === 'stopped'`),
+			waitJS(online),
+		)
+		status := eval[string](t, ctx, `document.querySelector('[data-testid=status-text]').textContent`)
+		if !strings.Contains(status, "connection dropped") {
+			t.Errorf("status %q", status)
+		}
+		if eval[bool](t, ctx, `document.querySelector('[data-testid=run]').disabled`) {
+			t.Error("Run stays disabled after the reconnect")
+		}
+		screenshot(t, ctx, dir, "lesson-sleep-reconnected.png")
 	})
 
 	t.Run("PhoneWidthInDarkMode", func(t *testing.T) {

@@ -210,10 +210,8 @@ func Learner(ctx context.Context) string {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
-	for ss := range s.sessions {
-		ss.close()
-	}
 	s.mu.Unlock()
+	s.dropConnections()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
@@ -221,6 +219,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("web: runs still ending: %w", ctx.Err())
+	}
+}
+
+// dropConnections closes every open WebSocket, as a network failure would.
+func (s *Server) dropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ss := range s.sessions {
+		ss.conn.Close()
+		ss.close()
 	}
 }
 
