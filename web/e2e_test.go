@@ -265,6 +265,30 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, dir, "lesson-sleep-reconnected.png")
 	})
 
+	t.Run("ALessonOfTheCourse", func(t *testing.T) {
+		course := realCourse(t)
+		_, cts := MustServer(t, Config{Catalog: course})
+		var slug string
+		for _, l := range course.Lessons("en") {
+			if strings.Contains(l.Example, "Pool(") {
+				slug = l.Slug
+				break
+			}
+		}
+		if slug == "" {
+			slug = course.Lessons("en")[0].Slug
+		}
+		openLesson(t, ctx, cts.URL+"/lessons/"+slug)
+		do(t, ctx,
+			chromedp.Click(css("[data-testid=run]")),
+			waitJS(`document.querySelector('[data-testid=status]').dataset.state !== 'idle' && document.querySelector('[data-playground]').dataset.phase === 'done'`),
+		)
+		if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid=proc-node]').length`); n == 0 {
+			t.Error("no process shown")
+		}
+		screenshot(t, ctx, dir, "course-"+slug+".png")
+	})
+
 	t.Run("PhoneWidthInDarkMode", func(t *testing.T) {
 		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},

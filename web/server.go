@@ -204,14 +204,25 @@ func Learner(ctx context.Context) string {
 	return id
 }
 
-// Shutdown closes every WebSocket connection, which stops their runs, and
-// waits until the runs have ended or ctx is done. http.Server.Shutdown does
-// not see hijacked WebSocket connections, so call both.
+// Shutdown stops every run, lets each connection send its run's last
+// events (run.end says "stopped"), then closes the WebSocket connections
+// and waits for them, or until ctx is done. http.Server.Shutdown does not
+// see hijacked WebSocket connections, so call both.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	open := make([]*session, 0, len(s.sessions))
+	for ss := range s.sessions {
+		open = append(open, ss)
+	}
 	s.mu.Unlock()
-	s.dropConnections()
+	for _, ss := range open {
+		select {
+		case <-ss.stopRun():
+		case <-ctx.Done():
+		}
+		ss.close()
+	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {

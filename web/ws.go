@@ -125,6 +125,19 @@ func (ss *session) close() {
 	})
 }
 
+// stopRun stops the session's run; the channel is closed once it ended.
+func (ss *session) stopRun() <-chan struct{} {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.run == nil {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
+	ss.run.cancel()
+	return ss.run.done
+}
+
 // waitRun waits for the session's run to finish after the session closed,
 // so that a server shutdown does not leave programs behind.
 func (ss *session) waitRun() {
@@ -190,6 +203,13 @@ func (ss *session) writeLoop() {
 				return
 			}
 		case <-ss.closed:
+			// Send what is already queued (a run's last events), then
+			// say goodbye.
+			for n := len(ss.send); n > 0; n-- {
+				if ss.writeBatch([][]byte{<-ss.send}) != nil {
+					return
+				}
+			}
 			ss.conn.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""),
 				time.Now().Add(time.Second))

@@ -443,3 +443,37 @@ func TestWebSocketBatching(t *testing.T) {
 		t.Errorf("%d events took %d messages: no batching", len(events), msgs)
 	}
 }
+
+func TestShutdown(t *testing.T) {
+	app, ts := MustServer(t, Config{})
+	c := MustDial(t, ts, nil)
+	c.send(runMsg("sleep", sleepProgram))
+	for {
+		if m, _ := c.next(runTimeout); m.Type == runner.TypeOutput {
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := app.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	t.Run("TheRunEndsAndThePageIsTold", func(t *testing.T) {
+		rest, _, _ := c.runToEnd(time.Second)
+		if end := rest[len(rest)-1]; end.Status != runner.StatusStopped {
+			t.Errorf("run.end %+v", end)
+		}
+	})
+	t.Run("NewConnectionsAreRefused", func(t *testing.T) {
+		h := http.Header{"Origin": {ts.URL}}
+		conn, _, err := websocket.DefaultDialer.Dial(wsURL(ts), h)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Errorf("read after shutdown: %v", err)
+		}
+	})
+}

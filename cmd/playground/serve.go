@@ -131,6 +131,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 

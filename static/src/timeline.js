@@ -47,6 +47,7 @@ export function drawTimeline(container, procs, now, duration) {
     const y = axis + i * lane;
     const g = svg("g", { class: p.colour, "data-testid": "lane", "data-pid": p.pid });
     g.append(svg("rect", { class: "lane-bg", x: label, y: y + 3, width: plot, height: lane - 6, rx: 4 }));
+    g.append(svg("title", {}, `${p.pid} ${p.name}`));
     g.append(svg("text", { class: "lane-label", x: 4, y: y + lane / 2 + 4 }, String(p.pid)));
     const x0 = x(p.start), x1 = Math.max(x0 + 2, x(p.end ?? now));
     g.append(svg("rect", { class: "bar", x: x0, y: y + 3, width: x1 - x0, height: lane - 6, rx: 4 }));
