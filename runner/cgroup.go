@@ -63,8 +63,19 @@ func detectCgroups() *cgroupManager {
 		}
 		return m
 	}
-	for _, base := range m.bases {
+	for ctrl, base := range m.bases {
 		removeStale(base)
+		// The directory may exist (made by another user) yet not be ours.
+		probe := filepath.Join(base, fmt.Sprintf("probe-%d", os.Getpid()))
+		if err := os.Mkdir(probe, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			delete(m.bases, ctrl)
+			m.reason = fmt.Sprintf("cannot create cgroups in %s: %v", base, err)
+			continue
+		}
+		_ = os.Remove(probe)
+	}
+	if len(m.bases) == 0 {
+		m.version = ""
 	}
 	return m
 }

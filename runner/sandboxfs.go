@@ -340,7 +340,8 @@ func prepareUnsandboxed(cfg *initConfig) error {
 }
 
 // applyRlimits bounds every process the init starts (and the init itself).
-func applyRlimits(l Limits) error {
+func applyRlimits(cfg *initConfig) error {
+	l := cfg.Limits
 	for _, r := range []struct {
 		res int
 		v   uint64
@@ -352,6 +353,25 @@ func applyRlimits(l Limits) error {
 		lim := unix.Rlimit{Cur: r.v, Max: r.v}
 		if err := unix.Setrlimit(r.res, &lim); err != nil {
 			return fmt.Errorf("set rlimit %d: %w", r.res, err)
+		}
+	}
+	return nil
+}
+
+// applyFallbackRlimits bounds the main process (and so its descendants)
+// where the cgroup controllers are missing. They are set on the program
+// only: the init's own runtime needs more address space than a program.
+func applyFallbackRlimits(pid int, cfg *initConfig) error {
+	for _, r := range []struct {
+		res int
+		v   uint64
+	}{{unix.RLIMIT_AS, cfg.AddressSpace}, {unix.RLIMIT_NPROC, cfg.Nproc}} {
+		if r.v == 0 {
+			continue
+		}
+		lim := unix.Rlimit{Cur: r.v, Max: r.v}
+		if err := unix.Prlimit(pid, r.res, &lim, nil); err != nil {
+			return fmt.Errorf("set rlimit %d of the program: %w", r.res, err)
 		}
 	}
 	return nil

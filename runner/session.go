@@ -250,13 +250,13 @@ func (r *Runner) initAttr() *syscall.SysProcAttr {
 		attr.GidMappingsEnableSetgroups = true
 	}
 	attr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SYS_PTRACE,
-		unix.CAP_KILL, unix.CAP_SETUID, unix.CAP_SETGID}
+		unix.CAP_KILL, unix.CAP_SETUID, unix.CAP_SETGID, unix.CAP_SYS_RESOURCE}
 	return attr
 }
 
 func (s *session) initConfig() initConfig {
 	py := s.r.python
-	return initConfig{
+	cfg := initConfig{
 		RunID:     s.req.RunID,
 		Sandbox:   s.r.info.Enabled,
 		Python:    py.Executable,
@@ -273,6 +273,15 @@ func (s *session) initConfig() initConfig {
 		PathDirs:  programPath(py.Executable),
 		Grace:     mainExitGrace.Milliseconds(),
 	}
+	if s.r.info.Enabled && !s.r.info.Memory {
+		// Without a memory cgroup, bound each process's address space
+		// instead (Python then raises MemoryError).
+		cfg.AddressSpace = uint64(s.limits.MemoryBytes)
+	}
+	if s.r.info.Enabled && !s.r.info.Pids {
+		cfg.Nproc = uint64(s.limits.Pids)
+	}
+	return cfg
 }
 
 func programPath(python string) []string {

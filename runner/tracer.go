@@ -124,7 +124,7 @@ func datagramSocket(name, connectTo string, receiver bool) (*os.File, error) {
 // startProgram starts python on the program and attaches to it before it
 // can run a line of it.
 func (t *tracer) startProgram() error {
-	if err := applyRlimits(t.cfg.Limits); err != nil {
+	if err := applyRlimits(t.cfg); err != nil {
 		return err
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -160,6 +160,10 @@ func (t *tracer) startProgram() error {
 	if err := ptraceSeize(pid); err != nil {
 		_ = p.Kill()
 		return fmt.Errorf("attach to python: %w", err)
+	}
+	if err := applyFallbackRlimits(pid, t.cfg); err != nil {
+		_ = p.Kill()
+		return err
 	}
 	t.mu.Lock()
 	t.mainPID = pid

@@ -32,6 +32,10 @@ type initConfig struct {
 	DropGrps  bool     `json:"drop_groups"` // clear supplementary groups of the program
 	PathDirs  []string `json:"path_dirs"`   // PATH of the program
 	Grace     int64    `json:"grace_ms"`    // how long other processes may outlive the main one
+	// Per-process fallbacks for a host without the memory or pids cgroup
+	// controller (0: not needed).
+	AddressSpace uint64 `json:"rlimit_as"`
+	Nproc        uint64 `json:"rlimit_nproc"`
 }
 
 // Commands the runner sends to the init on fd 3 after the config.
