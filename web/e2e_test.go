@@ -278,6 +278,8 @@ func TestBrowser(t *testing.T) {
 		if slug == "" {
 			slug = course.Lessons("en")[0].Slug
 		}
+		do(t, ctx, chromedp.Navigate(cts.URL+"/"), chromedp.WaitVisible(css("[data-testid=lesson-list]")))
+		screenshot(t, ctx, dir, "course-index.png")
 		openLesson(t, ctx, cts.URL+"/lessons/"+slug)
 		do(t, ctx,
 			chromedp.Click(css("[data-testid=run]")),
