@@ -288,10 +288,16 @@ func (t *tracer) newTask(tid int) *task {
 	if tk.tgid == 0 {
 		tk.tgid = tid
 	}
+	t.tasks[tid] = tk
 	if tk.tgid != tid {
 		tk.ready = true
+	} else if parent := t.procs[tk.ppid]; parent == nil {
+		// Its parent is already gone (it was reparented): no fork event
+		// will announce it.
+		if tk.ppid != 0 {
+			t.adoptUnannounced(tk, "python3")
+		}
 	}
-	t.tasks[tid] = tk
 	if t.killing {
 		t.kill(tid)
 	}
@@ -386,6 +392,13 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 		return
 	}
 	t.ensureStarted(p)
+	// Children whose parent died before its fork event was seen: they
+	// were born before it died.
+	for _, c := range t.tasks {
+		if !c.ready && c.tid == c.tgid && c.ppid == tid {
+			t.adoptUnannounced(c, p.name)
+		}
+	}
 	t.out.flushProc(t, tid)
 	ev := &Event{Type: TypeProcExit, PID: tid}
 	if ws.Signaled() {
@@ -399,15 +412,6 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 	}
 	t.emit(ev)
 	delete(t.procs, tid)
-	// Children whose parent died before its fork event was seen.
-	for _, c := range t.tasks {
-		if !c.ready && c.tid == c.tgid && c.ppid == tid {
-			cp := &proc{pid: c.tid, ppid: tid, name: p.name, via: "fork"}
-			t.procs[c.tid] = cp
-			t.emitStart(cp)
-			t.resumeNew(c)
-		}
-	}
 	if tid == t.mainPID {
 		t.mainExited = true
 		if len(t.procs) > 0 {
@@ -416,6 +420,15 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 			graceTimer(time.Duration(t.cfg.Grace)*time.Millisecond, t.killAll)
 		}
 	}
+}
+
+// adoptUnannounced reports a process whose parent's fork event will not
+// come (the parent is gone), with what is known of it.
+func (t *tracer) adoptUnannounced(c *task, name string) {
+	cp := &proc{pid: c.tid, ppid: c.ppid, name: name, via: "fork"}
+	t.procs[c.tid] = cp
+	t.emitStart(cp)
+	t.resumeNew(c)
 }
 
 // ensureStarted emits a pending proc.start with what is known so far.
