@@ -394,3 +394,36 @@ func TestTooLargeProgramIsRefusedPlainly(t *testing.T) {
 		t.Errorf("message %q", rr.end().Message)
 	}
 }
+
+func TestDangerousSyscallsAreRefused(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import ctypes, os, threading, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+def call(name, nr, *args):
+    ret = libc.syscall(nr, *args)
+    print(name, "refused" if ret == -1 and ctypes.get_errno() in (1, 38) else "ALLOWED", flush=True)
+call("ptrace", 101, 16, os.getppid(), 0, 0)
+call("keyctl", 250, 0, 0, 0, 0)
+call("bpf", 321, 0, 0, 0)
+call("io_uring_setup", 425, 8, 0)
+call("unshare", 272, 0x10000000)
+call("mount", 165, b"none", b"/tmp", b"tmpfs", 0, None)
+call("clone-newuser", 56, 0x10000000 | 17, 0, 0, 0, 0)
+t = threading.Thread(target=print, args=("threads work",)); t.start(); t.join()
+print(subprocess.run(["echo", "subprocesses work"], capture_output=True, text=True).stdout.strip())
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	out := rr.text("stdout")
+	if strings.Contains(out, "ALLOWED") || strings.Count(out, "refused") != 7 {
+		t.Errorf("seccomp let something through:\n%s", out)
+	}
+	for _, want := range []string{"threads work", "subprocesses work"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q:\n%s", want, out)
+		}
+	}
+	if !rr.Events[0].Sandbox.Seccomp {
+		t.Errorf("run.start does not say seccomp is on")
+	}
+}

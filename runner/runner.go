@@ -97,6 +97,7 @@ func New(cfg Config) (*Runner, error) {
 		Pids:       r.cgroups.has("pids"),
 		CPU:        r.cgroups.has("cpu"),
 		NoNewPrivs: true,
+		Seccomp:    true,
 		UID:        sandboxUID,
 		HostUID:    r.hostUID,
 	}

@@ -127,12 +127,6 @@ func (t *tracer) startProgram() error {
 	if err := applyRlimits(t.cfg); err != nil {
 		return err
 	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("set no_new_privs: %w", err)
-	}
-	// Capabilities the init needed to build the sandbox must not pass to
-	// the program.
-	_ = unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 
 	goR, goW, err := os.Pipe()
 	if err != nil {
@@ -151,7 +145,9 @@ func (t *tracer) startProgram() error {
 	if t.cfg.Sandbox {
 		attr.Sys.Credential = &syscall.Credential{Uid: uint32(t.cfg.UID), Gid: uint32(t.cfg.GID), Groups: []uint32{}, NoSetGroups: !t.cfg.DropGrps}
 	}
-	p, err := os.StartProcess(t.cfg.Python, []string{t.cfg.Python, programName}, attr)
+	p, err := startOnProgramThread(t.cfg.Sandbox, func() (*os.Process, error) {
+		return os.StartProcess(t.cfg.Python, []string{t.cfg.Python, programName}, attr)
+	})
 	if err != nil {
 		return err
 	}
