@@ -427,3 +427,51 @@ print(subprocess.run(["echo", "subprocesses work"], capture_output=True, text=Tr
 		t.Errorf("run.start does not say seccomp is on")
 	}
 }
+
+func TestFullDisksStopTheRunPlainly(t *testing.T) {
+	r := testRunner(t)
+	for name, tc := range map[string]struct{ program, where string }{
+		"tmp bytes":  {"for n in range(4):\n    with open(f'/tmp/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/tmp"},
+		"tmp inodes": {"import os\nos.makedirs('/tmp/d')\nfor i in range(100000):\n    open(f'/tmp/d/{i}', 'w').close()\n", "/tmp"},
+		"dev shm":    {"for n in range(6):\n    with open(f'/dev/shm/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/dev/shm"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rr := runProgram(t, r, tc.program, Limits{})
+			mustStatus(t, rr, StatusLimit)
+			l := limitEvent(t, rr, LimitDisk)
+			if !strings.Contains(l.Message, "filled "+tc.where+" (") {
+				t.Errorf("message %q", l.Message)
+			}
+		})
+	}
+	rr := runProgram(t, r, "f = open('/tmp/sparse', 'wb')\nf.truncate(1 << 40)\n", Limits{})
+	mustStatus(t, rr, StatusError)
+	if !strings.Contains(rr.text("stderr"), "File too large") {
+		t.Errorf("a 1 TiB sparse file: %s", rr.text("stderr"))
+	}
+}
+
+func TestRunsDoNotSeeEachOthersSharedMemory(t *testing.T) {
+	r := testRunner(t)
+	first := runProgram(t, r, `
+import os, ctypes
+open("/dev/shm/left-by-a", "w").write("a")
+libc = ctypes.CDLL(None, use_errno=True)
+print("shmget", libc.shmget(0x4242, 4096, 0o1666))
+`, Limits{})
+	mustStatus(t, first, StatusOK)
+	if strings.Contains(first.text("stdout"), "shmget -1") {
+		t.Fatalf("run A could not make a System V segment: %s", first.text(""))
+	}
+	second := runProgram(t, r, `
+import os, ctypes
+print("shm files", os.listdir("/dev/shm"))
+libc = ctypes.CDLL(None, use_errno=True)
+print("shmget", libc.shmget(0x4242, 4096, 0o666))
+`, Limits{})
+	mustStatus(t, second, StatusOK)
+	out := second.text("stdout")
+	if !strings.Contains(out, "shm files []") || !strings.Contains(out, "shmget -1") {
+		t.Errorf("run B sees what run A left:\n%s", out)
+	}
+}

@@ -36,6 +36,7 @@ type session struct {
 	outputCut bool
 
 	limitKind string // the first limit hit
+	diskWhere string // the file system that filled up
 	stopped   bool
 	internal  string // why the run could not be carried out
 	killSent  bool
@@ -193,6 +194,7 @@ loop:
 				s.internal = "The sandbox could not be set up: " + rec.Error
 			case rec.Limit != "":
 				s.outputCut = s.outputCut || rec.Limit == LimitOutput
+				s.diskWhere = rec.Where
 				s.hitLimit(rec.Limit)
 				kill()
 			case rec.Event != nil:
@@ -342,7 +344,11 @@ func (s *session) limitMessage(kind string) string {
 	case LimitOutput:
 		return fmt.Sprintf("Stopped: the program printed more than %s of output.", sizeText(l.OutputBytes))
 	case LimitDisk:
-		return "Stopped: the program wrote more than the disk space it has."
+		size := l.TmpBytes
+		if s.diskWhere == "/dev/shm" {
+			size = l.ShmBytes
+		}
+		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", s.diskWhere, sizeText(size), tmpfsInodes)
 	}
 	return "Stopped: the program hit a limit."
 }

@@ -59,6 +59,7 @@ type tracer struct {
 	mainPID    int
 	mainExited bool
 	killing    bool
+	diskFull   bool
 }
 
 func newTracer(cfg *initConfig, wire *wireWriter) (*tracer, error) {
@@ -408,6 +409,7 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 	}
 	t.emit(ev)
 	delete(t.procs, tid)
+	t.checkDisks()
 	if tid == t.mainPID {
 		t.mainExited = true
 		if len(t.procs) > 0 {
@@ -481,4 +483,28 @@ func (t *tracer) kill(pid int) {
 		return
 	}
 	_ = unix.Kill(pid, unix.SIGKILL)
+}
+
+// writableDirs are the sandbox's only writable file systems.
+var writableDirs = []string{"/tmp", "/dev/shm"}
+
+// checkDisks stops the run when a process ended while one of the run's
+// writable file systems is full: whatever it said (No space left on
+// device, or SIGBUS for a SharedMemory), the learner gets a plain reason.
+func (t *tracer) checkDisks() {
+	if !t.cfg.Sandbox || t.diskFull {
+		return
+	}
+	for _, dir := range writableDirs {
+		var st unix.Statfs_t
+		if unix.Statfs(dir, &st) != nil {
+			continue
+		}
+		if st.Bavail == 0 || st.Ffree == 0 {
+			t.diskFull = true
+			t.wire.send(record{Limit: LimitDisk, Where: dir})
+			t.killAllLocked()
+			return
+		}
+	}
 }

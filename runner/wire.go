@@ -46,5 +46,6 @@ type record struct {
 	NS    int64  `json:"ns"` // CLOCK_MONOTONIC of the observation
 	Event *Event `json:"e,omitempty"`
 	Limit string `json:"limit,omitempty"` // a limit the init itself enforced
+	Where string `json:"where,omitempty"` // for a disk limit: the full file system
 	Error string `json:"error,omitempty"` // the sandbox could not be set up
 }
