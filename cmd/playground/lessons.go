@@ -35,7 +35,7 @@ func lessonsCheck(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	rf := addRunnerFlags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

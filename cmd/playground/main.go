@@ -7,7 +7,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 )
 
@@ -26,7 +25,7 @@ func dispatch(args []string) int {
 		case "lessons":
 			return lessonsCmd(args[1:])
 		case "help", "-h", "-help", "--help":
-			fmt.Fprint(os.Stdout, usage)
+			printHelp(os.Stdout)
 			return 0
 		}
 	}

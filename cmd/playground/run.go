@@ -27,7 +27,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON event per line and nothing else on stdout")
 	rf := addRunnerFlags(fs)
 	stdinOn := fs.Bool("stdin", true, "pass this command's standard input to the program")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

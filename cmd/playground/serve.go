@@ -55,11 +55,12 @@ func serveCmd(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var o serveOptions
 	o.flags(fs)
+	logFormat := addLogFormatFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: playground [serve] [flags]\n\nServes the lessons on http://localhost:8080.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -69,7 +70,7 @@ func serveCmd(args []string) int {
 		fmt.Fprintf(os.Stderr, "playground serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := logFormat.logger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, o, log, nil); err != nil {
