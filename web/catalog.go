@@ -1,15 +1,37 @@
 package web
 
-import "sync"
+import (
+	"encoding/json"
+	"sync"
+)
 
 // Lesson is what a page needs of one lesson, in one language.
 type Lesson struct {
-	Slug    string
-	Number  int
+	Slug      string
+	Number    int
+	Title     string
+	Summary   string
+	Prose     string // Markdown, rendered on the server
+	Example   string // the example program (Python source)
+	Exercises []Exercise
+}
+
+// Exercise is a task of a lesson, in one language.
+type Exercise struct {
+	ID      string
 	Title   string
-	Summary string
-	Prose   string // Markdown, rendered on the server
-	Example string // the example program (Python source)
+	Task    string // Markdown
+	Starter string // the program the learner starts from
+}
+
+// exercise finds one of the lesson's exercises by id.
+func (l Lesson) exercise(id string) (Exercise, bool) {
+	for _, e := range l.Exercises {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Exercise{}, false
 }
 
 // Catalog lists the lessons in order and finds one by its slug. lang is a
@@ -18,6 +40,38 @@ type Lesson struct {
 type Catalog interface {
 	Lessons(lang string) []Lesson
 	Lesson(slug, lang string) (Lesson, bool)
+}
+
+// Checker judges a finished run of a lesson's example (exercise "") or of
+// one of its exercises. A Catalog that is also a Checker gets its checks
+// evaluated after every run; ok is false when there is nothing to check.
+type Checker interface {
+	Check(slug, exercise string, events []json.RawMessage) (results []CheckResult, ok bool)
+}
+
+// CheckResult is the verdict of one check, with its texts keyed by
+// language code.
+type CheckResult struct {
+	Description map[string]string
+	Passed      bool
+	Detail      map[string]string
+}
+
+func allPassed(rs []CheckResult) bool {
+	for _, r := range rs {
+		if !r.Passed {
+			return false
+		}
+	}
+	return len(rs) > 0
+}
+
+// inLang picks a text in lang, falling back to English.
+func inLang(t map[string]string, lang string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	return t["en"]
 }
 
 // StaticCatalog is a Catalog of fixed lessons, the same in every language.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"mpplayground/runner"
 )
@@ -23,9 +24,9 @@ func (f ExecutorFunc) Run(ctx context.Context, req runner.Request, emit func(run
 	return f(ctx, req, emit)
 }
 
-// RunRecorder keeps runs (the store package will satisfy it). Begin is
+// RunRecorder keeps runs (StoreRecorder keeps them in the store). Begin is
 // called before the program starts; the returned RunLog receives every
-// event in order and is closed after run.end. A nil RunRecorder keeps
+// event in order and is finished after run.end. A nil RunRecorder keeps
 // nothing.
 type RunRecorder interface {
 	Begin(ctx context.Context, meta RunMeta) (RunLog, error)
@@ -41,12 +42,25 @@ type RunMeta struct {
 
 // RunLog receives the events of one run.
 type RunLog interface {
-	Event(ev runner.Event)
-	Close() error
+	// Event receives one event as the exact bytes sent to the client;
+	// they must not be modified.
+	Event(raw []byte)
+	// Finish completes the run once run.end has been streamed.
+	Finish(ctx context.Context, o RunOutcome) error
 }
 
-// ProgressSource tells which lessons a learner has run and passed (the
-// store will satisfy it). A nil ProgressSource shows no progress.
+// RunOutcome is how a run ended, as its run.end event and the checks say.
+type RunOutcome struct {
+	Status    string
+	ExitCode  int
+	Duration  time.Duration
+	OutputCut bool   // a limit event of kind "output" was streamed
+	Exercise  []byte // JSON result of the checks (see exerciseRecord), or nil
+}
+
+// ProgressSource tells which lessons a learner has run and passed
+// (StoreProgress reads it from the store). A nil ProgressSource shows no
+// progress.
 type ProgressSource interface {
 	Progress(ctx context.Context, learner string) (map[string]LessonProgress, error)
 }

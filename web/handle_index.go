@@ -21,5 +21,13 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	for i, l := range lessons {
 		items[i] = indexItem{Lesson: l, Progress: progress[l.Slug]}
 	}
-	s.render(w, r, http.StatusOK, indexPage(s.page(r, T(ctx, "site.name"), false), items))
+	nick := nicknameView{Enabled: s.cfg.Nicknames != nil}
+	if nick.Enabled {
+		n, err := s.cfg.Nicknames.Nickname(ctx, Learner(ctx))
+		if err != nil {
+			s.log.Warn("load nickname", "err", err)
+		}
+		nick.Nickname = n
+	}
+	s.render(w, r, http.StatusOK, indexPage(s.page(r, T(ctx, "site.name"), false), items, nick))
 }

@@ -20,6 +20,18 @@ func (s *Server) handleLesson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := lessonView{Lesson: lesson, ProseHTML: prose, Strings: clientStrings(lang)}
+	for _, e := range lesson.Exercises {
+		task, err := renderMarkdown(e.Task)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		v.Exercises = append(v.Exercises, exerciseCard{Exercise: e, TaskHTML: task})
+	}
+	if v.History, err = s.history(ctx, lesson); err != nil {
+		// The page works without the history: show it empty.
+		s.log.Warn("load history", "lesson", slug, "err", err)
+	}
 	all := s.cfg.Catalog.Lessons(lang)
 	for i := range all {
 		if all[i].Slug != slug {

@@ -1,8 +1,13 @@
 package web
 
-import "mpplayground/lessons"
+import (
+	"encoding/json"
 
-// LessonsCatalog shows the course of the lessons package.
+	"mpplayground/lessons"
+)
+
+// LessonsCatalog shows the course of the lessons package and judges runs
+// with the checks of its lessons and exercises.
 func LessonsCatalog(c *lessons.Catalogue) Catalog { return lessonsCatalog{c} }
 
 type lessonsCatalog struct{ c *lessons.Catalogue }
@@ -24,8 +29,32 @@ func (lc lessonsCatalog) Lesson(slug, lang string) (Lesson, bool) {
 	return fromLesson(l, lang), true
 }
 
+func (lc lessonsCatalog) Check(slug, exercise string, events []json.RawMessage) ([]CheckResult, bool) {
+	l, ok := lc.c.Lesson(slug)
+	if !ok {
+		return nil, false
+	}
+	checks := l.Checks
+	if exercise != "" {
+		e, ok := l.Exercise(exercise)
+		if !ok {
+			return nil, false
+		}
+		checks = e.Checks
+	}
+	if len(checks) == 0 {
+		return nil, false
+	}
+	rs := lessons.Evaluate(checks, events)
+	out := make([]CheckResult, len(rs))
+	for i, r := range rs {
+		out[i] = CheckResult{Description: r.Description, Passed: r.Passed, Detail: r.Detail}
+	}
+	return out, true
+}
+
 func fromLesson(l *lessons.Lesson, lang string) Lesson {
-	return Lesson{
+	out := Lesson{
 		Slug:    l.Slug,
 		Number:  l.Number,
 		Title:   l.Title.In(lang),
@@ -33,4 +62,10 @@ func fromLesson(l *lessons.Lesson, lang string) Lesson {
 		Prose:   l.Body.In(lang),
 		Example: l.Example,
 	}
+	for _, e := range l.Exercises {
+		out.Exercises = append(out.Exercises, Exercise{
+			ID: e.ID, Title: e.Title.In(lang), Task: e.Task.In(lang), Starter: e.Starter,
+		})
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark"
 	highlighting "github.com/yuin/goldmark-highlighting/v2"
@@ -80,4 +81,20 @@ func writeStyle(b *bytes.Buffer, f *chromahtml.Formatter, s *chroma.Style) {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
+}
+
+// highlightPython renders a program as highlighted HTML (a <pre> with CSS
+// classes, styled by highlightCSS), with line numbers.
+func highlightPython(src string) (string, error) {
+	lexer := lexers.Get("python")
+	it, err := lexer.Tokenise(nil, src)
+	if err != nil {
+		return "", fmt.Errorf("highlight program: %w", err)
+	}
+	var buf bytes.Buffer
+	f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithLineNumbers(true))
+	if err := f.Format(&buf, styles.Get(lightCodeStyle), it); err != nil {
+		return "", fmt.Errorf("highlight program: %w", err)
+	}
+	return buf.String(), nil
 }

@@ -86,7 +86,7 @@ func TestLessonPage(t *testing.T) {
 		}
 	})
 	t.Run("HasTheControlsAndViews", func(t *testing.T) {
-		for _, id := range []string{"run", "stop", "reset", "status", "tree", "timeline", "output", "filter", "stdin-form", "checks", "history"} {
+		for _, id := range []string{"run", "stop", "reset", "status", "tree", "timeline", "output", "filter", "stdin-form", "checks"} {
 			if byTestID(doc, id).Length() != 1 {
 				t.Errorf("no single element with data-testid=%q", id)
 			}

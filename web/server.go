@@ -32,11 +32,13 @@ const learnerCookie = "pg_learner"
 
 // Config wires a Server to the parts it serves.
 type Config struct {
-	Catalog  Catalog
-	Executor Executor
-	Recorder RunRecorder    // nil: runs are not kept
-	Progress ProgressSource // nil: no progress is shown
-	Logger   *slog.Logger
+	Catalog   Catalog
+	Executor  Executor
+	Recorder  RunRecorder    // nil: runs are not kept
+	Runs      RunArchive     // nil: no history, replay or run API
+	Progress  ProgressSource // nil: no progress is shown
+	Nicknames Nicknames      // nil: learners cannot set a nickname
+	Logger    *slog.Logger
 	// MaxRuns is how many programs execute at once; more wait in a queue.
 	// Zero means the number of CPUs.
 	MaxRuns int
@@ -99,6 +101,10 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", s.handleIndex)
 	m.HandleFunc("GET /lessons/{slug}", s.handleLesson)
+	m.HandleFunc("GET /lessons/{slug}/history", s.handleHistory)
+	m.HandleFunc("GET /runs/{id}", s.handleRunPage)
+	m.HandleFunc("GET /api/runs/{id}", s.handleRunAPI)
+	m.HandleFunc("POST /nickname", s.handleNickname)
 	m.HandleFunc("GET /ws", s.handleWS)
 	m.HandleFunc("GET /static/code.css", s.handleCodeCSS)
 	m.Handle("GET /static/", s.staticHandler())

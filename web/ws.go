@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"mpplayground/runner"
+	"mpplayground/store"
 )
 
 // Limits and timings of a WebSocket connection.
@@ -43,13 +44,14 @@ const (
 
 // clientMessage is any message the page sends.
 type clientMessage struct {
-	Type   string  `json:"type"`
-	Lesson string  `json:"lesson"`
-	Code   *string `json:"code"`
-	Text   string  `json:"text"`
-	EOF    bool    `json:"eof"`
-	RunID  string  `json:"run_id"`
-	After  int64   `json:"after"`
+	Type     string  `json:"type"`
+	Lesson   string  `json:"lesson"`
+	Exercise string  `json:"exercise"` // the exercise worked on; "" for the example
+	Code     *string `json:"code"`
+	Text     string  `json:"text"`
+	EOF      bool    `json:"eof"`
+	RunID    string  `json:"run_id"`
+	After    int64   `json:"after"`
 }
 
 // errorMessage is the server's answer to a message it cannot act on.
@@ -71,6 +73,7 @@ type session struct {
 	conn    *websocket.Conn
 	log     *slog.Logger
 	learner string
+	lang    string // the page's language: checks are sent in it
 
 	send      chan []byte   // JSON values (objects or arrays) for the writer
 	closed    chan struct{} // closed when the session ends
@@ -99,7 +102,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	ss := &session{
-		srv: s, conn: conn, log: s.log, learner: Learner(r.Context()),
+		srv: s, conn: conn, log: s.log, learner: Learner(r.Context()), lang: Lang(r.Context()),
 		send: make(chan []byte, sendBuffer), closed: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
@@ -318,9 +321,16 @@ func (ss *session) startRun(m clientMessage) {
 			(len(*m.Code)+1023)/1024, MaxProgramBytes/1024)
 		return
 	}
-	if _, ok := ss.srv.cfg.Catalog.Lesson(m.Lesson, "en"); !ok {
+	lesson, ok := ss.srv.cfg.Catalog.Lesson(m.Lesson, ss.lang)
+	if !ok {
 		ss.sendError("There is no lesson called %q.", m.Lesson)
 		return
+	}
+	if m.Exercise != "" {
+		if _, ok := lesson.exercise(m.Exercise); !ok {
+			ss.sendError("The lesson %q has no exercise %q.", m.Lesson, m.Exercise)
+			return
+		}
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -331,12 +341,15 @@ func (ss *session) startRun(m clientMessage) {
 	ctx, cancel := context.WithCancel(ss.ctx)
 	lr := &liveRun{cancel: cancel, stdin: newStdinPipe(), done: make(chan struct{})}
 	ss.run = lr
-	req := runner.Request{RunID: runner.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin}
-	go ss.execute(ctx, lr, m.Lesson, req)
+	// The store's unguessable id names the run everywhere: in run.start,
+	// in the database and in links.
+	req := runner.Request{RunID: store.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin}
+	go ss.execute(ctx, lr, lesson, m.Exercise, req)
 }
 
-// execute waits for a slot, runs the job and streams its events.
-func (ss *session) execute(ctx context.Context, lr *liveRun, lesson string, req runner.Request) {
+// execute waits for a slot, runs the job and streams its events, records
+// the run and, after run.end, sends the verdict of the checks.
+func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exercise string, req runner.Request) {
 	defer func() {
 		lr.cancel()
 		lr.stdin.Close()
@@ -362,30 +375,65 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson string, req 
 
 	var rec RunLog
 	if ss.srv.cfg.Recorder != nil {
-		rec, err = ss.srv.cfg.Recorder.Begin(ctx, RunMeta{RunID: req.RunID, Lesson: lesson, Learner: ss.learner, Program: req.Program})
+		rec, err = ss.srv.cfg.Recorder.Begin(ctx, RunMeta{RunID: req.RunID, Lesson: lesson.Slug, Learner: ss.learner, Program: req.Program})
 		if err != nil {
-			ss.log.Error("record run", "err", err)
+			ss.log.Error("record run", "run", req.RunID, "err", err)
 			rec = nil
 		}
 	}
 	kept := ss.srv.recent.begin(req.RunID, ss.learner)
 	defer kept.finish()
+	var (
+		events  []json.RawMessage // every event as sent, for the checks
+		outcome RunOutcome
+	)
 	ss.srv.cfg.Executor.Run(ctx, req, func(ev runner.Event) {
 		b, err := json.Marshal(ev)
 		if err != nil {
 			ss.log.Error("encode event", "err", err)
 			return
 		}
+		events = append(events, b)
 		kept.add(ev.Type, b)
 		if rec != nil {
-			rec.Event(ev)
+			rec.Event(b)
+		}
+		switch ev.Type {
+		case runner.TypeLimit:
+			if ev.Kind == runner.LimitOutput {
+				outcome.OutputCut = true
+			}
+		case runner.TypeRunEnd:
+			outcome.Status = ev.Status
+			if ev.ExitCode != nil {
+				outcome.ExitCode = *ev.ExitCode
+			}
+			if ev.DurationMS != nil {
+				outcome.Duration = time.Duration(*ev.DurationMS * float64(time.Millisecond))
+			}
 		}
 		ss.enqueue(b)
 	})
-	if rec != nil {
-		if err := rec.Close(); err != nil {
-			ss.log.Error("record run", "err", err)
+
+	var verdict *checksMessage
+	if ch, ok := ss.srv.cfg.Catalog.(Checker); ok {
+		if rs, ok := ch.Check(lesson.Slug, exercise, events); ok {
+			verdict = newChecksMessage(req.RunID, lesson, exercise, rs, ss.lang)
+			outcome.Exercise = encodeExercise(exercise, rs)
 		}
+	}
+	if rec != nil {
+		if outcome.Status == "" {
+			outcome.Status = runner.StatusInternalError
+		}
+		if err := rec.Finish(ctx, outcome); err != nil {
+			ss.log.Error("record run", "run", req.RunID, "err", err)
+		}
+	}
+	// Sent after the run is stored, so a page that reloads its history on
+	// this message finds the run complete.
+	if verdict != nil {
+		ss.sendJSON(verdict)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"mpplayground/lessons"
 	"mpplayground/runner"
+	"mpplayground/store"
 	"mpplayground/web"
 )
 
@@ -33,21 +34,21 @@ const (
 type serveOptions struct {
 	Addr       string
 	DB         string
+	KeepRuns   int
 	LessonsDir string
-	Python     string
-	Sandbox    bool
 	MaxRuns    int
 	MaxQueue   int
+	Runner     *runnerFlags // the same limits and sandbox flags as `playground run`
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Addr, "addr", ":8080", "address to listen on")
-	fs.StringVar(&o.DB, "db", "playground.db", "SQLite file in which runs are kept")
+	fs.StringVar(&o.DB, "db", store.DefaultFile, "SQLite file in which runs are kept (created if missing)")
+	fs.IntVar(&o.KeepRuns, "keep-runs", store.DefaultKeepRuns, "newest runs kept; older ones are deleted in the background")
 	fs.StringVar(&o.LessonsDir, "lessons", "", "folder of lessons that add to or replace the built-in ones")
-	fs.StringVar(&o.Python, "python", "", "Python interpreter (default: python3 on PATH)")
-	fs.BoolVar(&o.Sandbox, "sandbox", true, "run programs in the sandbox; -sandbox=false only on a trusted machine")
 	fs.IntVar(&o.MaxRuns, "max-runs", 0, "programs running at once (default: the number of CPUs)")
 	fs.IntVar(&o.MaxQueue, "max-queue", 0, "programs waiting for a slot before new ones are refused (default 200)")
+	o.Runner = addRunnerFlags(fs)
 }
 
 // serveCmd serves the web application until SIGINT or SIGTERM.
@@ -83,23 +84,47 @@ func serveCmd(args []string) int {
 // serve wires the parts together and serves until ctx is done. ready, if
 // not nil, is called with the listening address.
 func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net.Addr)) error {
+	if o.KeepRuns <= 0 {
+		return fmt.Errorf("--keep-runs must be positive, not %d", o.KeepRuns)
+	}
+	if o.Runner == nil {
+		o.Runner = addRunnerFlags(flag.NewFlagSet("defaults", flag.ContinueOnError))
+	}
+	rcfg, err := o.Runner.config()
+	if err != nil {
+		return err
+	}
 	course, err := lessons.Load(o.LessonsDir)
 	if err != nil {
 		return fmt.Errorf("load lessons: %w", err)
 	}
-	run, err := runner.New(runner.Config{Python: o.Python, NoSandbox: !o.Sandbox})
+	run, err := runner.New(rcfg)
 	if err != nil {
 		return fmt.Errorf("start runner: %w", err)
 	}
 	describeRunner(log, run)
 
-	app, err := web.New(web.Config{
+	db, err := openStore(ctx, o.DB, o.KeepRuns, log)
+	if err != nil {
+		return err
+	}
+	// Closed last: after the server has stopped and every run has ended
+	// and been recorded.
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("close the database", "err", err)
+		}
+	}()
+
+	cfg := web.Config{
 		Catalog:  web.LessonsCatalog(course),
 		Executor: run,
 		Logger:   log,
 		MaxRuns:  o.MaxRuns,
 		MaxQueue: o.MaxQueue,
-	})
+	}
+	cfg.UseStore(db)
+	app, err := web.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -134,6 +159,37 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openStore opens the database, marks the runs a crash left running as
+// interrupted and starts retention. Its errors are one plain sentence that
+// says what to do.
+func openStore(ctx context.Context, path string, keep int, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(path)
+	if err != nil {
+		switch {
+		case errors.Is(err, store.ErrCorrupt):
+			return nil, fmt.Errorf("the database %s is damaged or is not a playground database; move it away or choose another file with --db (%w)", path, err)
+		case errors.Is(err, store.ErrLocked):
+			return nil, fmt.Errorf("the database %s is in use by another playground server; stop it or choose another file with --db (%w)", path, err)
+		case errors.Is(err, store.ErrUnwritable):
+			return nil, fmt.Errorf("the database %s cannot be created or written; check the folder and its permissions, or choose another file with --db (%w)", path, err)
+		}
+		return nil, fmt.Errorf("the database %s cannot be opened (%w)", path, err)
+	}
+	n, err := db.MarkInterrupted(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("the database %s cannot be written (%w)", path, err)
+	}
+	if n > 0 {
+		log.Warn("runs left running by an earlier stop are marked interrupted", "runs", n)
+	}
+	db.StartRetention(store.Retention{Keep: keep, OnError: func(err error) {
+		log.Error("delete old runs", "err", err)
+	}})
+	log.Info("runs are kept", "db", db.Path(), "keep", keep)
+	return db, nil
 }
 
 // describeRunner says at start-up which protections guard the programs.

@@ -4,14 +4,25 @@ import { createEditor } from "./editor.js";
 import { Socket } from "./socket.js";
 import { RunViews } from "./views.js";
 import { loadStrings, tr } from "./strings.js";
+import { showChecks, localTimes } from "./checks.js";
+import { startReplay } from "./replay.js";
 
 const maxProgramBytes = 64 * 1024; // the server refuses larger programs
 const clockTick = 100;             // ms between running-time updates
+const historyFallback = 1500;      // ms after run.end to refresh the history when no checks came
+
+function readJSON(id) {
+  const el = document.getElementById(id);
+  if (!el) return {};
+  try { return JSON.parse(el.textContent) || {}; } catch { return {}; }
+}
 
 function start() {
+  loadStrings();
+  const replay = document.querySelector("[data-replay]");
+  if (replay) { startReplay(replay); return; }
   const root = document.querySelector("[data-playground]");
   if (!root) return;
-  loadStrings();
   const lesson = root.dataset.lesson;
   const $ = (id) => root.querySelector(`[data-testid=${id}]`);
   const runBtn = $("run"), stopBtn = $("stop"), resetBtn = $("reset");
@@ -20,7 +31,16 @@ function start() {
   const stdinForm = $("stdin-form"), stdinInput = $("stdin"), eofBtn = $("eof");
   const textarea = $("code");
   const example = textarea.defaultValue;
-  const draftKey = `pg:draft:${lesson}`;
+  const exercises = readJSON("exercise-data");
+  const targetEl = $("target"), targetLabel = $("target-label"), toExample = $("to-example");
+  const checksCard = $("checks");
+  const targetKey = `pg:target:${lesson}`;
+  // target is the exercise being worked on, "" for the lesson's example.
+  let target = "";
+  try { target = localStorage.getItem(targetKey) || ""; } catch { /* ignore */ }
+  if (!(target in exercises)) target = "";
+  const draftKey = () => (target ? `pg:draft:${lesson}:${target}` : `pg:draft:${lesson}`);
+  const startingCode = () => (target ? exercises[target].starter : example);
 
   const views = new RunViews(root);
   // phase: idle | starting | queued | running | resuming | done
@@ -35,15 +55,75 @@ function start() {
       saveTimer = setTimeout(() => {
         try {
           const code = editor.getCode();
-          if (code === example) localStorage.removeItem(draftKey); else localStorage.setItem(draftKey, code);
+          if (code === startingCode()) localStorage.removeItem(draftKey()); else localStorage.setItem(draftKey(), code);
         } catch { /* storage may be unavailable */ }
       }, 300);
     },
   });
-  try {
-    const draft = localStorage.getItem(draftKey);
-    if (draft !== null && draft !== example) editor.setCode(draft);
-  } catch { /* ignore */ }
+  function savedOrStarting() {
+    try {
+      const draft = localStorage.getItem(draftKey());
+      if (draft !== null) return draft;
+    } catch { /* ignore */ }
+    return startingCode();
+  }
+
+  // setTarget switches between the example and an exercise, each with its
+  // own draft.
+  function setTarget(id) {
+    target = id in exercises ? id : "";
+    try { if (target) localStorage.setItem(targetKey, target); else localStorage.removeItem(targetKey); } catch { /* ignore */ }
+    targetEl.dataset.exercise = target;
+    targetLabel.textContent = target ? tr("target.exercise", { title: exercises[target].title }) : tr("target.example");
+    toExample.hidden = !target;
+    for (const ex of root.querySelectorAll("[data-testid=exercise]")) {
+      ex.classList.toggle("active", ex.dataset.exercise === target);
+    }
+  }
+  setTarget(target);
+  if (target || savedOrStarting() !== example) editor.setCode(savedOrStarting());
+
+  function switchTo(id) {
+    setTarget(id);
+    editor.setCode(savedOrStarting());
+    checksCard.hidden = true;
+    root.querySelector(".editor-card").scrollIntoView({ block: "nearest", behavior: "smooth" });
+    editor.focus();
+  }
+  root.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-action]");
+    if (!b || !root.contains(b)) return;
+    switch (b.dataset.action) {
+      case "load-starter": switchTo(b.dataset.exercise); break;
+      case "to-example": switchTo(""); break;
+      case "restore": {
+        const code = readJSON("history-sources")[b.dataset.run];
+        if (typeof code === "string") {
+          editor.setCode(code);
+          setStatus(status.dataset.state, tr("restored"));
+          editor.focus();
+        }
+        break;
+      }
+    }
+  });
+
+  // The history card is re-rendered by the server after each run.
+  let historyTimer = 0;
+  async function refreshHistory() {
+    clearTimeout(historyTimer);
+    const card = $("history");
+    if (!card) return;
+    try {
+      const res = await fetch(`/lessons/${encodeURIComponent(lesson)}/history`, { headers: { Accept: "text/html" } });
+      if (!res.ok) return;
+      const tpl = document.createElement("template");
+      tpl.innerHTML = await res.text();
+      const fresh = tpl.content.querySelector("[data-testid=history]");
+      if (fresh) { card.replaceWith(fresh); localTimes(fresh); }
+    } catch { /* keep the old list */ }
+  }
+  localTimes(root);
 
   function setStatus(state, text) {
     status.dataset.state = state;
@@ -80,8 +160,9 @@ function start() {
     }
     views.reset();
     limitEl.hidden = true;
+    checksCard.hidden = true;
     runId = ""; lastSeq = 0;
-    if (!socket.send({ type: "run", lesson, code })) {
+    if (!socket.send({ type: "run", lesson, exercise: target, code })) {
       setStatus("error", tr("reconnecting"));
       return;
     }
@@ -119,6 +200,7 @@ function start() {
         if (st === "stopped" && lostDuringRun) text += " · " + tr("lost");
         lostDuringRun = false;
         setStatus(st, text);
+        historyTimer = setTimeout(refreshHistory, historyFallback);
         break;
       }
     }
@@ -131,6 +213,10 @@ function start() {
           setPhase("queued");
           setStatus("queued", tr("queued", { n: m.position }));
         }
+        break;
+      case "checks":
+        if (m.run_id === runId) showChecks(checksCard, m);
+        refreshHistory();
         break;
       case "error":
         if (phase === "starting" || phase === "queued" || phase === "resuming") {
@@ -177,8 +263,8 @@ function start() {
   runBtn.addEventListener("click", run);
   stopBtn.addEventListener("click", stop);
   resetBtn.addEventListener("click", () => {
-    editor.setCode(example);
-    try { localStorage.removeItem(draftKey); } catch { /* ignore */ }
+    editor.setCode(startingCode());
+    try { localStorage.removeItem(draftKey()); } catch { /* ignore */ }
     editor.focus();
   });
   document.addEventListener("keydown", (e) => {

@@ -1,0 +1,82 @@
+// The replay page: a stored run fetched from /api/runs/<id> and fed to the
+// same views as a live run, at once or at the speed it ran.
+import { RunViews } from "./views.js";
+import { tr } from "./strings.js";
+import { localTimes } from "./checks.js";
+
+const tickMS = 100; // ms between clock updates while replaying
+
+export function startReplay(root) {
+  const $ = (id) => root.querySelector(`[data-testid=${id}]`);
+  const status = $("status"), statusText = $("status-text");
+  const playBtn = $("play"), allBtn = $("show-all"), copyBtn = $("copy-link");
+  const views = new RunViews(root);
+  let events = null, timer = 0, clock = 0;
+  localTimes(root);
+
+  function setStatus(state, text) {
+    status.dataset.state = state;
+    statusText.textContent = text;
+  }
+
+  function finish() {
+    clearTimeout(timer); clearInterval(clock);
+    root.dataset.phase = "done";
+    const end = [...events].reverse().find((e) => e.type === "run.end");
+    if (!end) { setStatus("stopped", tr("status.stopped", { ms: Math.round(views.now) })); return; }
+    const st = end.status || "ok";
+    setStatus(st, tr("status." + st, { ms: Math.round(end.duration_ms ?? end.t ?? 0), code: end.exit_code ?? "", msg: end.message || "" }));
+  }
+
+  function showAll() {
+    if (!events) return;
+    clearTimeout(timer); clearInterval(clock);
+    views.reset();
+    for (const ev of events) views.apply(ev);
+    finish();
+  }
+
+  function play() {
+    if (!events) return;
+    clearTimeout(timer); clearInterval(clock);
+    views.reset();
+    root.dataset.phase = "playing";
+    const t0 = performance.now();
+    let i = 0;
+    const step = () => {
+      const now = performance.now() - t0;
+      while (i < events.length && (events[i].t ?? 0) <= now) views.apply(events[i++]);
+      if (i >= events.length) { finish(); return; }
+      timer = setTimeout(step, Math.max(0, Math.min(250, (events[i].t ?? 0) - (performance.now() - t0))));
+    };
+    clock = setInterval(() => {
+      views.tick();
+      setStatus("running", tr("replaying", { s: ((performance.now() - t0) / 1000).toFixed(1) }));
+    }, tickMS);
+    setStatus("running", tr("replaying", { s: "0.0" }));
+    step();
+  }
+
+  playBtn.addEventListener("click", play);
+  allBtn.addEventListener("click", showAll);
+  copyBtn.addEventListener("click", async () => {
+    const url = location.origin + location.pathname;
+    const label = copyBtn.querySelector(".label");
+    try {
+      await navigator.clipboard.writeText(url);
+      label.textContent = tr("copied");
+      copyBtn.dataset.copied = "true";
+    } catch {
+      label.textContent = tr("copyFailed", { url });
+    }
+  });
+
+  fetch(root.dataset.api, { headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText))))
+    .then((run) => {
+      events = run.events || [];
+      root.dataset.loaded = "true";
+      if ("autoplay" in root.dataset) play(); else showAll();
+    })
+    .catch(() => setStatus("error", tr("loadFailed")));
+}
