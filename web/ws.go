@@ -348,7 +348,7 @@ func (ss *session) startRun(m clientMessage) {
 }
 
 // execute waits for a slot, runs the job and streams its events, records
-// the run and, after run.end, sends the verdict of the checks.
+// the run, then sends run.end and the verdict of the checks.
 func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exercise string, req runner.Request) {
 	defer func() {
 		lr.cancel()
@@ -386,6 +386,7 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 	var (
 		events  []json.RawMessage // every event as sent, for the checks
 		outcome RunOutcome
+		end     []byte // run.end, held back until the run is stored
 	)
 	ss.srv.cfg.Executor.Run(ctx, req, func(ev runner.Event) {
 		b, err := json.Marshal(ev)
@@ -411,6 +412,8 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 			if ev.DurationMS != nil {
 				outcome.Duration = time.Duration(*ev.DurationMS * float64(time.Millisecond))
 			}
+			end = b
+			return
 		}
 		ss.enqueue(b)
 	})
@@ -430,8 +433,12 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 			ss.log.Error("record run", "run", req.RunID, "err", err)
 		}
 	}
-	// Sent after the run is stored, so a page that reloads its history on
-	// this message finds the run complete.
+	// run.end goes out once the run is stored (a few milliseconds), so a
+	// page that has it can link to the run, reload its history or fetch
+	// /api/runs/<id> and find the run complete. The checks follow it.
+	if end != nil {
+		ss.enqueue(end)
+	}
 	if verdict != nil {
 		ss.sendJSON(verdict)
 	}

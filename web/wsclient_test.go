@@ -40,13 +40,19 @@ func wsURL(ts *httptest.Server) string { return "ws" + strings.TrimPrefix(ts.URL
 // MustDial opens a WebSocket as a page of the server's own origin would.
 func MustDial(tb testing.TB, ts *httptest.Server, header http.Header) *wsClient {
 	tb.Helper()
+	return MustDialAddr(tb, strings.TrimPrefix(ts.URL, "http://"), header)
+}
+
+// MustDialAddr opens a WebSocket to the server at host:port.
+func MustDialAddr(tb testing.TB, host string, header http.Header) *wsClient {
+	tb.Helper()
 	if header == nil {
 		header = http.Header{}
 	}
 	if header.Get("Origin") == "" {
-		header.Set("Origin", ts.URL)
+		header.Set("Origin", "http://"+host)
 	}
-	conn, res, err := websocket.DefaultDialer.Dial(wsURL(ts), header)
+	conn, res, err := websocket.DefaultDialer.Dial("ws://"+host+"/ws", header)
 	if err != nil {
 		status := 0
 		if res != nil {
