@@ -9,6 +9,18 @@ const (
 	TypeProcExit  = "proc.exit"
 	TypeLimit     = "limit"
 	TypeRunEnd    = "run.end"
+
+	// IPC events (docs/events.md, "What flows between processes").
+	TypeQueuePut    = "queue.put"
+	TypeQueueGet    = "queue.get"
+	TypePipeSend    = "pipe.send"
+	TypePipeRecv    = "pipe.recv"
+	TypePoolSubmit  = "pool.submit"
+	TypePoolStart   = "pool.start"
+	TypePoolDone    = "pool.done"
+	TypeShmWrite    = "shm.write"
+	TypeLockAcquire = "lock.acquire"
+	TypeLockRelease = "lock.release"
 )
 
 // Run statuses carried by run.end.
@@ -67,4 +79,22 @@ type Event struct {
 	Status     string   `json:"status,omitempty"`
 	ExitCode   *int     `json:"exit_code,omitempty"`
 	DurationMS *float64 `json:"duration_ms,omitempty"`
+
+	// IPC events: the object concerned (one id per object in every
+	// process), and what happened to it.
+	Queue    string   `json:"queue,omitempty"`
+	Pipe     string   `json:"pipe,omitempty"`
+	End      *int     `json:"end,omitempty"`
+	Pool     string   `json:"pool,omitempty"`
+	Task     string   `json:"task,omitempty"`
+	Function string   `json:"function,omitempty"`
+	Lock     string   `json:"lock,omitempty"`
+	Shm      string   `json:"shm,omitempty"`
+	Object   string   `json:"object,omitempty"`
+	Msg      string   `json:"msg,omitempty"`
+	Index    *int     `json:"index,omitempty"`
+	Summary  string   `json:"summary,omitempty"`
+	Size     *int     `json:"size,omitempty"`
+	WaitedMS *float64 `json:"waited_ms,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }

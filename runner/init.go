@@ -137,6 +137,7 @@ func programEnv(cfg *initConfig, home string) []string {
 		"USER=learner",
 		"PLAYGROUND_EVENTS=" + eventSocketName(cfg.RunID),
 		fmt.Sprintf("PLAYGROUND_GO_FD=%d", goFD),
+		"PLAYGROUND_IPC=" + map[bool]string{true: "on", false: "off"}[cfg.IPC],
 	}
 }
 

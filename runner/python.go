@@ -1,8 +1,9 @@
 package runner
 
 import (
+	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,43 +13,66 @@ import (
 	"time"
 )
 
-//go:embed hook/sitecustomize.py
-var hookSource []byte
+// hookFS holds the startup hook: sitecustomize.py, which every Python
+// process of a run imports, and the module it loads for IPC events.
+//
+//go:embed hook/*.py
+var hookFS embed.FS
+
+// hookFile is one file of the startup hook with its compiled form.
+type hookFile struct {
+	Name    string `json:"name"`
+	Source  []byte `json:"source"`
+	PycName string `json:"pyc_name"` // under __pycache__, for this interpreter
+	Pyc     []byte `json:"pyc"`
+}
+
+func hookSources() map[string][]byte {
+	out := map[string][]byte{}
+	entries, _ := hookFS.ReadDir("hook")
+	for _, e := range entries {
+		b, _ := hookFS.ReadFile("hook/" + e.Name())
+		out[e.Name()] = b
+	}
+	return out
+}
 
 // interpreter is the real Python behind the configured name: python3 on
 // PATH may be a shim script (pyenv puts one first) in a directory the
 // sandbox hides, so it is resolved once and then called by absolute path.
 type interpreter struct {
-	Executable string   // absolute path of the binary
-	Version    string   // "3.11.2"
-	Binds      []string // host directories it needs besides /usr
-	PycName    string   // file name of the compiled hook under __pycache__
-	HookPyc    []byte   // the hook, compiled by this interpreter
+	Executable string     // absolute path of the binary
+	Version    string     // "3.11.2"
+	Binds      []string   // host directories it needs besides /usr
+	Hook       []hookFile // the startup hook, compiled by this interpreter
 }
 
 // probeTimeout bounds the one-off interpreter probe.
 const probeTimeout = 20 * time.Second
 
 // probeScript prints what the runner needs to know of the interpreter and
-// compiles the startup hook with it (unchecked hash: the .pyc is used as is).
+// compiles the startup hook's files with it (unchecked hash: each .pyc is
+// used as is, whatever the time stamp of its source).
 const probeScript = `
 import sys, os, json, base64, tempfile, py_compile, importlib.util
-src = sys.stdin.buffer.read()
+sources = json.load(sys.stdin)
 d = tempfile.mkdtemp()
-py = os.path.join(d, "sitecustomize.py")
-with open(py, "wb") as f:
-    f.write(src)
-pyc = importlib.util.cache_from_source(py)
-py_compile.compile(py, cfile=pyc, doraise=True,
-                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-with open(pyc, "rb") as f:
-    data = f.read()
+hook = []
+for name, src in sorted(sources.items()):
+    py = os.path.join(d, name)
+    with open(py, "w") as f:
+        f.write(src)
+    pyc = importlib.util.cache_from_source(py)
+    py_compile.compile(py, cfile=pyc, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    with open(pyc, "rb") as f:
+        hook.append({"name": name, "source": base64.b64encode(src.encode()).decode(),
+                     "pyc_name": os.path.basename(pyc), "pyc": base64.b64encode(f.read()).decode()})
 json.dump({
     "executable": os.path.realpath(sys.executable),
     "version": "%d.%d.%d" % sys.version_info[:3],
     "prefixes": sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}),
-    "pyc_name": os.path.basename(pyc),
-    "pyc": base64.b64encode(data).decode(),
+    "hook": hook,
 }, sys.stdout)
 `
 
@@ -63,7 +87,12 @@ func resolveInterpreter(name string) (*interpreter, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "-I", "-c", probeScript)
-	cmd.Stdin = strings.NewReader(string(hookSource))
+	sources := map[string]string{}
+	for name, b := range hookSources() {
+		sources[name] = string(b)
+	}
+	in, _ := json.Marshal(sources)
+	cmd.Stdin = bytes.NewReader(in)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -71,11 +100,10 @@ func resolveInterpreter(name string) (*interpreter, error) {
 		return nil, fmt.Errorf("probe python %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	var p struct {
-		Executable string   `json:"executable"`
-		Version    string   `json:"version"`
-		Prefixes   []string `json:"prefixes"`
-		PycName    string   `json:"pyc_name"`
-		Pyc        []byte   `json:"pyc"`
+		Executable string     `json:"executable"`
+		Version    string     `json:"version"`
+		Prefixes   []string   `json:"prefixes"`
+		Hook       []hookFile `json:"hook"`
 	}
 	if err := json.Unmarshal(out, &p); err != nil {
 		return nil, fmt.Errorf("probe python %s: %w", path, err)
@@ -83,13 +111,13 @@ func resolveInterpreter(name string) (*interpreter, error) {
 	if _, err := os.Stat(p.Executable); err != nil {
 		return nil, fmt.Errorf("python %s: %w", p.Executable, err)
 	}
-	in := &interpreter{Executable: p.Executable, Version: p.Version, PycName: p.PycName, HookPyc: p.Pyc}
+	py := &interpreter{Executable: p.Executable, Version: p.Version, Hook: p.Hook}
 	for _, d := range append(p.Prefixes, filepath.Dir(p.Executable)) {
-		if !underHostDirs(d) && !contains(in.Binds, d) {
-			in.Binds = append(in.Binds, d)
+		if !underHostDirs(d) && !contains(py.Binds, d) {
+			py.Binds = append(py.Binds, d)
 		}
 	}
-	return in, nil
+	return py, nil
 }
 
 func underHostDirs(p string) bool {

@@ -208,7 +208,14 @@ type hookMessage struct {
 }
 
 func (t *tracer) hookMessage(pid int, data []byte) {
-	if pid == 0 || t.procs[pid] == nil || len(data) > maxHookMessage {
+	if pid == 0 || t.procs[pid] == nil || len(data) == 0 || len(data) > maxHookMessage {
+		return
+	}
+	if data[0] == ipcPrefix {
+		if e := t.ipcEvent(pid, data); e != nil {
+			t.out.flushPending(t)
+			t.emit(e)
+		}
 		return
 	}
 	var m hookMessage

@@ -188,6 +188,8 @@ type Request struct {
 	Stdin io.Reader
 	// Limits override the runner's defaults field by field.
 	Limits Limits
+	// NoIPC switches off the IPC events (queue.put, lock.acquire ...).
+	NoIPC bool
 }
 
 // Result sums up a finished run; its run.end event says the same.

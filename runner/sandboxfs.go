@@ -282,11 +282,15 @@ func writeRunFiles(cfg *initConfig, home, hook string) error {
 	if err := os.MkdirAll(filepath.Join(hook, "__pycache__"), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(hook, "sitecustomize.py"), cfg.Hook, 0o644); err != nil {
-		return err
-	}
-	if len(cfg.HookPyc) > 0 && cfg.PycName != "" {
-		return os.WriteFile(filepath.Join(hook, "__pycache__", cfg.PycName), cfg.HookPyc, 0o644)
+	for _, f := range cfg.Hook {
+		if err := os.WriteFile(filepath.Join(hook, f.Name), f.Source, 0o644); err != nil {
+			return err
+		}
+		if len(f.Pyc) > 0 {
+			if err := os.WriteFile(filepath.Join(hook, "__pycache__", f.PycName), f.Pyc, 0o644); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -264,9 +264,8 @@ func (s *session) initConfig() initConfig {
 		Python:    py.Executable,
 		Binds:     py.Binds,
 		Program:   s.req.Program,
-		Hook:      hookSource,
-		HookPyc:   py.HookPyc,
-		PycName:   py.PycName,
+		Hook:      py.Hook,
+		IPC:       !s.req.NoIPC,
 		Limits:    s.limits,
 		UID:       sandboxUID,
 		GID:       sandboxGID,
@@ -314,12 +313,12 @@ func (s *session) forward(rec record) {
 		if e.PID == s.mainPID {
 			s.mainCode, s.mainSig = e.Code, e.Signal
 		}
-	case TypeOutput, TypeProcExec:
+	case TypeRunStart, TypeRunEnd, TypeLimit:
+		return // only the runner itself makes these
+	default:
 		if !s.open[e.PID] {
 			return
 		}
-	default:
-		return
 	}
 	s.send(rec.NS, e)
 }

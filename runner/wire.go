@@ -17,21 +17,20 @@ const (
 // initConfig is everything the init needs to set up the sandbox and start
 // the program.
 type initConfig struct {
-	RunID     string   `json:"run_id"`
-	Sandbox   bool     `json:"sandbox"`
-	Python    string   `json:"python"`
-	Binds     []string `json:"binds"`    // host directories made visible read-only at the same path
-	Program   []byte   `json:"program"`  // main.py
-	Hook      []byte   `json:"hook"`     // sitecustomize.py
-	HookPyc   []byte   `json:"hook_pyc"` // its compiled form for this interpreter, may be empty
-	PycName   string   `json:"pyc_name"` // file name of HookPyc under __pycache__
-	Limits    Limits   `json:"limits"`
-	UID       int      `json:"uid"`         // the program's uid inside
-	GID       int      `json:"gid"`         // the program's gid inside
-	SwitchUID bool     `json:"switch_uid"`  // the init starts unmapped and becomes root of the user namespace
-	DropGrps  bool     `json:"drop_groups"` // clear supplementary groups of the program
-	PathDirs  []string `json:"path_dirs"`   // PATH of the program
-	Grace     int64    `json:"grace_ms"`    // how long other processes may outlive the main one
+	RunID     string     `json:"run_id"`
+	Sandbox   bool       `json:"sandbox"`
+	Python    string     `json:"python"`
+	Binds     []string   `json:"binds"`   // host directories made visible read-only at the same path
+	Program   []byte     `json:"program"` // main.py
+	Hook      []hookFile `json:"hook"`    // the startup hook
+	IPC       bool       `json:"ipc"`     // report IPC events
+	Limits    Limits     `json:"limits"`
+	UID       int        `json:"uid"`         // the program's uid inside
+	GID       int        `json:"gid"`         // the program's gid inside
+	SwitchUID bool       `json:"switch_uid"`  // the init starts unmapped and becomes root of the user namespace
+	DropGrps  bool       `json:"drop_groups"` // clear supplementary groups of the program
+	PathDirs  []string   `json:"path_dirs"`   // PATH of the program
+	Grace     int64      `json:"grace_ms"`    // how long other processes may outlive the main one
 	// Per-process fallbacks for a host without the memory or pids cgroup
 	// controller (0: not needed).
 	AddressSpace uint64 `json:"rlimit_as"`

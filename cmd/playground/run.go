@@ -27,6 +27,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON event per line and nothing else on stdout")
 	rf := addRunnerFlags(fs)
 	stdinOn := fs.Bool("stdin", true, "pass this command's standard input to the program")
+	ipc := fs.Bool("ipc", true, "report what flows between processes (queue.put, lock.acquire ...); false switches it off")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -55,7 +56,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	req := runner.Request{Program: program}
+	req := runner.Request{Program: program, NoIPC: !*ipc}
 	if *stdinOn {
 		req.Stdin = os.Stdin
 	}

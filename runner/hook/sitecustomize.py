@@ -61,20 +61,26 @@ _playground_streams()
 _sock = None
 
 
-def _playground_send(msg):
+def _playground_connect():
     global _sock
+    import _socket
+    _sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
+    _sock.connect(_ADDR)
+
+
+def _playground_send(msg):
+    """Sends one message to the playground; one datagram, in order."""
     if not _ADDR:
         return
-    import _socket
-    for _ in range(2):
+    try:
+        _sock.send(msg)
+    except (AttributeError, OSError):
+        # Not connected yet, or the program closed our descriptor.
         try:
-            if _sock is None:
-                _sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
-                _sock.connect(_ADDR)
+            _playground_connect()
             _sock.send(msg)
-            return
         except OSError:
-            _sock = None
+            pass
 
 
 def _playground_announce(via, name):
@@ -97,18 +103,33 @@ def _playground_patch(module, via):
     cls._launch = _launch
 
 
-class _PlaygroundFinder:
-    """Patches multiprocessing's process launchers as they are imported."""
+_IPC = os.environ.get("PLAYGROUND_IPC", "on") != "off"
+_IPC_MODULES = frozenset((
+    "multiprocessing.queues", "multiprocessing.connection", "multiprocessing.synchronize",
+    "multiprocessing.sharedctypes", "multiprocessing.shared_memory", "multiprocessing.pool",
+    "multiprocessing.spawn", "multiprocessing.process",
+))
 
-    targets = {
+
+def _playground_patch_ipc(module, name):
+    import _playground_ipc
+    _playground_ipc.PATCHES[name](module)
+
+
+class _PlaygroundFinder:
+    """Patches multiprocessing's modules as they are imported: the process
+    launchers (to name the processes) and, unless switched off, the objects
+    that carry messages between processes (see _playground_ipc)."""
+
+    launchers = {
         "multiprocessing.popen_fork": "fork",
         "multiprocessing.popen_spawn_posix": "spawn",
         "multiprocessing.popen_forkserver": "forkserver",
     }
 
     def find_spec(self, name, path, target=None):
-        via = self.targets.get(name)
-        if via is None:
+        via = self.launchers.get(name)
+        if via is None and not (_IPC and name in _IPC_MODULES):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -123,7 +144,10 @@ class _PlaygroundFinder:
 
         def exec_and_patch(module):
             exec_module(module)
-            _playground_patch(module, via)
+            if via is not None:
+                _playground_patch(module, via)
+            else:
+                _playground_patch_ipc(module, name)
 
         loader.exec_module = exec_and_patch
         return spec

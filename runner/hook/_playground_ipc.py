@@ -1,0 +1,596 @@
+"""What flows between the processes of a run.
+
+The startup hook imports this module when multiprocessing's queues,
+connections, locks, shared values, shared memory or pools are first
+imported. It reports, as small datagrams to the playground, the items put
+into and taken from queues, the messages sent through pipes, the tasks of
+pools, the writes to shared values and the taking and releasing of locks.
+
+Only objects the program itself creates are reported: the queues and locks
+that multiprocessing makes for its own use stay silent. An object is known
+by a key that every process holding it can compute (the inode of a pipe,
+the name of a semaphore, the place of a value in the shared heap); the
+keys of the program's objects travel to spawned children with the rest of
+the preparation data, and fork children inherit them.
+"""
+
+import os
+import sys
+import time
+
+import reprlib
+import sitecustomize as _hook
+
+_keys = set()  # the keys of the program's own objects
+_MAX_KEYS = 4096
+_MARK = "\0playground-item"  # wraps a queue item with the id of its put
+_count = [0]
+_repr = reprlib.Repr()
+_repr.maxstring = 60
+_repr.maxother = 60
+_repr.maxlong = 40
+_SUMMARY = 80
+_THIS = __name__
+
+
+_SIMPLE = (int, float, bool, type(None))
+_TEXT = (str, bytes)
+
+
+def _summary(obj):
+    t = type(obj)
+    if t in _SIMPLE:
+        s = repr(obj)
+    elif t in _TEXT:
+        s = repr(obj[:_SUMMARY])
+    else:
+        try:
+            s = _repr.repr(obj)
+        except Exception:
+            s = "<%s>" % t.__name__
+    if len(s) > _SUMMARY:
+        s = s[:_SUMMARY - 1] + "\u2026"
+    if "\t" in s or "\n" in s:
+        s = s.replace("\t", " ").replace("\n", " ")
+    return s
+
+
+def _size(obj):
+    try:
+        return sys.getsizeof(obj)
+    except Exception:
+        return -1
+
+
+# One report is one datagram: "\x01" and tab-separated fields, in this order.
+# Text fields hold no tab or newline (summaries are cleaned, keys are made here).
+_FIELDS = ("type", "key", "object", "msg", "summary", "size", "index", "waited_ms",
+           "task", "function", "error", "other")
+_send = _hook._playground_send
+
+
+def _emit(kind, key, object="", msg="", summary="", size=-1, index=-1, waited_ms=-1.0,
+          task="", function="", error="", other=""):
+    _send(("\x01%s\t%s\t%s\t%s\t%s\t%d\t%d\t%.3f\t%s\t%s\t%s\t%s" % (
+        kind, key, object, msg, summary, size, index, waited_ms, task,
+        _clean(function), _clean(error), other)).encode("utf-8", "replace"))
+
+
+def _clean(s):
+    if "\t" in s or "\n" in s:
+        s = s.replace("\t", " ").replace("\n", " ")
+    return s
+
+
+def _register(key):
+    if len(_keys) < _MAX_KEYS:
+        _keys.add(key)
+
+
+def _made_by_program(obj, modules):
+    """True when obj is being created by the program's own code, not by
+    multiprocessing for its own use."""
+    f = sys._getframe(2)
+    while f is not None:
+        name = f.f_globals.get("__name__", "")
+        if name == _THIS or name in modules or f.f_locals.get("self") is obj:
+            f = f.f_back
+            continue
+        return not name.startswith("multiprocessing")
+    return False
+
+
+def _ino(fd):
+    return os.fstat(fd).st_ino
+
+
+_pid = [os.getpid()]
+
+
+def _forked():
+    _pid[0] = os.getpid()
+    _count[0] = 0
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _message_id():
+    _count[0] += 1
+    return "%d.%d" % (_pid[0], _count[0])
+
+
+def _ms(t0):
+    return (time.monotonic() - t0) * 1000.0
+
+
+# --- queues -----------------------------------------------------------------
+
+def _queue_key(q):
+    key = q.__dict__.get("_playground")
+    if key is None:
+        try:
+            key = "q%d" % _ino(q._reader.fileno())
+        except Exception:
+            key = ""
+        if key not in _keys:
+            key = ""
+        q._playground = key
+    return key
+
+
+def _wrap_put(cls):
+    put = cls.__dict__["put"]
+
+    def traced_put(self, obj, block=True, timeout=None):
+        key = _queue_key(self)
+        if not key:
+            return put(self, obj, block, timeout)
+        if _blocks:
+            _flush_blocks()
+        msg = _message_id()
+        _emit("queue.put", key, object=type(self).__name__, msg=msg,
+              summary=_summary(obj), size=_size(obj))
+        return put(self, (_MARK, msg, obj), block, timeout)
+
+    cls.put = traced_put
+
+
+def _patch_queues(m):
+    Queue = m.Queue
+    init, get = Queue.__init__, Queue.get
+
+    def traced_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._playground = ""
+        if _made_by_program(self, ("multiprocessing.queues", "multiprocessing.context")):
+            key = "q%d" % _ino(self._reader.fileno())
+            _register(key)
+            self._playground = key
+
+    def traced_get(self, block=True, timeout=None):
+        t0 = time.monotonic()
+        item = get(self, block, timeout)
+        if _blocks:
+            _refresh_blocks()
+        if type(item) is tuple and len(item) == 3 and item[0] == _MARK:
+            _, msg, item = item
+            key = _queue_key(self)
+            if key:
+                _emit("queue.get", key, object=type(self).__name__, msg=msg,
+                      summary=_summary(item), size=_size(item), waited_ms=_ms(t0))
+        return item
+
+    Queue.__init__ = traced_init
+    Queue.get = traced_get
+    _wrap_put(Queue)
+    _wrap_put(m.JoinableQueue)
+
+
+# --- pipes ------------------------------------------------------------------
+
+def _conn_key(c):
+    key = c.__dict__.get("_playground")
+    if key is None:
+        try:
+            key = "c%d" % _ino(c.fileno())
+        except Exception:
+            key = ""
+        if key not in _keys:
+            key = ""
+        c._playground = key
+    return key
+
+
+def _patch_connection(m):
+    Pipe = m.Pipe
+    base = m._ConnectionBase
+    send, recv = base.send, base.recv
+
+    def traced_pipe(duplex=True):
+        a, b = Pipe(duplex)
+        if _made_by_program(a, ("multiprocessing.connection", "multiprocessing.context")):
+            ka, kb = "c%d" % _ino(a.fileno()), "c%d" % _ino(b.fileno())
+            _register(ka)
+            _register(kb)
+            a._playground, b._playground = ka, kb
+            _emit("pipe.pair", ka, other=kb)
+        return a, b
+
+    def traced_send(self, obj):
+        if _blocks:
+            _flush_blocks()
+        key = _conn_key(self)
+        if key:
+            _emit("pipe.send", key, summary=_summary(obj), size=_size(obj))
+        return send(self, obj)
+
+    def traced_recv(self):
+        t0 = time.monotonic()
+        obj = recv(self)
+        if _blocks:
+            _refresh_blocks()
+        key = _conn_key(self)
+        if key:
+            _emit("pipe.recv", key, summary=_summary(obj), size=_size(obj), waited_ms=_ms(t0))
+        return obj
+
+    m.Pipe = traced_pipe
+    base.send = traced_send
+    base.recv = traced_recv
+
+
+# --- locks ------------------------------------------------------------------
+
+def _lock_key(lock):
+    sl = lock._semlock
+    return "l%s" % (sl.name or sl.handle)
+
+
+def _traced_methods(key, kind, acquire, release):
+    def traced_acquire(block=True, timeout=None):
+        t0 = time.monotonic()
+        got = acquire(block, timeout)
+        if got:
+            _emit("lock.acquire", key, object=kind, waited_ms=_ms(t0))
+            if _blocks:
+                _refresh_blocks()
+        return got
+
+    def traced_release():
+        if _blocks:
+            _flush_blocks()
+        _emit("lock.release", key, object=kind)
+        return release()
+
+    return traced_acquire, traced_release
+
+
+def _patch_synchronize(m):
+    SemLock = m.SemLock
+    init, make_methods = SemLock.__init__, SemLock._make_methods
+
+    def traced_make_methods(self):
+        make_methods(self)
+        key = self.__dict__.get("_playground")
+        if key is None:
+            try:
+                key = _lock_key(self)
+            except Exception:
+                key = ""
+            if key not in _keys:
+                key = ""
+        if key:
+            self._playground = key
+            self.acquire, self.release = _traced_methods(key, type(self).__name__, self.acquire, self.release)
+
+    def traced_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if _made_by_program(self, ("multiprocessing.context",)):
+            key = _lock_key(self)
+            _register(key)
+            self._playground = key
+            make_methods(self)
+            self.acquire, self.release = _traced_methods(key, type(self).__name__, self.acquire, self.release)
+
+    SemLock.__init__ = traced_init
+    SemLock._make_methods = traced_make_methods
+    # `with lock:` goes through the (possibly traced) methods.
+    SemLock.__enter__ = lambda self: self.acquire()
+    SemLock.__exit__ = lambda self, *exc: self.release()
+
+
+# --- shared values ----------------------------------------------------------
+
+def _value_key(v):
+    key = v.__dict__.get("_playground")
+    if key is None:
+        try:
+            (arena, start, _), _ = v._obj._wrapper._state
+            key = "v%d:%d" % (_ino(arena.fd), start)
+        except Exception:
+            key = ""
+        if key not in _keys:
+            key = ""
+        v._playground = key
+    return key
+
+
+class _ValueLock:
+    """The lock of a shared value, as get_lock() hands it to the program."""
+
+    def __init__(self, lock, key):
+        self._lock = lock
+        self.acquire, self.release = _traced_methods(key, "Value lock", lock.acquire, lock.release)
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        return self.release()
+
+    def __getattr__(self, name):
+        return getattr(self._lock, name)
+
+
+def _patch_sharedctypes(m):
+    base = m.SynchronizedBase
+    init, get_lock = base.__init__, base.get_lock
+
+    def traced_init(self, obj, lock=None, ctx=None):
+        init(self, obj, lock, ctx)
+        if _made_by_program(self, ("multiprocessing.sharedctypes", "multiprocessing.context")):
+            try:
+                (arena, start, _), _ = obj._wrapper._state
+                key = "v%d:%d" % (_ino(arena.fd), start)
+            except Exception:
+                return
+            _register(key)
+            self._playground = key
+
+    def traced_get_lock(self):
+        key = _value_key(self)
+        if not key:
+            return get_lock(self)
+        return _ValueLock(self._lock, "L" + key)
+
+    value = m.Synchronized.__dict__["value"]
+
+    def set_value(self, new):
+        key = _value_key(self)
+        if not key:
+            return value.fset(self, new)
+        with self._lock:
+            self._obj.value = new
+            _emit("shm.write", key, object="Value", summary=_summary(new))
+
+    def set_item(self, i, new):
+        key = _value_key(self)
+        with self._lock:
+            self._obj[i] = new
+            if key:
+                index = i if isinstance(i, int) else (i.start or 0)
+                _emit("shm.write", key, object="Array", index=index, summary=_summary(new))
+
+    base.__init__ = traced_init
+    base.get_lock = traced_get_lock
+    m.Synchronized.value = property(value.fget, set_value)
+    m.SynchronizedArray.__setitem__ = set_item
+
+
+# --- shared memory ----------------------------------------------------------
+#
+# A write to shared memory cannot be intercepted: writes are found by
+# comparing a block with the last copy this process saw. A process reports
+# what changed at its points of synchronisation (releasing a lock, putting,
+# sending, closing the block, ending), and takes a fresh copy at the points
+# where others' writes become visible to it (acquiring, getting, receiving,
+# joining), so that a write is reported by the process that made it.
+
+_SNAPSHOT_LIMIT = 1 << 20  # larger blocks are not compared
+_blocks = []  # the SharedMemory blocks this process has open
+
+
+def _report_writes(shm):
+    before = shm.__dict__.get("_playground")
+    try:
+        now = bytes(shm.buf)
+    except Exception:
+        return
+    if before is None or now == before:
+        shm._playground = now
+        return
+    n = min(len(now), len(before))
+    first = next((i for i in range(n) if now[i] != before[i]), n)
+    last = n - 1
+    while last > first and now[last] == before[last]:
+        last -= 1
+    shm._playground = now
+    _emit("shm.write", shm.name, object="SharedMemory", index=first,
+          summary=_summary(now[first:last + 1]))
+
+
+def _flush_blocks():
+    seen = set()
+    for shm in _blocks:
+        if shm.name in seen:
+            # Another handle on the same block (a fork child inherits its
+            # parent's): already compared.
+            shm._playground = bytes(shm.buf)
+            continue
+        seen.add(shm.name)
+        _report_writes(shm)
+
+
+def _refresh_blocks():
+    for shm in _blocks:
+        try:
+            shm._playground = bytes(shm.buf)
+        except Exception:
+            pass
+
+
+def _patch_shared_memory(m):
+    cls = m.SharedMemory
+    init, close = cls.__init__, cls.close
+
+    def traced_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if self.size <= _SNAPSHOT_LIMIT:
+            if not _blocks and os.getpid() == _main_pid:
+                import atexit
+                atexit.register(_flush_blocks)
+            self._playground = bytes(self.buf)
+            _blocks.append(self)
+
+    def traced_close(self):
+        if self in _blocks:
+            _report_writes(self)
+            _blocks.remove(self)
+            for other in _blocks:
+                if other.name == self.name:
+                    other._playground = self._playground
+        return close(self)
+
+    cls.__init__ = traced_init
+    cls.close = traced_close
+
+
+_main_pid = os.getpid()
+
+
+def _patch_process(m):
+    base = m.BaseProcess
+    join, bootstrap = base.join, base._bootstrap
+
+    def traced_join(self, timeout=None):
+        join(self, timeout)
+        if _blocks:
+            _refresh_blocks()
+
+    def traced_bootstrap(self, *args, **kwargs):
+        try:
+            return bootstrap(self, *args, **kwargs)
+        finally:
+            if _blocks:
+                _flush_blocks()
+
+    base.join = traced_join
+    base._bootstrap = traced_bootstrap
+
+
+# --- pools ------------------------------------------------------------------
+
+def _function_name(m, func, args):
+    if func in (m.mapstar, m.starmapstar) and args and isinstance(args[0], tuple):
+        func = args[0][0]
+    return getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
+
+
+class _TaskQueue:
+    """A pool's queue of tasks, announcing each task as it is handed on."""
+
+    def __init__(self, queue, announce):
+        self._queue = queue
+        self._announce = announce
+
+    def _announced(self, tasks):
+        for task in tasks:
+            self._announce(task)
+            yield task
+
+    def put(self, item, *args, **kwargs):
+        if type(item) is tuple and len(item) == 2:
+            tasks, set_length = item
+            if isinstance(tasks, list):
+                for task in tasks:
+                    self._announce(task)
+            else:
+                item = (self._announced(tasks), set_length)
+        return self._queue.put(item, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._queue, name)
+
+
+def _patch_pool(m):
+    Pool = m.Pool
+    init = Pool.__init__
+    worker = m.worker
+
+    def traced_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        pool_key = "P%d.%d" % (os.getpid(), id(self))
+
+        def announce(task):
+            job, i, func, args, _ = task
+            _emit("pool.submit", pool_key, task="%d:%d.%d" % (os.getpid(), job, i),
+                  function=_function_name(m, func, args))
+
+        self._taskqueue = _TaskQueue(self._taskqueue, announce)
+
+    def traced_worker(inqueue, outqueue, *args, **kwargs):
+        get = inqueue.get
+        import multiprocessing
+        parent = multiprocessing.parent_process()
+        parent = parent.pid if parent is not None else os.getppid()
+
+        def traced_get():
+            task = get()
+            if type(task) is tuple and len(task) == 5 and task[2] is not m._helper_reraises_exception:
+                job, i, func, fargs, fkwargs = task
+                key = "%d:%d.%d" % (parent, job, i)
+                name = _function_name(m, func, fargs)
+
+                def run(*a, **k):
+                    _emit("pool.start", key, function=name)
+                    try:
+                        result = func(*a, **k)
+                    except BaseException as e:
+                        _emit("pool.done", key, function=name, error=_summary(e))
+                        raise
+                    _emit("pool.done", key, function=name, summary=_summary(result))
+                    return result
+
+                return (job, i, run, fargs, fkwargs)
+            return task
+
+        inqueue.get = traced_get
+        return worker(inqueue, outqueue, *args, **kwargs)
+
+    traced_worker.__qualname__ = traced_worker.__name__ = "worker"
+    traced_worker.__module__ = "multiprocessing.pool"
+    Pool.__init__ = traced_init
+    m.worker = traced_worker
+
+
+# --- spawn: the keys travel with the preparation data --------------------------
+
+def _patch_spawn(m):
+    get_data, prepare = m.get_preparation_data, m.prepare
+
+    def traced_get_data(name):
+        d = get_data(name)
+        d["playground_keys"] = sorted(_keys)
+        return d
+
+    def traced_prepare(data):
+        keys = data.pop("playground_keys", ())
+        for key in keys:
+            _register(key)
+        return prepare(data)
+
+    m.get_preparation_data = traced_get_data
+    m.prepare = traced_prepare
+
+
+PATCHES = {
+    "multiprocessing.queues": _patch_queues,
+    "multiprocessing.connection": _patch_connection,
+    "multiprocessing.synchronize": _patch_synchronize,
+    "multiprocessing.sharedctypes": _patch_sharedctypes,
+    "multiprocessing.shared_memory": _patch_shared_memory,
+    "multiprocessing.pool": _patch_pool,
+    "multiprocessing.spawn": _patch_spawn,
+    "multiprocessing.process": _patch_process,
+}
