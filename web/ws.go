@@ -436,6 +436,12 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 	// run.end goes out once the run is stored (a few milliseconds), so a
 	// page that has it can link to the run, reload its history or fetch
 	// /api/runs/<id> and find the run complete. The checks follow it.
+	// The connection may start its next run as soon as it has run.end.
+	ss.mu.Lock()
+	if ss.run == lr {
+		ss.run = nil
+	}
+	ss.mu.Unlock()
 	if end != nil {
 		ss.enqueue(end)
 	}
