@@ -36,19 +36,19 @@ func monoNS() int64 {
 // lock, so records leave in the order they were observed.
 type wireWriter struct {
 	w   *bufio.Writer
-	enc *json.Encoder
+	buf []byte
 }
 
 func newWireWriter(f *os.File) *wireWriter {
-	w := bufio.NewWriterSize(f, 64<<10)
-	return &wireWriter{w: w, enc: json.NewEncoder(w)}
+	return &wireWriter{w: bufio.NewWriterSize(f, 64<<10)}
 }
 
 func (ww *wireWriter) send(r record) {
 	if r.NS == 0 {
 		r.NS = monoNS()
 	}
-	_ = ww.enc.Encode(r)
+	ww.buf = appendRecord(ww.buf[:0], r)
+	_, _ = ww.w.Write(ww.buf)
 }
 
 func (ww *wireWriter) flush() { _ = ww.w.Flush() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,9 +36,44 @@ func (t *tracer) receive() {
 }
 
 var (
-	rxBuf = make([]byte, maxDatagram)
-	rxOOB = make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+	rxBuf  = make([]byte, maxDatagram)
+	rxOOB  = make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+	rxName unix.RawSockaddrUnix
+	rxIov  unix.Iovec
+	rxMsg  unix.Msghdr
 )
+
+// recvDatagram reads one datagram without allocating: the sender's pid
+// (from SCM_CREDENTIALS), its bound name and the payload.
+func recvDatagram(fd int) (pid int, name []byte, data []byte, err error) {
+	rxIov.Base = &rxBuf[0]
+	rxIov.SetLen(len(rxBuf))
+	rxMsg = unix.Msghdr{
+		Name:    (*byte)(unsafe.Pointer(&rxName)),
+		Namelen: uint32(unsafe.Sizeof(rxName)),
+		Iov:     &rxIov,
+		Iovlen:  1,
+		Control: &rxOOB[0],
+	}
+	rxMsg.SetControllen(len(rxOOB))
+	n, _, errno := unix.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&rxMsg)), unix.MSG_DONTWAIT)
+	if errno != 0 {
+		return 0, nil, nil, errno
+	}
+	if rxMsg.Controllen >= uint64(unix.CmsgLen(unix.SizeofUcred)) {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&rxOOB[0]))
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_CREDENTIALS {
+			cred := (*unix.Ucred)(unsafe.Pointer(&rxOOB[unix.CmsgLen(0)]))
+			pid = int(cred.Pid)
+		}
+	}
+	// The name of an abstract address starts with a NUL byte, shown as '@'.
+	nameLen := int(rxMsg.Namelen) - int(unsafe.Offsetof(rxName.Path))
+	if nameLen > 0 {
+		name = (*[len(rxName.Path)]byte)(unsafe.Pointer(&rxName.Path[0]))[:nameLen]
+	}
+	return pid, name, rxBuf[:n], nil
+}
 
 // drain reads every queued datagram, in the kernel's order. Called with mu
 // held: the queue order is the order of the writes, across processes and
@@ -45,40 +81,28 @@ var (
 func (t *tracer) drain() {
 	fd := int(t.rx.Fd())
 	for {
-		n, oobn, _, from, err := unix.Recvmsg(fd, rxBuf, rxOOB, unix.MSG_DONTWAIT)
+		pid, name, data, err := recvDatagram(fd)
 		if err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
 			}
 			break
 		}
-		pid := senderPID(rxOOB[:oobn])
-		name := ""
-		if sa, ok := from.(*unix.SockaddrUnix); ok {
-			name = sa.Name
-		}
-		switch name {
-		case t.outName:
-			t.output(pid, "stdout", rxBuf[:n])
-		case t.errName:
-			t.output(pid, "stderr", rxBuf[:n])
+		switch {
+		case abstractNameIs(name, t.outName):
+			t.output(pid, "stdout", data)
+		case abstractNameIs(name, t.errName):
+			t.output(pid, "stderr", data)
 		default:
-			t.hookMessage(pid, rxBuf[:n])
+			t.hookMessage(pid, data)
 		}
 	}
 	t.out.flushPending(t)
 }
 
-func senderPID(oob []byte) int {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil || len(msgs) == 0 {
-		return 0
-	}
-	cred, err := unix.ParseUnixCredentials(&msgs[0])
-	if err != nil {
-		return 0
-	}
-	return int(cred.Pid)
+// abstractNameIs compares a raw abstract socket name with "@name".
+func abstractNameIs(raw []byte, name string) bool {
+	return len(raw) == len(name) && len(raw) > 0 && raw[0] == 0 && string(raw[1:]) == name[1:]
 }
 
 // output accounts a write of a process and queues it for the stream.

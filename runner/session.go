@@ -150,7 +150,7 @@ func (s *session) execute(ctx context.Context) error {
 	}
 	go feedStdin(s.req.Stdin, stdinW)
 
-	records := make(chan record, 256)
+	records := make(chan []record, 16)
 	go readRecords(wireR, records)
 
 	wall := time.NewTimer(s.limits.WallTime)
@@ -185,22 +185,24 @@ func (s *session) execute(ctx context.Context) error {
 loop:
 	for {
 		select {
-		case rec, ok := <-records:
+		case batch, ok := <-records:
 			if !ok {
 				break loop
 			}
-			switch {
-			case rec.Error != "":
-				s.internal = "The sandbox could not be set up: " + rec.Error
-			case rec.Limit != "":
-				s.outputCut = s.outputCut || rec.Limit == LimitOutput
-				s.diskWhere = rec.Where
-				s.hitLimit(rec.Limit)
-				kill()
-			case rec.Event != nil:
-				s.forward(rec)
-				if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
-					checkCgroup()
+			for _, rec := range batch {
+				switch {
+				case rec.Error != "":
+					s.internal = "The sandbox could not be set up: " + rec.Error
+				case rec.Limit != "":
+					s.outputCut = s.outputCut || rec.Limit == LimitOutput
+					s.diskWhere = rec.Where
+					s.hitLimit(rec.Limit)
+					kill()
+				case rec.Event != nil:
+					s.forward(rec)
+					if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
+						checkCgroup()
+					}
 				}
 			}
 		case <-poll.C:
@@ -394,22 +396,34 @@ func (s *session) end() Result {
 	return res
 }
 
-func readRecords(r io.Reader, out chan<- record) {
+// readRecords reads the init's records and hands them on in batches: a
+// burst of thousands crosses the channel in a few steps.
+func readRecords(r io.Reader, out chan<- []record) {
 	defer close(out)
 	br := bufio.NewReaderSize(r, 256<<10)
+	var buf []byte
 	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			var rec record
-			if json.Unmarshal(line, &rec) == nil {
-				out <- rec
+		var batch []record
+		for {
+			rec, b, err := readRecord(br, buf)
+			buf = b
+			if err != nil {
+				if len(batch) > 0 {
+					out <- batch
+				}
+				return
+			}
+			batch = append(batch, rec)
+			if br.Buffered() == 0 || len(batch) == recordBatch {
+				break
 			}
 		}
-		if err != nil {
-			return
-		}
+		out <- batch
 	}
 }
+
+// recordBatch bounds a batch of records.
+const recordBatch = 512
 
 func feedStdin(src io.Reader, w *os.File) {
 	defer w.Close()

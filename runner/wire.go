@@ -5,7 +5,7 @@ package runner
 //
 //	fd 3  runner -> init: one JSON initConfig line, then commands ("kill\n").
 //	      End of file means the runner is gone: the init kills the run.
-//	fd 4  init -> runner: JSON records, one per line, in the order the init
+//	fd 4  init -> runner: records (wirecodec.go), in the order the init
 //	      observed them.
 //	fd 5  the program's standard input (read end), handed to the program.
 const (
@@ -40,7 +40,8 @@ type initConfig struct {
 // Commands the runner sends to the init on fd 3 after the config.
 const cmdKill = "kill\n"
 
-// record is one line on fd 4. Exactly one of Event, Limit, Error is set.
+// record is one message on fd 4 (encoded by wirecodec.go). Exactly one of
+// Event, Limit, Error is set.
 type record struct {
 	NS    int64  `json:"ns"` // CLOCK_MONOTONIC of the observation
 	Event *Event `json:"e,omitempty"`

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,8 +61,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var emit func(runner.Event)
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		emit = func(e runner.Event) { _ = enc.Encode(e) }
+		out := newLineWriter(stdout)
+		defer out.Close()
+		var buf []byte
+		emit = func(e runner.Event) {
+			buf = append(e.AppendJSON(buf[:0]), '\n')
+			out.Write(buf)
+		}
 	} else {
 		tr := runner.NewTranscript(stdout, isTerminal(stdout))
 		emit = tr.Write
