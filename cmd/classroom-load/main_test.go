@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"testing"
+)
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	xs := []float64{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
+	for p, want := range map[float64]float64{50: 5, 95: 10, 90: 9, 100: 10, 10: 1} {
+		if got := percentile(xs, p); got != want {
+			t.Errorf("p%v = %v, want %v", p, got, want)
+		}
+	}
+	if percentile(nil, 95) != 0 {
+		t.Error("percentile of nothing is not 0")
+	}
+}
+
+func TestSplitMessageReadsObjectsAndArrays(t *testing.T) {
+	if n := len(splitMessage([]byte(`{"type":"queued","position":3}`))); n != 1 {
+		t.Errorf("one object split into %d", n)
+	}
+	if n := len(splitMessage([]byte(`[{"type":"output"},{"type":"run.end"}]`))); n != 2 {
+		t.Errorf("array of two split into %d", n)
+	}
+}
+
+func TestProcessFiguresOfThisProcess(t *testing.T) {
+	rss, hwm, err := readMemory(os.Getpid())
+	if err != nil || rss <= 0 || hwm < rss {
+		t.Errorf("memory: rss %v MiB, hwm %v MiB, %v", rss, hwm, err)
+	}
+	if _, err := readCPU(os.Getpid()); err != nil {
+		t.Errorf("cpu: %v", err)
+	}
+}
+
+func TestFloor(t *testing.T) {
+	ok := []result{{Completion: 1e9, Wait: 1e6, Duration: 9e8, Status: "ok"}, {Completion: 2e9, Status: "ok"}}
+	r := &report{Clients: 2, Cores: 2, BaselineRunCPU: cpuTimes{Runs: 1.5, Server: 0.5}, ServerHWMMiB: 50}
+	r.summarise(ok)
+	if !r.FloorMet || r.IdealMS != 2000 {
+		t.Errorf("p95 2 s against an ideal of %v ms: floor met %v, missed %v", r.IdealMS, r.FloorMet, r.Missed)
+	}
+	r = &report{Clients: 2, Cores: 2, BaselineRunCPU: cpuTimes{Runs: 1}, ServerHWMMiB: 250}
+	r.summarise([]result{ok[0], {Err: "run ended error: boom"}})
+	if r.FloorMet || len(r.Missed) != 2 || r.Errors != 1 {
+		t.Errorf("an error and 250 MiB: floor met %v, missed %v", r.FloorMet, r.Missed)
+	}
+}
