@@ -1,0 +1,294 @@
+package runner
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ipcLine is an IPC event reduced to what a test can predict.
+func ipcLine(e Event, names map[int]string) string {
+	parts := []string{e.Type, names[e.PID]}
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("queue", e.Queue)
+	add("pipe", e.Pipe)
+	if e.End != nil {
+		add("end", fmt.Sprint(*e.End))
+	}
+	add("pool", e.Pool)
+	add("task", e.Task)
+	add("function", e.Function)
+	add("lock", e.Lock)
+	add("shm", e.Shm)
+	add("object", e.Object)
+	add("msg", e.Msg)
+	if e.Index != nil {
+		add("index", fmt.Sprint(*e.Index))
+	}
+	add("summary", e.Summary)
+	add("error", e.Error)
+	return strings.Join(parts, " ")
+}
+
+func ipcLines(rr runResult) []string {
+	names := map[int]string{}
+	for pid, p := range rr.procs() {
+		names[pid] = p.Name
+	}
+	var out []string
+	for _, e := range rr.Events {
+		if strings.Contains(e.Type, ".") && !strings.HasPrefix(e.Type, "proc.") && !strings.HasPrefix(e.Type, "run.") {
+			out = append(out, ipcLine(e, names))
+		}
+	}
+	return out
+}
+
+func sameLines(t *testing.T, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("IPC events\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func TestIPCEventsForAQueue(t *testing.T) {
+	r := testRunner(t)
+	for _, method := range []string{"fork", "spawn", "forkserver"} {
+		t.Run(method, func(t *testing.T) {
+			rr := runProgram(t, r, `
+import multiprocessing as mp
+def produce(q):
+    q.put("a")
+    q.put({"n": 2})
+if __name__ == "__main__":
+    ctx = mp.get_context("`+method+`")
+    q = ctx.Queue()
+    p = ctx.Process(target=produce, args=(q,), name="producer")
+    p.start(); p.join()
+    print(q.get(), q.get())
+`, Limits{})
+			mustStatus(t, rr, StatusOK)
+			sameLines(t, ipcLines(rr), []string{
+				"queue.put producer queue=queue-1 object=Queue msg=msg-1 summary='a'",
+				"queue.put producer queue=queue-1 object=Queue msg=msg-2 summary={'n': 2}",
+				"queue.get MainProcess queue=queue-1 object=Queue msg=msg-1 summary='a'",
+				"queue.get MainProcess queue=queue-1 object=Queue msg=msg-2 summary={'n': 2}",
+			})
+			if !strings.Contains(rr.text("stdout"), "a {'n': 2}") {
+				t.Errorf("the program saw wrapped items: %q", rr.text("stdout"))
+			}
+		})
+	}
+}
+
+func TestIPCEventsForAPipe(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+def pong(conn):
+    assert conn.recv() == "ping"
+    conn.send("pong")
+if __name__ == "__main__":
+    a, b = mp.Pipe()
+    p = mp.Process(target=pong, args=(b,), name="ponger")
+    p.start()
+    a.send("ping")
+    print(a.recv())
+    p.join()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	sameLines(t, ipcLines(rr), []string{
+		"pipe.send MainProcess pipe=pipe-1 end=0 summary='ping'",
+		"pipe.recv ponger pipe=pipe-1 end=1 summary='ping'",
+		"pipe.send ponger pipe=pipe-1 end=1 summary='pong'",
+		"pipe.recv MainProcess pipe=pipe-1 end=0 summary='pong'",
+	})
+}
+
+func TestIPCEventsForPoolTasks(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+def square(x):
+    return x * x
+def fail(x):
+    raise ValueError("no " + str(x))
+if __name__ == "__main__":
+    with mp.Pool(1) as pool:
+        print(pool.apply_async(square, (3,)).get())
+        try:
+            pool.apply_async(fail, (4,)).get()
+        except ValueError as e:
+            print("caught", e)
+        print(pool.map(square, [5], chunksize=1))
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	sameLines(t, ipcLines(rr), []string{
+		"pool.submit MainProcess pool=pool-1 task=task-1 function=square",
+		"pool.start ForkPoolWorker-1 pool=pool-1 task=task-1 function=square",
+		"pool.done ForkPoolWorker-1 pool=pool-1 task=task-1 function=square summary=9",
+		"pool.submit MainProcess pool=pool-1 task=task-2 function=fail",
+		"pool.start ForkPoolWorker-1 pool=pool-1 task=task-2 function=fail",
+		"pool.done ForkPoolWorker-1 pool=pool-1 task=task-2 function=fail error=ValueError('no 4')",
+		"pool.submit MainProcess pool=pool-1 task=task-3 function=square",
+		"pool.start ForkPoolWorker-1 pool=pool-1 task=task-3 function=square",
+		"pool.done ForkPoolWorker-1 pool=pool-1 task=task-3 function=square summary=[25]",
+	})
+}
+
+func TestIPCEventsForLocksAndSharedValues(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+from multiprocessing import shared_memory
+def work(lock, v, arr, name):
+    with lock:
+        v.value = 5
+        arr[1] = 7
+    with v.get_lock():
+        v.value += 1
+    s = shared_memory.SharedMemory(name=name)
+    s.buf[2:4] = b"hi"
+    s.close()
+if __name__ == "__main__":
+    lock = mp.Lock()
+    v = mp.Value("i", 0)
+    arr = mp.Array("i", 3)
+    s = shared_memory.SharedMemory(create=True, size=8, name="pgtest")
+    p = mp.Process(target=work, args=(lock, v, arr, s.name), name="worker")
+    p.start(); p.join()
+    print(v.value, arr[:], bytes(s.buf[:4]))
+    s.close(); s.unlink()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	sameLines(t, ipcLines(rr), []string{
+		"lock.acquire worker lock=lock-1 object=Lock",
+		"shm.write worker shm=value-1 object=Value summary=5",
+		"shm.write worker shm=array-1 object=Array index=1 summary=7",
+		"lock.release worker lock=lock-1 object=Lock",
+		"lock.acquire worker lock=lock-2 object=Value lock",
+		"shm.write worker shm=value-1 object=Value summary=6",
+		"lock.release worker lock=lock-2 object=Value lock",
+		"shm.write worker shm=pgtest object=SharedMemory index=2 summary=b'hi'",
+	})
+	for _, e := range rr.byType(TypeLockAcquire) {
+		if e.WaitedMS == nil {
+			t.Errorf("lock.acquire without waited_ms: %+v", e)
+		}
+	}
+}
+
+// Objects multiprocessing makes for its own use (a Pool's queues and locks,
+// a Manager's connections) are not reported, and a run can switch the
+// reports off.
+func TestIPCEventsOnlyForTheProgramsObjects(t *testing.T) {
+	r := testRunner(t)
+	program := `
+import multiprocessing as mp
+if __name__ == "__main__":
+    with mp.Manager() as m:
+        d = m.dict(); d["k"] = 1
+    with mp.Pool(2) as pool:
+        pool.map(abs, range(4))
+    q = mp.Queue(); q.put(1); q.get()
+`
+	rr := runProgram(t, r, program, Limits{})
+	mustStatus(t, rr, StatusOK)
+	for _, line := range ipcLines(rr) {
+		if !strings.HasPrefix(line, "pool.") && !strings.HasPrefix(line, "queue.") {
+			t.Errorf("an internal object was reported: %s", line)
+		}
+	}
+	if n := len(rr.byType(TypeQueuePut)); n != 1 {
+		t.Errorf("%d queue.put events, want 1 (the program's own queue)", n)
+	}
+	var events []Event
+	res := r.Run(t.Context(), Request{Program: []byte(program), NoIPC: true}, func(e Event) { events = append(events, e) })
+	off := runResult{Events: events, Result: res}
+	checkContract(t, events)
+	if lines := ipcLines(off); len(lines) != 0 {
+		t.Errorf("IPC events with NoIPC: %v", lines)
+	}
+}
+
+func TestIPCSummariesAreShort(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+if __name__ == "__main__":
+    q = mp.Queue()
+    q.put("x" * 1000000)
+    q.put(list(range(100000)))
+    q.get(); q.get()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	for _, e := range rr.byType(TypeQueuePut) {
+		if n := len([]rune(e.Summary)); n == 0 || n > 80 {
+			t.Errorf("summary of %d characters: %q", n, e.Summary)
+		}
+	}
+	if puts := rr.byType(TypeQueuePut); len(puts) != 2 || *puts[0].Size < 1000000 {
+		t.Errorf("size of the big string not reported: %+v", puts)
+	}
+}
+
+// The IPC reports rely on multiprocessing's internals: they are checked on
+// every Python 3.12 and 3.13 found on this machine too.
+func TestIPCEventsOnOtherPythons(t *testing.T) {
+	testRunner(t)
+	found := 0
+	for _, name := range []string{"python3.12", "python3.13"} {
+		var path string
+		candidates, _ := filepath.Glob("/root/.pyenv/versions/" + strings.TrimPrefix(name, "python") + ".*/bin/" + name)
+		if p, err := exec.LookPath(name); err == nil {
+			candidates = append(candidates, p)
+		}
+		for _, c := range candidates {
+			if exec.Command(c, "-c", "pass").Run() == nil {
+				path = c
+				break
+			}
+		}
+		if path == "" {
+			continue
+		}
+		found++
+		t.Run(name, func(t *testing.T) {
+			r, err := New(Config{Python: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr := runProgram(t, r, `
+import multiprocessing as mp
+def square(x): return x * x
+def produce(q, lock):
+    with lock:
+        q.put("a")
+if __name__ == "__main__":
+    q, lock = mp.Queue(), mp.Lock()
+    p = mp.Process(target=produce, args=(q, lock), name="producer")
+    p.start(); p.join()
+    print(q.get())
+    with mp.Pool(1) as pool:
+        print(pool.apply_async(square, (3,)).get())
+`, Limits{})
+			mustStatus(t, rr, StatusOK)
+			sameLines(t, ipcLines(rr), []string{
+				"lock.acquire producer lock=lock-1 object=Lock",
+				"queue.put producer queue=queue-1 object=Queue msg=msg-1 summary='a'",
+				"lock.release producer lock=lock-1 object=Lock",
+				"queue.get MainProcess queue=queue-1 object=Queue msg=msg-1 summary='a'",
+				"pool.submit MainProcess pool=pool-1 task=task-1 function=square",
+				"pool.start ForkPoolWorker-2 pool=pool-1 task=task-1 function=square",
+				"pool.done ForkPoolWorker-2 pool=pool-1 task=task-1 function=square summary=9",
+			})
+		})
+	}
+	t.Logf("checked %d other Python versions", found)
+}
