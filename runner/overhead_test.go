@@ -84,3 +84,51 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// queueProgram is the IPC benchmark: 10,000 puts and gets between two
+// processes, the worst case for the tracing (the items are tiny).
+const queueProgram = `
+import multiprocessing as mp
+def consumer(q, n):
+    for _ in range(n):
+        q.get()
+if __name__ == "__main__":
+    q = mp.Queue()
+    n = 10000
+    p = mp.Process(target=consumer, args=(q, n))
+    p.start()
+    for i in range(n):
+        q.put(i)
+    p.join()
+`
+
+// BenchmarkIPCCost runs the queue program with and without IPC events,
+// alternately, and reports the median run durations (run.end's
+// duration_ms) and their ratio. The floor of issue 8 is 1.5x.
+//
+//	go test -run '^$' -bench IPCCost -benchtime 1x ./runner
+func BenchmarkIPCCost(b *testing.B) {
+	r := testRunner(b)
+	const rounds = 15
+	var on, off []time.Duration
+	run := func(noIPC bool) time.Duration {
+		var d time.Duration
+		res := r.Run(context.Background(), Request{Program: []byte(queueProgram), NoIPC: noIPC}, func(e Event) {
+			if e.Type == TypeRunEnd {
+				d = time.Duration(*e.DurationMS * float64(time.Millisecond))
+			}
+		})
+		if res.Status != StatusOK {
+			b.Fatalf("run: %s", res.Status)
+		}
+		return d
+	}
+	for range b.N * rounds {
+		off = append(off, run(true))
+		on = append(on, run(false))
+	}
+	mOff, mOn := median(off), median(on)
+	b.ReportMetric(float64(mOff.Microseconds())/1000, "without-ms")
+	b.ReportMetric(float64(mOn.Microseconds())/1000, "with-ms")
+	b.ReportMetric(float64(mOn)/float64(mOff), "ratio")
+}

@@ -141,16 +141,21 @@ def _queue_key(q):
 
 def _wrap_put(cls):
     put = cls.__dict__["put"]
+    kind = cls.__name__
 
     def traced_put(self, obj, block=True, timeout=None):
-        key = _queue_key(self)
+        key = self.__dict__.get("_playground")
+        if key is None:
+            key = _queue_key(self)
         if not key:
             return put(self, obj, block, timeout)
         if _blocks:
             _flush_blocks()
-        msg = _message_id()
-        _emit("queue.put", key, object=type(self).__name__, msg=msg,
-              summary=_summary(obj), size=_size(obj))
+        _count[0] += 1
+        msg = "%d.%d" % (_pid[0], _count[0])
+        # The hot path of a queue-heavy program: formatted inline.
+        _send(("\x01queue.put\t%s\t%s\t%s\t%s\t%d\t-1\t-1\t\t\t\t" % (
+            key, kind, msg, _summary(obj), _size(obj))).encode("utf-8", "replace"))
         return put(self, (_MARK, msg, obj), block, timeout)
 
     cls.put = traced_put
@@ -175,10 +180,13 @@ def _patch_queues(m):
             _refresh_blocks()
         if type(item) is tuple and len(item) == 3 and item[0] == _MARK:
             _, msg, item = item
-            key = _queue_key(self)
+            key = self.__dict__.get("_playground")
+            if key is None:
+                key = _queue_key(self)
             if key:
-                _emit("queue.get", key, object=type(self).__name__, msg=msg,
-                      summary=_summary(item), size=_size(item), waited_ms=_ms(t0))
+                _send(("\x01queue.get\t%s\t%s\t%s\t%s\t%d\t-1\t%.3f\t\t\t\t" % (
+                    key, type(self).__name__, msg, _summary(item), _size(item),
+                    (time.monotonic() - t0) * 1000.0)).encode("utf-8", "replace"))
         return item
 
     Queue.__init__ = traced_init
