@@ -45,11 +45,17 @@ func atoiOr(s string, def int) int {
 	return n
 }
 
-// Bounds on what a program can make the init remember.
+// Bounds on what a program can make the init remember and report.
 const (
 	maxIPCObjects = 4096
 	maxIPCText    = 200
+	// maxIPCEvents bounds the IPC events of one run; past it they are
+	// dropped, after one ipc.truncated event says so.
+	maxIPCEvents = 100000
 )
+
+// TypeIPCTruncated says that a run's further IPC events are not reported.
+const TypeIPCTruncated = "ipc.truncated"
 
 // ipcState turns the hook's keys into short ids that are the same in every
 // process and numbered in order of appearance: queue-1, pipe-2, task-3.
@@ -58,6 +64,7 @@ type ipcState struct {
 	counts   map[string]int    // kind -> ids given
 	ends     map[string]int    // pipe end key -> 0 or 1
 	taskPool map[string]string // task id -> pool id
+	events   int               // IPC events reported
 }
 
 func (s *ipcState) init() {
@@ -96,6 +103,16 @@ func (t *tracer) ipcEvent(pid int, data []byte) *Event {
 		return nil
 	}
 	s := &t.ipc
+	if m.Type != "pipe.pair" {
+		s.events++
+		switch {
+		case s.events == maxIPCEvents+1:
+			return &Event{Type: TypeIPCTruncated, PID: pid,
+				Message: fmt.Sprintf("More than %d messages between processes: the rest are not shown.", maxIPCEvents)}
+		case s.events > maxIPCEvents:
+			return nil
+		}
+	}
 	e := &Event{Type: m.Type, PID: pid, Object: cut(m.Object), Summary: cut(m.Summary)}
 	if m.Size >= 0 {
 		e.Size = &m.Size
