@@ -84,6 +84,12 @@ func (t *Transcript) Write(e Event) {
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, end))
 	case TypeLimit:
 		fmt.Fprintf(t.w, "%s\n", t.paint(91, e.Message))
+	case TypeIPCTruncated:
+		fmt.Fprintf(t.w, "%s\n", t.paint(90, e.Message))
+	default:
+		if line := ipcText(e); line != "" {
+			fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, line))
+		}
 	case TypeRunEnd:
 		for k := range t.partial {
 			t.flush(k.pid)
@@ -175,4 +181,41 @@ func (t *Transcript) summary(e Event) {
 	for _, r := range roots {
 		walk(r, "", true, true)
 	}
+}
+
+// ipcText describes an IPC event in a few words.
+func ipcText(e Event) string {
+	waited := ""
+	if e.WaitedMS != nil && *e.WaitedMS >= 1 {
+		waited = fmt.Sprintf(" after %.0f ms", *e.WaitedMS)
+	}
+	switch e.Type {
+	case TypeQueuePut:
+		return fmt.Sprintf("%s ⇢ put %s", e.Queue, e.Summary)
+	case TypeQueueGet:
+		return fmt.Sprintf("%s ⇠ got %s%s", e.Queue, e.Summary, waited)
+	case TypePipeSend:
+		return fmt.Sprintf("%s ⇢ sent %s", e.Pipe, e.Summary)
+	case TypePipeRecv:
+		return fmt.Sprintf("%s ⇠ received %s%s", e.Pipe, e.Summary, waited)
+	case TypePoolSubmit:
+		return fmt.Sprintf("%s: %s %s submitted", e.Pool, e.Task, e.Function)
+	case TypePoolStart:
+		return fmt.Sprintf("%s: %s %s started", e.Pool, e.Task, e.Function)
+	case TypePoolDone:
+		if e.Error != "" {
+			return fmt.Sprintf("%s: %s %s failed: %s", e.Pool, e.Task, e.Function, e.Error)
+		}
+		return fmt.Sprintf("%s: %s %s returned %s", e.Pool, e.Task, e.Function, e.Summary)
+	case TypeShmWrite:
+		if e.Index != nil {
+			return fmt.Sprintf("%s[%d] = %s", e.Shm, *e.Index, e.Summary)
+		}
+		return fmt.Sprintf("%s = %s", e.Shm, e.Summary)
+	case TypeLockAcquire:
+		return fmt.Sprintf("%s acquired%s", e.Lock, waited)
+	case TypeLockRelease:
+		return fmt.Sprintf("%s released", e.Lock)
+	}
+	return ""
 }
