@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -310,5 +311,110 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, dir, "lesson-pool-phone-dark.png")
 		do(t, ctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(css("[data-testid=lesson-list]")))
 		screenshot(t, ctx, dir, "index-phone-dark.png")
+	})
+}
+
+func TestBrowserExerciseAndReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a browser")
+	}
+	_, ex := mustCourseExercise(t)
+	db := MustStore(t)
+	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t)})
+	dir := artifactsDir(t)
+	ctx := newBrowser(t)
+	checksShown := `(() => { const c = document.querySelector('[data-testid=checks]');
+		return !c.hidden && c.querySelectorAll('[data-testid=check]').length > 0; })()`
+
+	t.Run("TheStarterRunsAndTheChecksShowWhatFailed", func(t *testing.T) {
+		openLesson(t, ctx, base+"/lessons/"+checksLesson)
+		do(t, ctx,
+			chromedp.Click(css(`[data-testid=load-starter][data-exercise="`+checksExercise+`"]`)),
+			waitJS(`document.querySelector('[data-testid=target]').dataset.exercise === '`+checksExercise+`'`),
+		)
+		if label := eval[string](t, ctx, `document.querySelector('[data-testid=target-label]').textContent`); !strings.Contains(label, ex.Title.In("en")) {
+			t.Errorf("target label %q", label)
+		}
+		if code := eval[string](t, ctx, `document.querySelector('.cm-content').innerText`); !strings.Contains(code, "range(1, 3)") {
+			t.Errorf("the starter is not in the editor: %q", code)
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(checksShown))
+		failed := eval[int](t, ctx, `document.querySelectorAll('[data-testid=check][data-passed=false]').length`)
+		if failed == 0 {
+			t.Error("no check failed for the starter")
+		}
+		if s := eval[string](t, ctx, `document.querySelector('[data-testid=checks-summary]').textContent`); !strings.Contains(s, "of") {
+			t.Errorf("summary %q", s)
+		}
+		do(t, ctx, waitJS(`document.querySelectorAll('[data-testid=history-item]').length === 1`))
+		screenshot(t, ctx, dir, "exercise-starter-checks.png")
+	})
+
+	t.Run("TheSolutionPassesEveryCheck", func(t *testing.T) {
+		code, _ := json.Marshal(ex.Solution)
+		do(t, ctx,
+			chromedp.Evaluate[chromedp.Void](`localStorage.setItem('pg:draft:`+checksLesson+`:`+checksExercise+`', `+string(code)+`)`),
+		)
+		openLesson(t, ctx, base+"/lessons/"+checksLesson)
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(checksShown),
+			waitJS(`document.querySelectorAll('[data-testid=history-item]').length === 2`))
+		if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid=check][data-passed=false]').length`); n != 0 {
+			t.Errorf("%d checks failed for the reference solution", n)
+		}
+		if !eval[bool](t, ctx, `document.querySelector('[data-testid=checks]').dataset.passed === 'true'`) {
+			t.Error("the checks card does not say passed")
+		}
+		if eval[int](t, ctx, `document.querySelectorAll('[data-testid=history-passed]').length`) != 1 {
+			t.Error("the history does not mark the passing run")
+		}
+		screenshot(t, ctx, dir, "exercise-solution-passed.png")
+	})
+
+	t.Run("RestoreBringsBackAnEarlierProgram", func(t *testing.T) {
+		do(t, ctx, chromedp.Click(css(`[data-testid=history-item]:last-child [data-testid=history-restore]`)))
+		if code := eval[string](t, ctx, `document.querySelector('.cm-content').innerText`); !strings.Contains(code, "range(1, 3)") {
+			t.Errorf("the starter's run was not restored: %q", code)
+		}
+	})
+
+	t.Run("AStoredRunIsReplayed", func(t *testing.T) {
+		do(t, ctx, chromedp.Click(css(`[data-testid=history-item]:first-child [data-testid=history-open]`)),
+			chromedp.WaitVisible(css("[data-testid=replay]")),
+			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'done'`),
+			waitJS(`document.querySelectorAll('[data-testid=lane]').length > 0`))
+		nodes := eval[int](t, ctx, `document.querySelectorAll('[data-testid=proc-node]').length`)
+		lanes := eval[int](t, ctx, `document.querySelectorAll('[data-testid=lane]').length`)
+		lines := eval[int](t, ctx, `document.querySelectorAll('[data-testid=output-line]').length`)
+		if nodes < 4 || lanes != nodes || lines < 6 {
+			t.Errorf("replay shows %d processes, %d lanes, %d lines", nodes, lanes, lines)
+		}
+		if s := eval[string](t, ctx, `document.querySelector('[data-testid=status]').dataset.state`); s != "ok" {
+			t.Errorf("status %q", s)
+		}
+		screenshot(t, ctx, dir, "replay-at-once.png")
+		do(t, ctx, chromedp.Click(css("[data-testid=play]")),
+			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'playing'`),
+			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'done'`))
+		if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid=proc-node]').length`); n != nodes {
+			t.Errorf("real-speed replay shows %d processes, at once %d", n, nodes)
+		}
+	})
+
+	t.Run("HomeShowsTheProgress", func(t *testing.T) {
+		do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(css("[data-testid=lesson-list]")))
+		if eval[int](t, ctx, `document.querySelectorAll('[data-testid=progress-passed]').length`) != 1 {
+			t.Error("the passed lesson is not marked")
+		}
+		screenshot(t, ctx, dir, "index-progress.png")
+	})
+
+	t.Run("InChinese", func(t *testing.T) {
+		openLesson(t, ctx, base+"/lessons/"+checksLesson+"?lang=zh")
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(checksShown))
+		if s := eval[string](t, ctx, `document.querySelector('[data-testid=checks]').textContent`); !hasHan(s) {
+			t.Errorf("checks not in Chinese: %q", s)
+		}
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=exercises]').scrollIntoView()`))
+		screenshot(t, ctx, dir, "exercise-zh.png")
 	})
 }
