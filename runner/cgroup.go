@@ -190,14 +190,31 @@ func v1Mounts(mountinfo []byte) map[string]string {
 	return out
 }
 
+// removeStale removes the run cgroups of servers that are gone (a cgroup
+// is named after the server's pid, so that several servers, or several
+// runners in one process, never remove each other's).
 func removeStale(base string) {
 	entries, _ := os.ReadDir(base)
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "run-") {
-			_ = os.Remove(filepath.Join(base, e.Name()))
+		rest, ok := strings.CutPrefix(e.Name(), "run-")
+		if !e.IsDir() || !ok {
+			continue
 		}
+		pid, _, _ := strings.Cut(rest, "-")
+		if n, err := strconv.Atoi(pid); err == nil && n > 0 && processAlive(n) {
+			continue
+		}
+		_ = os.Remove(filepath.Join(base, e.Name()))
 	}
 }
+
+func processAlive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}
+
+// cgroupName names a run's cgroup after this server and the run.
+func cgroupName(runID string) string { return fmt.Sprintf("run-%d-%s", os.Getpid(), runID) }
 
 // runCgroup is the cgroup (one per controller on v1) of one run.
 type runCgroup struct {
@@ -208,7 +225,7 @@ type runCgroup struct {
 func (m *cgroupManager) create(runID string, l Limits) (*runCgroup, error) {
 	c := &runCgroup{version: m.version, dirs: map[string]string{}}
 	for ctrl, base := range m.bases {
-		dir := filepath.Join(base, "run-"+runID)
+		dir := filepath.Join(base, cgroupName(runID))
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			c.destroy()
 			return nil, fmt.Errorf("create cgroup %s: %w", dir, err)

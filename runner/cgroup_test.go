@@ -41,7 +41,7 @@ func TestCgroupV2WritesLimitsAndReadsCounters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(runs, "run-abc")
+	dir := filepath.Join(runs, cgroupName("abc"))
 	for file, want := range map[string]string{
 		"memory.max": "268435456", "memory.swap.max": "0", "pids.max": "76", "cpu.max": "200000 100000",
 	} {

@@ -368,7 +368,7 @@ func TestNothingIsLeftInCgroups(t *testing.T) {
 	rr := runProgram(t, r, "pass\n", Limits{})
 	id := rr.Events[0].RunID
 	for _, base := range r.cgroups.bases {
-		if _, err := os.Stat(filepath.Join(base, "run-"+id)); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(base, cgroupName(id))); !os.IsNotExist(err) {
 			t.Errorf("cgroup of run %s left behind in %s", id, base)
 		}
 	}
