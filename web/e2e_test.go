@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -406,6 +407,34 @@ func TestBrowserExerciseAndReplay(t *testing.T) {
 			t.Error("the passed lesson is not marked")
 		}
 		screenshot(t, ctx, dir, "index-progress.png")
+	})
+
+	t.Run("PhoneWidthInDarkMode", func(t *testing.T) {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+			Width: 390, Height: 844, DeviceScaleFactor: 2, Mobile: true,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		defer chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+		defer chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		openLesson(t, ctx, base+"/lessons/"+checksLesson)
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(checksShown))
+		if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the lesson page is wider than a phone screen")
+		}
+		screenshot(t, ctx, dir, "exercise-phone-dark.png")
+		href := eval[string](t, ctx, `document.querySelector('[data-testid=history-item] [data-testid=history-open]').getAttribute('href')`)
+		do(t, ctx, chromedp.Navigate(base+href), chromedp.WaitVisible(css("[data-testid=replay]")),
+			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'done'`))
+		if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			t.Error("the replay page is wider than a phone screen")
+		}
+		screenshot(t, ctx, dir, "replay-phone-dark.png")
 	})
 
 	t.Run("InChinese", func(t *testing.T) {

@@ -191,7 +191,8 @@ func withLearner(w http.ResponseWriter, r *http.Request) *http.Request {
 		rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
 		http.SetCookie(w, &http.Cookie{Name: learnerCookie, Value: id, Path: "/",
-			MaxAge: int(learnerCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			MaxAge: int(learnerCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+			Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
 	}
 	return r.WithContext(context.WithValue(r.Context(), learnerKey{}, id))
 }

