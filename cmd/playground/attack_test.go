@@ -1,0 +1,287 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mpplayground/store"
+)
+
+// The attack-and-fault suite: real programs, the real sandbox, the real
+// server. Every case must end with a plain message to the learner, keep the
+// output printed before the attack, store the run, leave no process,
+// cgroup, mount or /dev/shm object behind, and leave the server able to
+// run the next program, while another learner's run at the same time
+// finishes unharmed.
+
+// attack is one case of the suite.
+type attack struct {
+	name     string
+	program  string
+	statuses []string // acceptable run.end statuses
+	limit    string   // the limit kind that must be reported, if any
+	keep     string   // output printed before the attack that must be kept
+	absent   []string // output that must not appear (a successful escape)
+}
+
+const attackMarker = "before the attack"
+
+func attacks() []attack {
+	pre := "print('" + attackMarker + "', flush=True)\n"
+	return []attack{
+		// processes
+		{name: "fork loop", program: pre + "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.001)\n", statuses: []string{"limit"}, limit: "pids", keep: attackMarker},
+		{name: "exponential fork bomb", program: pre + "import os\nwhile True:\n    try:\n        os.fork(); os.fork()\n    except OSError:\n        pass\n", statuses: []string{"limit"}, limit: "pids", keep: attackMarker},
+		{name: "Pool(500)", program: pre + "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Pool(500)\n", statuses: []string{"limit"}, limit: "pids", keep: attackMarker},
+		// memory
+		{name: "memory in one process", program: pre + "x = []\nwhile True:\n    x.append(b'x' * (1 << 20))\n", statuses: []string{"limit"}, limit: "memory", keep: attackMarker},
+		{name: "memory over four children", program: pre + "import multiprocessing as mp, time\ndef eat():\n    x = [b'x' * (1 << 20) for _ in range(100)]\n    time.sleep(10)\nif __name__ == '__main__':\n    ps = [mp.Process(target=eat) for _ in range(4)]\n    [p.start() for p in ps]\n    [p.join() for p in ps]\n", statuses: []string{"limit"}, limit: "memory", keep: attackMarker},
+		{name: "SharedMemory larger than /dev/shm", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=100 << 20)\ns.buf[:] = b'x' * (100 << 20)\n", statuses: []string{"error", "limit"}, keep: attackMarker},
+		{name: "SharedMemory larger than the memory limit", program: pre + "from multiprocessing import shared_memory\nss = []\nfor i in range(40):\n    s = shared_memory.SharedMemory(create=True, size=15 << 20)\n    s.buf[:] = b'x' * (15 << 20)\n    ss.append(s)\n", statuses: []string{"error", "limit"}, keep: attackMarker},
+		// time
+		{name: "busy loop", program: pre + "while True:\n    pass\n", statuses: []string{"timeout"}, limit: "wall_time", keep: attackMarker},
+		{name: "endless sleep", program: pre + "import time\ntime.sleep(1000)\n", statuses: []string{"timeout"}, limit: "wall_time", keep: attackMarker},
+		{name: "setsid double-fork ignoring SIGTERM and SIGHUP", program: pre + "import os, signal, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        signal.signal(signal.SIGTERM, signal.SIG_IGN)\n        signal.signal(signal.SIGHUP, signal.SIG_IGN)\n        while True:\n            time.sleep(1)\n    os._exit(0)\ntime.sleep(0.2)\n", statuses: []string{"ok"}, keep: attackMarker},
+		{name: "kill(-1, SIGKILL)", program: pre + "import os, signal\nos.kill(-1, signal.SIGKILL)\n", statuses: []string{"error"}, keep: attackMarker},
+		{name: "signals to pid 1", program: pre + "import os, signal\nfor s in (signal.SIGKILL, signal.SIGTERM, signal.SIGSTOP, signal.SIGINT):\n    try:\n        os.kill(1, s)\n    except OSError as e:\n        print('refused', e.errno)\nprint('still here')\n", statuses: []string{"ok"}, keep: "still here"},
+		// output
+		{name: "output flood", program: pre + "while True:\n    print('flood' * 40)\n", statuses: []string{"limit"}, limit: "output", keep: attackMarker},
+		{name: "one 10 MB line", program: pre + "print('x' * 10_000_000)\n", statuses: []string{"limit"}, limit: "output", keep: attackMarker},
+		{name: "invalid UTF-8 and NUL bytes", program: pre + "import os\nos.write(1, b'\\xff\\xfe\\x00 nul and bad bytes \\xc3\\n')\nprint('done')\n", statuses: []string{"ok"}, keep: "done"},
+		{name: "ANSI escapes and HTML", program: pre + "print('\\x1b[31mred\\x1b[0m <script>alert(1)</script> <b>bold</b>')\n", statuses: []string{"ok"}, keep: "<script>alert(1)</script>"},
+		// disk
+		{name: "fill /tmp", program: pre + "for n in range(4):\n    with open(f'/tmp/f{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
+		{name: "fill inodes", program: pre + "import os\nos.makedirs('/tmp/d')\nfor i in range(100000):\n    open(f'/tmp/d/{i}', 'w').close()\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
+		{name: "1 TiB sparse file", program: pre + "f = open('/tmp/sparse', 'wb')\nf.truncate(1 << 40)\n", statuses: []string{"error"}, keep: attackMarker},
+		// network
+		{name: "TCP, UDP and DNS out", program: pre + "import socket\nfor addr in (('1.1.1.1', 53), ('169.254.169.254', 80)):\n    try:\n        socket.create_connection(addr, timeout=1)\n        print('ESCAPED tcp', addr)\n    except OSError:\n        pass\ntry:\n    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.sendto(b'x', ('1.1.1.1', 53))\n    print('ESCAPED udp')\nexcept OSError:\n    pass\ntry:\n    socket.getaddrinfo('example.com', 80)\n    print('ESCAPED dns')\nexcept OSError:\n    pass\nprint('network closed')\n", statuses: []string{"ok"}, keep: "network closed", absent: []string{"ESCAPED"}},
+		// files
+		{name: "read host secrets", program: pre + "for p in ('/etc/shadow', '/proc/1/environ', '/proc/1/exe', '/root/.bashrc'):\n    try:\n        open(p, 'rb').read(10)\n        print('ESCAPED read', p)\n    except OSError:\n        pass\nimport os\nprint('listing', sorted(os.listdir('/')))\n", statuses: []string{"ok"}, keep: "listing", absent: []string{"ESCAPED"}},
+		{name: "write outside /tmp", program: pre + "for p in ('/x', '/usr/x', '/home/learner/x', '/etc/x', '/opt/playground/sitecustomize.py'):\n    try:\n        open(p, 'w').write('x')\n        print('ESCAPED write', p)\n    except OSError:\n        pass\nprint('writes refused')\n", statuses: []string{"ok"}, keep: "writes refused", absent: []string{"ESCAPED"}},
+		{name: "plant symlinks", program: pre + "import os\nfor target in ('/etc/shadow', '/', '/proc/1/root'):\n    try:\n        os.symlink(target, '/tmp/link' + str(abs(hash(target))))\n    except OSError:\n        pass\nos.symlink('/', '/dev/shm/root')\nprint('planted')\n", statuses: []string{"ok"}, keep: "planted"},
+		// syscalls
+		{name: "refused system calls", program: pre + "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nfor name, nr, args in (('ptrace', 101, (16, 1, 0, 0)), ('keyctl', 250, (0, 0, 0, 0)), ('bpf', 321, (0, 0, 0)), ('io_uring_setup', 425, (8, 0)), ('unshare', 272, (0x10000000,)), ('mount', 165, (b'none', b'/tmp', b'tmpfs', 0, None))):\n    if libc.syscall(nr, *args) != -1:\n        print('ESCAPED', name)\nprint('syscalls refused')\n", statuses: []string{"ok"}, keep: "syscalls refused", absent: []string{"ESCAPED"}},
+	}
+}
+
+// bystanderProgram is another learner's run during each attack.
+const bystanderProgram = "import multiprocessing as mp, time\ndef sq(x):\n    time.sleep(0.01)\n    return x * x\nif __name__ == '__main__':\n    with mp.Pool(2) as p:\n        print(sum(p.map(sq, range(40))))\n"
+
+// hostState is what must come back to its baseline after every run.
+type hostState struct {
+	sandboxProcs int
+	cgroups      int
+	mounts       int
+	shm          string
+}
+
+func observeHost(t *testing.T) hostState {
+	t.Helper()
+	var s hostState
+	s.sandboxProcs = len(descendants(os.Getpid()))
+	dirs, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/*/*/*/playground-runs/run-%d-*", os.Getpid()))
+	more, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/*/playground-runs/run-%d-*", os.Getpid()))
+	s.cgroups = len(dirs) + len(more)
+	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
+		s.mounts = strings.Count(string(b), "\n")
+	}
+	// Names the attacks create inside their sandbox: none may reach the host.
+	var leaked []string
+	for _, pattern := range []string{"/dev/shm/psm_*", "/dev/shm/root", "/dev/shm/from-a", "/tmp/link*", "/tmp/sparse", "/tmp/d"} {
+		m, _ := filepath.Glob(pattern)
+		leaked = append(leaked, m...)
+	}
+	s.shm = strings.Join(leaked, ",")
+	return s
+}
+
+// descendants lists the processes below pid (the sandboxes of this test).
+func descendants(pid int) []int {
+	parent := map[int]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The fields after the command's closing parenthesis: state, ppid, ...
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 {
+			parent[n], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	for n := range parent {
+		for p := parent[n]; p > 1; p = parent[p] {
+			if p == pid {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// waitForBaseline waits up to a second for the host to be as before.
+func waitForBaseline(t *testing.T, base hostState) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		now := observeHost(t)
+		if now == base {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("left behind after the run: %+v, baseline %+v", now, base)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type runHead struct {
+	Type    string `json:"type"`
+	Status  string `json:"status"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Text    string `json:"text"`
+}
+
+func heads(raws []json.RawMessage) []runHead {
+	out := make([]runHead, len(raws))
+	for i, r := range raws {
+		json.Unmarshal(r, &out[i])
+	}
+	return out
+}
+
+func TestAttacksAreContained(t *testing.T) {
+	requireSandbox(t)
+	rf := addRunnerFlags(flag.NewFlagSet("attacks", flag.ContinueOnError))
+	rf.timeout = 3 * time.Second
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
+	base, _ := startServe(t, o)
+	baseline := observeHost(t)
+
+	for _, a := range attacks() {
+		t.Run(a.name, func(t *testing.T) {
+			var wg sync.WaitGroup
+			var by wsRun
+			var byErr error
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := dialWS(t, base)
+				defer c.Close()
+				by, byErr = runWS(c, bystanderProgram, nil)
+			}()
+			c := dialWS(t, base)
+			run, err := runWS(c, a.program, nil)
+			c.Close()
+			wg.Wait()
+			if err != nil || !run.End {
+				t.Fatalf("the attack's run did not end: %v", err)
+			}
+			hs := heads(run.Raws)
+			end := hs[len(hs)-1]
+			if !contains(a.statuses, end.Status) {
+				t.Errorf("status %q, want one of %v (%s)", end.Status, a.statuses, end.Message)
+			}
+			if end.Message == "" || !strings.HasSuffix(end.Message, ".") || strings.Contains(end.Message, "exit status") {
+				t.Errorf("not a plain message: %q", end.Message)
+			}
+			var out strings.Builder
+			var limits []string
+			for _, h := range hs {
+				if h.Type == "output" {
+					out.WriteString(h.Text)
+				}
+				if h.Type == "limit" {
+					limits = append(limits, h.Kind)
+					if !strings.HasPrefix(h.Message, "Stopped: ") {
+						t.Errorf("limit message %q", h.Message)
+					}
+				}
+			}
+			if a.limit != "" && (len(limits) != 1 || limits[0] != a.limit) {
+				t.Errorf("limits %v, want [%s]", limits, a.limit)
+			}
+			if !strings.Contains(out.String(), a.keep) {
+				t.Errorf("the output %q was not kept", a.keep)
+			}
+			for _, bad := range a.absent {
+				if strings.Contains(out.String(), bad) {
+					t.Errorf("escaped: %s", out.String())
+				}
+			}
+			status, stored := getAPIRun(t, base, run.ID)
+			if status != end.Status || !sameEvents(stored, run.Raws) {
+				t.Errorf("stored run differs: status %q, %d events against %d streamed", status, len(stored), len(run.Raws))
+			}
+			if byErr != nil || !by.End {
+				t.Fatalf("the other learner's run did not end: %v", byErr)
+			}
+			bh := heads(by.Raws)
+			var byOut strings.Builder
+			for _, h := range bh {
+				if h.Type == "output" {
+					byOut.WriteString(h.Text)
+				}
+			}
+			if bh[len(bh)-1].Status != "ok" || byOut.String() != "20540\n" {
+				t.Errorf("the other learner's run was harmed: %s, output %q", bh[len(bh)-1].Message, byOut.String())
+			}
+			waitForBaseline(t, baseline)
+			c = dialWS(t, base)
+			next, err := runWS(c, "print('next')\n", nil)
+			c.Close()
+			if err != nil || !next.End || heads(next.Raws)[len(next.Raws)-1].Status != "ok" {
+				t.Errorf("the next run failed: %v", err)
+			}
+		})
+	}
+}
+
+// Run A's /dev/shm file and System V segment are invisible to run B.
+func TestRunsLeaveNothingForTheNext(t *testing.T) {
+	requireSandbox(t)
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns}
+	base, _ := startServe(t, o)
+	c := dialWS(t, base)
+	defer c.Close()
+	if _, err := runWS(c, "import ctypes\nopen('/dev/shm/from-a', 'w').write('a')\nprint(ctypes.CDLL(None).shmget(0x77, 4096, 0o1666))\n", nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := runWS(c, "import os, ctypes\nprint(os.listdir('/dev/shm'), ctypes.CDLL(None).shmget(0x77, 4096, 0o666))\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, h := range heads(b.Raws) {
+		out.WriteString(h.Text)
+	}
+	if out.String() != "[] -1\n" {
+		t.Errorf("run B sees run A's objects: %q", out.String())
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
