@@ -293,7 +293,7 @@ func TestConcurrentRunsAreAllStored(t *testing.T) {
 			end := evs[len(evs)-1]
 			statuses[i] = end.Status
 			if end.Status != runner.StatusOK {
-				t.Logf("client %d: run ended %s: %s", i, end.Status, end.Message)
+				t.Errorf("client %d: run ended %s: %s", i, end.Status, end.Message)
 			}
 		}()
 	}
