@@ -73,6 +73,8 @@ type options struct {
 	baseline int
 	seed     uint64
 	asJSON   bool
+	failures string   // folder for the messages of failed runs
+	binary   string   // a built playground binary; "" builds ./cmd/playground
 	server   []string // flags for a server this command starts
 }
 
@@ -89,10 +91,12 @@ func main() {
 	fs.DurationVar(&o.spread, "spread", defaultSpread, "the presses are spread at random over this time")
 	fs.StringVar(&o.lesson, "lesson", defaultLesson, "slug of the lesson whose example is run")
 	fs.StringVar(&o.url, "url", "", "load this running server (e.g. http://localhost:8080) instead of starting one")
+	fs.StringVar(&o.binary, "server", "", "playground binary to start (default: build ./cmd/playground; run from the module)")
 	fs.IntVar(&o.pid, "pid", 0, "with --url: the server's process id, for its memory and CPU time")
 	fs.IntVar(&o.baseline, "baseline", defaultBaseline, "runs of the example one after another, before the load, to measure the CPU work of one run")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the random press times")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
+	fs.StringVar(&o.failures, "failures", "", "write what the learners of failed runs received to files in this folder")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -132,7 +136,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 	base, pid := o.url, o.pid
 	if base == "" {
-		srv, err := startServer(ctx, o.server)
+		srv, err := startServer(ctx, o.binary, o.server)
 		if err != nil {
 			return nil, err
 		}
@@ -171,6 +175,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		mem.start(pid)
 	}
 	cpuBefore, cpuErr := readCPU(pid)
+	machineBefore, machineErr := readMachineBusy()
 	rng := rand.New(rand.NewPCG(o.seed, 0))
 	results := make([]result, o.clients)
 	var wg sync.WaitGroup
@@ -184,6 +189,9 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 	wg.Wait()
 	rep.Wall = ms(time.Since(start))
+	if after, err := readMachineBusy(); err == nil && machineErr == nil {
+		rep.MachineCPU = after - machineBefore
+	}
 	if pid > 0 {
 		mem.stop()
 		rep.ServerPeakRSSMiB, rep.ServerHWMMiB = mem.peakMiB, mem.hwmMiB
@@ -194,6 +202,11 @@ func run(ctx context.Context, o options) (*report, error) {
 		}
 	}
 	rep.summarise(results)
+	if o.failures != "" {
+		if err := writeFailures(o.failures, results); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
 }
 
@@ -206,6 +219,7 @@ type result struct {
 	MaxPlace   int           // the worst place in the queue
 	Status     string        // run.end status
 	Err        string        // what went wrong, "" when the run ended ok
+	Events     []json.RawMessage
 }
 
 // learner waits delay, connects, presses Run with code and reads until
@@ -236,6 +250,7 @@ func learner(ctx context.Context, wsURL, slug, code string, delay time.Duration)
 		}
 		now := time.Now()
 		for _, raw := range splitMessage(data) {
+			r.Events = append(r.Events, raw)
 			var m struct {
 				Type       string   `json:"type"`
 				Position   int      `json:"position"`
@@ -269,6 +284,28 @@ func learner(ctx context.Context, wsURL, slug, code string, delay time.Duration)
 			}
 		}
 	}
+}
+
+// writeFailures writes the messages each failed learner received, one
+// JSON value a line, to DIR/learner-N.jsonl.
+func writeFailures(dir string, results []result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, r := range results {
+		if r.Err == "" {
+			continue
+		}
+		var b bytes.Buffer
+		for _, e := range r.Events {
+			b.Write(e)
+			b.WriteByte('\n')
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("learner-%d.jsonl", i+1)), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // splitMessage returns the JSON objects of one WebSocket message: the
@@ -306,19 +343,22 @@ type server struct {
 	url string
 }
 
-// startServer builds ./cmd/playground and serves on a free port with a
-// database of its own; the address is read from its JSON log.
-func startServer(ctx context.Context, flags []string) (*server, error) {
+// startServer starts bin (or builds ./cmd/playground when bin is "") and
+// serves on a free port with a database of its own; the address is read
+// from its JSON log.
+func startServer(ctx context.Context, bin string, flags []string) (*server, error) {
 	dir, err := os.MkdirTemp("", "classroom-load-")
 	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(dir, "playground")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "mpplayground/cmd/playground")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("build the server: %w", err)
+	if bin == "" {
+		bin = filepath.Join(dir, "playground")
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "mpplayground/cmd/playground")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("build the server (run this command from the module, or give --server): %w", err)
+		}
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "playground.db"), "--log-format", "json"}, flags...)
 	cmd := exec.Command(bin, args...)
@@ -436,6 +476,34 @@ func readCPU(pid int) (cpuTimes, error) {
 	return cpuTimes{Server: f[0] + f[1], Runs: f[2] + f[3]}, nil
 }
 
+// readMachineBusy returns the CPU time, in seconds, that all the
+// machine's cores spent on anything but idling, from /proc/stat: what
+// other processes take during a load is the difference from our own.
+func readMachineBusy() (float64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, errors.New("/proc/stat: no cpu line")
+	}
+	var busy int64
+	for i, v := range f[1:] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		// idle and iowait are the 4th and 5th; guest time is already
+		// counted in user and nice.
+		if i != 3 && i != 4 && i < 8 {
+			busy += n
+		}
+	}
+	return float64(busy) / clockTicks, nil
+}
+
 // memorySampler follows the server's resident memory during the load.
 type memorySampler struct {
 	pid     int
@@ -522,6 +590,7 @@ type report struct {
 
 	BaselineRunCPU   cpuTimes `json:"baseline_run_cpu"` // one run alone
 	LoadCPU          cpuTimes `json:"load_cpu"`         // the whole load
+	MachineCPU       float64  `json:"machine_cpu_s"`    // every process of the machine, during the load
 	IdealMS          float64  `json:"ideal_ms"`         // N x baseline CPU / cores
 	ServerPeakRSSMiB float64  `json:"server_peak_rss_mib"`
 	ServerHWMMiB     float64  `json:"server_hwm_mib"`
@@ -593,7 +662,12 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "ideal          %.0f ms = %d runs x %.0f ms / %d cores; floor p95 <= %.0f ms\n", r.IdealMS, r.Clients, b.total()*1000, r.Cores, floorCompletionFactor*r.IdealMS)
 	}
 	if l := r.LoadCPU; l.total() > 0 {
-		fmt.Fprintf(w, "CPU under load %.0f ms in all (runs' processes %.0f ms + server %.0f ms), %.0f ms a run\n", l.total()*1000, l.Runs*1000, l.Server*1000, l.total()*1000/float64(r.Clients))
+		fmt.Fprintf(w, "CPU under load %.0f ms in all (runs' processes %.0f ms + server %.0f ms), %.0f ms a run; the cores were %.0f%% busy with it\n",
+			l.total()*1000, l.Runs*1000, l.Server*1000, l.total()*1000/float64(r.Clients), 100*l.total()*1000/(r.Wall*float64(r.Cores)))
+	}
+	if l := r.LoadCPU; l.total() > 0 && r.MachineCPU > l.total() {
+		fmt.Fprintf(w, "other processes used %.0f ms of CPU meanwhile (%.0f%% of the cores)\n",
+			(r.MachineCPU-l.total())*1000, 100*(r.MachineCPU-l.total())*1000/(r.Wall*float64(r.Cores)))
 	}
 	if r.ServerHWMMiB > 0 {
 		fmt.Fprintf(w, "server memory  peak RSS %.1f MiB (VmHWM %.1f MiB)\n", r.ServerPeakRSSMiB, r.ServerHWMMiB)
