@@ -277,6 +277,48 @@ func TestRunsLeaveNothingForTheNext(t *testing.T) {
 	}
 }
 
+// procStart identifies a process across pid reuse: its pid and start time.
+type procStart struct {
+	pid   int
+	start string
+}
+
+// startOf reads a process's start time ("" when it is gone or a zombie).
+func startOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// After the command's closing parenthesis: state is field 3, start time field 22.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 20 || f[0] == "Z" {
+		return ""
+	}
+	return f[19]
+}
+
+// stillAlive returns those of procs that are still running.
+func stillAlive(procs []procStart) []int {
+	var alive []int
+	for _, p := range procs {
+		if st := startOf(p.pid); st != "" && st == p.start {
+			alive = append(alive, p.pid)
+		}
+	}
+	return alive
+}
+
+// snapshot identifies pids now.
+func snapshot(pids []int) []procStart {
+	var out []procStart
+	for _, pid := range pids {
+		if st := startOf(pid); st != "" {
+			out = append(out, procStart{pid, st})
+		}
+	}
+	return out
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

@@ -362,11 +362,33 @@ func TestServeSurvivesSIGKILLDuringABurst(t *testing.T) {
 		t.Fatalf("the burst did not reach the kill point: %d started, %d ended, %d asked", len(started), len(ended), next)
 	}
 	killed.Store(true)
+	sandboxes := snapshot(descendants(cmd.Process.Pid))
+	if len(sandboxes) == 0 {
+		t.Errorf("no run was going when the server was killed")
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
 	wg.Wait()
+	// No orphans: every process of the runs dies with the server.
+	deadline := time.Now().Add(time.Second)
+	for {
+		alive := stillAlive(sandboxes)
+		if len(alive) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var what []string
+			for _, pid := range alive {
+				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+				what = append(what, fmt.Sprintf("%d %q %s", pid, cmdline, regexp.MustCompile(`(?m)^(State|PPid|NSpid|TracerPid):.*$`).FindAllString(string(status), -1)))
+			}
+			t.Fatalf("%d processes of the runs outlived the server by more than 1 s: %v", len(alive), what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	db, err := store.Open(path)
 	if err != nil {
