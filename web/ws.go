@@ -52,6 +52,9 @@ type clientMessage struct {
 	EOF      bool    `json:"eof"`
 	RunID    string  `json:"run_id"`
 	After    int64   `json:"after"`
+	// IPC false switches off the run's IPC events (queue.put, lock.acquire
+	// ...); absent or true keeps them.
+	IPC *bool `json:"ipc"`
 }
 
 // errorMessage is the server's answer to a message it cannot act on.
@@ -343,7 +346,10 @@ func (ss *session) startRun(m clientMessage) {
 	ss.run = lr
 	// The store's unguessable id names the run everywhere: in run.start,
 	// in the database and in links.
-	req := runner.Request{RunID: store.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin}
+	req := runner.Request{
+		RunID: store.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin,
+		NoIPC: m.IPC != nil && !*m.IPC,
+	}
 	go ss.execute(ctx, lr, lesson, m.Exercise, req)
 }
 
