@@ -1,9 +1,12 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"mpplayground/store"
 )
@@ -326,4 +331,165 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The WebSocket cases of the suite, against the real server.
+func TestWebSocketAbuseIsContained(t *testing.T) {
+	requireSandbox(t)
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns}
+	base, _ := startServe(t, o)
+	host := strings.TrimPrefix(base, "http://")
+
+	t.Run("a 10 MiB frame closes the socket with 1009", func(t *testing.T) {
+		c := dialWS(t, base)
+		defer c.Close()
+		big := make([]byte, 10<<20)
+		for i := range big {
+			big[i] = 'x'
+		}
+		_ = c.WriteMessage(websocket.TextMessage, big)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _, err := c.ReadMessage()
+		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+			t.Errorf("got %v, want a close with 1009", err)
+		}
+	})
+
+	t.Run("a second run on one connection is refused plainly", func(t *testing.T) {
+		c := dialWS(t, base)
+		defer c.Close()
+		msg, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson, "code": "import time\ntime.sleep(1)\n"})
+		c.WriteMessage(websocket.TextMessage, msg)
+		c.WriteMessage(websocket.TextMessage, msg)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			_, data, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("no refusal: %v", err)
+			}
+			if strings.Contains(string(data), `"type":"error"`) {
+				break
+			}
+		}
+	})
+
+	t.Run("a foreign origin is refused", func(t *testing.T) {
+		h := http.Header{"Origin": {"http://evil.example"}}
+		_, res, err := websocket.DefaultDialer.Dial("ws://"+host+"/ws", h)
+		if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+			t.Errorf("foreign origin: %v %v", err, res)
+		}
+	})
+
+	t.Run("a client that never reads is dropped, its run stopped and stored", func(t *testing.T) {
+		c := dialWS(t, base)
+		defer c.Close()
+		c.UnderlyingConn().(*net.TCPConn).SetReadBuffer(4096)
+		before := map[string]bool{}
+		for _, id := range storedRunIDs(t, o.DB) {
+			before[id] = true
+		}
+		msg, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson,
+			"code": "import os\nwhile True:\n    os.write(1, b'o\\n')\n    os.write(2, b'e\\n')\n"})
+		c.WriteMessage(websocket.TextMessage, msg)
+		// The connection stays open: only the server may end this run.
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			for _, id := range storedRunIDs(t, o.DB) {
+				if before[id] {
+					continue
+				}
+				if st, _ := getAPIRun(t, base, id); st == "stopped" && strings.Contains(apiProgram(t, base, id), "os.write(1, b'o") {
+					return
+				}
+			}
+		}
+		t.Errorf("the run of a client that never reads was not stopped and stored")
+	})
+
+	t.Run("2,000 idle connections and slow headers leave /healthz fast", func(t *testing.T) {
+		var conns []*websocket.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for range 2000 {
+			conns = append(conns, dialWS(t, base))
+		}
+		var loris []net.Conn
+		defer func() {
+			for _, c := range loris {
+				c.Close()
+			}
+		}()
+		for range 200 {
+			c, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nX-Slow: ", host)
+			loris = append(loris, c)
+		}
+		var worst time.Duration
+		for range 50 {
+			start := time.Now()
+			res, err := http.Get(base + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Fatalf("/healthz: %s", res.Status)
+			}
+			worst = max(worst, time.Since(start))
+		}
+		if worst > 200*time.Millisecond {
+			t.Errorf("/healthz took up to %v with 2,000 idle connections and 200 slow ones", worst)
+		}
+		c := dialWS(t, base)
+		defer c.Close()
+		if r, err := runWS(c, "print('still serving')\n", nil); err != nil || !r.End {
+			t.Errorf("a run failed beside the idle connections: %v", err)
+		}
+	})
+}
+
+// apiProgram is the program of a stored run, from /api/runs/<id>.
+func apiProgram(t *testing.T, base, id string) string {
+	t.Helper()
+	res, err := http.Get(base + "/api/runs/" + id)
+	if err != nil {
+		return ""
+	}
+	defer res.Body.Close()
+	var r struct {
+		Program string `json:"program"`
+	}
+	json.NewDecoder(res.Body).Decode(&r)
+	return r.Program
+}
+
+// storedRunIDs lists the ids of the runs in the database file.
+func storedRunIDs(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT id FROM runs")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
