@@ -219,6 +219,8 @@ type result struct {
 	MaxPlace   int           // the worst place in the queue
 	Status     string        // run.end status
 	Err        string        // what went wrong, "" when the run ended ok
+	Pressed    time.Time // when Run was pressed
+	Started    time.Time // when run.start arrived
 	Events     []json.RawMessage
 }
 
@@ -238,6 +240,7 @@ func learner(ctx context.Context, wsURL, slug, code string, delay time.Duration)
 	conn.SetReadDeadline(deadline)
 	msg, _ := json.Marshal(map[string]string{"type": "run", "lesson": slug, "code": code})
 	pressed := time.Now()
+	r.Pressed = pressed
 	if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 		r.Err = "send: " + err.Error()
 		return r
@@ -271,6 +274,7 @@ func learner(ctx context.Context, wsURL, slug, code string, delay time.Duration)
 				return r
 			case "run.start":
 				r.Wait = now.Sub(pressed)
+				r.Started = now
 			case "run.end":
 				r.Completion = now.Sub(pressed)
 				r.Status = m.Status
@@ -584,6 +588,7 @@ type report struct {
 	WaitP95       float64 `json:"wait_p95_ms"`
 	WaitMax       float64 `json:"wait_max_ms"`
 	Queued        int     `json:"queued"`
+	Overtaken     int     `json:"overtaken"` // runs that started more than fairnessSlack after one pressed later
 	MaxPlace      int     `json:"max_queue_place"`
 	RunP50        float64 `json:"run_duration_p50_ms"`
 	RunP95        float64 `json:"run_duration_p95_ms"`
@@ -617,6 +622,7 @@ func (r *report) summarise(results []result) {
 		wait = append(wait, ms(x.Wait))
 		dur = append(dur, ms(x.Duration))
 	}
+	r.Overtaken = overtaken(results)
 	r.CompletionP50, r.CompletionP95, r.CompletionMax = percentile(done, 50), percentile(done, 95), percentile(done, 100)
 	r.WaitP50, r.WaitP95, r.WaitMax = percentile(wait, 50), percentile(wait, 95), percentile(wait, 100)
 	r.RunP50, r.RunP95 = percentile(dur, 50), percentile(dur, 95)
@@ -633,6 +639,30 @@ func (r *report) summarise(results []result) {
 		r.Missed = append(r.Missed, fmt.Sprintf("server RSS %.0f MiB > %d MiB", hwm, floorRSSBytes>>20))
 	}
 	r.FloorMet = len(r.Missed) == 0
+}
+
+// fairnessSlack is how much later than a later presser a run may start
+// before it counts as overtaken: two presses a few milliseconds apart may
+// reach the server in either order.
+const fairnessSlack = 100 * time.Millisecond
+
+// overtaken counts the learners whose run started more than fairnessSlack
+// after the run of someone who pressed Run after them: a first-come,
+// first-served queue has none.
+func overtaken(results []result) int {
+	n := 0
+	for _, a := range results {
+		if a.Started.IsZero() {
+			continue
+		}
+		for _, b := range results {
+			if !b.Started.IsZero() && b.Pressed.After(a.Pressed) && a.Started.Sub(b.Started) > fairnessSlack {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // percentile is the nearest-rank percentile p of xs (p = 100: the max).
@@ -655,7 +685,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "  %d x %s\n", n, k)
 	}
 	fmt.Fprintf(w, "completion     p50 %.0f ms, p95 %.0f ms, max %.0f ms (Run pressed -> run.end)\n", r.CompletionP50, r.CompletionP95, r.CompletionMax)
-	fmt.Fprintf(w, "queue wait     p50 %.0f ms, p95 %.0f ms, max %.0f ms (Run pressed -> run.start); %d queued, worst place %d\n", r.WaitP50, r.WaitP95, r.WaitMax, r.Queued, r.MaxPlace)
+	fmt.Fprintf(w, "queue wait     p50 %.0f ms, p95 %.0f ms, max %.0f ms (Run pressed -> run.start); %d queued, worst place %d, %d overtaken\n", r.WaitP50, r.WaitP95, r.WaitMax, r.Queued, r.MaxPlace, r.Overtaken)
 	fmt.Fprintf(w, "run duration   p50 %.0f ms, p95 %.0f ms (run.end duration_ms)\n", r.RunP50, r.RunP95)
 	if b := r.BaselineRunCPU; b.total() > 0 {
 		fmt.Fprintf(w, "CPU of one run %.0f ms alone (runs' processes %.0f ms + server %.0f ms)\n", b.total()*1000, b.Runs*1000, b.Server*1000)

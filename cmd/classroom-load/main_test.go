@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 func TestPercentileIsNearestRank(t *testing.T) {
@@ -47,5 +48,18 @@ func TestFloor(t *testing.T) {
 	r.summarise([]result{ok[0], {Err: "run ended error: boom"}})
 	if r.FloorMet || len(r.Missed) != 2 || r.Errors != 1 {
 		t.Errorf("an error and 250 MiB: floor met %v, missed %v", r.FloorMet, r.Missed)
+	}
+}
+
+func TestOvertakenCountsRunsStartedAfterALaterPress(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	fifo := []result{{Pressed: at(0), Started: at(10)}, {Pressed: at(5), Started: at(700)}, {Pressed: at(6), Started: at(650)}}
+	if n := overtaken(fifo); n != 0 {
+		t.Errorf("presses 1 ms apart starting 50 ms apart: %d overtaken, want 0", n)
+	}
+	unfair := []result{{Pressed: at(0), Started: at(900)}, {Pressed: at(300), Started: at(310)}, {Pressed: at(400)}}
+	if n := overtaken(unfair); n != 1 {
+		t.Errorf("%d overtaken, want 1", n)
 	}
 }
