@@ -219,8 +219,8 @@ type result struct {
 	MaxPlace   int           // the worst place in the queue
 	Status     string        // run.end status
 	Err        string        // what went wrong, "" when the run ended ok
-	Pressed    time.Time // when Run was pressed
-	Started    time.Time // when run.start arrived
+	Pressed    time.Time     // when Run was pressed
+	Started    time.Time     // when run.start arrived
 	Events     []json.RawMessage
 }
 
