@@ -34,6 +34,14 @@ function start() {
   const exercises = readJSON("exercise-data");
   const targetEl = $("target"), targetLabel = $("target-label"), toExample = $("to-example");
   const checksCard = $("checks");
+  // The learner's choice to watch what flows between processes (or not)
+  // holds for every lesson.
+  const ipcToggle = $("ipc-toggle");
+  const ipcKey = "pg:ipc";
+  try { if (localStorage.getItem(ipcKey) === "off") ipcToggle.checked = false; } catch { /* ignore */ }
+  ipcToggle.addEventListener("change", () => {
+    try { if (ipcToggle.checked) localStorage.removeItem(ipcKey); else localStorage.setItem(ipcKey, "off"); } catch { /* ignore */ }
+  });
   const targetKey = `pg:target:${lesson}`;
   // target is the exercise being worked on, "" for the lesson's example.
   let target = "";
@@ -162,7 +170,7 @@ function start() {
     limitEl.hidden = true;
     checksCard.hidden = true;
     runId = ""; lastSeq = 0;
-    if (!socket.send({ type: "run", lesson, exercise: target, code })) {
+    if (!socket.send({ type: "run", lesson, exercise: target, code, ipc: ipcToggle.checked })) {
       setStatus("error", tr("reconnecting"));
       return;
     }

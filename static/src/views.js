@@ -1,11 +1,15 @@
 // The live views of one run, fed event by event: the process tree, the
-// timeline and the output. Program output is only ever set as text
-// (textContent / text nodes), never parsed as HTML.
+// timeline, what flows between the processes and the output. Program output
+// is only ever set as text (textContent / text nodes), never parsed as HTML.
 import { tr } from "./strings.js";
-import { drawTimeline } from "./timeline.js";
+import { drawTimeline, maxDrawn } from "./timeline.js";
+import { IPCModel } from "./ipc.js";
+import { IPCInteract, IPCPanel } from "./ipcview.js";
 
 const maxLines = 5000;   // older output lines are removed past this
 const colours = 10;      // process colours c0..c9 in app.css
+const drawBudget = 4;    // a redraw waits this many times the last one's duration
+const maxDrawWait = 1000; // ms: but never longer
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -21,7 +25,16 @@ export class RunViews {
     this.outputEl = root.querySelector("[data-testid=output]");
     this.filterEl = root.querySelector("[data-testid=filter]");
     this.filterEl.addEventListener("change", () => this.applyFilter());
+    this.viewsEl = root.querySelector(".views");
+    this.legendEl = root.querySelector("[data-testid=ipc-legend]");
+    this.noteEl = root.querySelector("[data-testid=ipc-note]");
+    this.ipc = new IPCModel();
+    this.highlight = "";
+    this.interact = new IPCInteract(this.timelineEl);
+    this.panel = new IPCPanel(root.querySelector("[data-testid=ipc]"), (id) => this.pick(id));
     this.frame = 0;
+    this.timer = 0;
+    this.nextDraw = 0;   // performance.now() before which no redraw starts
     this.reset();
     new ResizeObserver(() => this.schedule()).observe(this.timelineEl);
   }
@@ -41,6 +54,10 @@ export class RunViews {
     this.outputEl.replaceChildren(el("p", "empty", tr("noOutput")));
     this.filterEl.replaceChildren(this.filterEl.options[0]);
     this.filterEl.value = "";
+    this.ipc.reset();
+    this.highlight = "";
+    this.panel.reset();
+    this.showIPC();
   }
 
   // apply takes one event of the stream.
@@ -53,6 +70,9 @@ export class RunViews {
       case "output": this.output(ev); break;
       case "proc.exit": this.procExit(ev); break;
       case "run.end": this.duration = ev.duration_ms ?? ev.t; this.now = this.duration; break;
+      default:
+        // An IPC event gives its process a lane even before any output.
+        if (this.ipc.apply(ev) && typeof ev.pid === "number" && ev.type !== "ipc.truncated") this.proc(ev.pid);
     }
     this.schedule();
   }
@@ -193,13 +213,57 @@ export class RunViews {
     }
   }
 
-  // schedule redraws the timeline (and keeps the output scrolled) once per frame.
+  // pick picks an object out in the timeline ("" for none) and scrolls to it.
+  pick(id) {
+    this.highlight = id;
+    const r = this.draw();
+    const row = r && r.at.get(id);
+    if (row) {
+      const t = this.timelineEl;
+      if (row.y < t.scrollTop || row.y + row.h > t.scrollTop + t.clientHeight) t.scrollTop = Math.max(0, row.y - 40);
+    }
+  }
+
+  // showIPC shows the legend and notes when the run has IPC events.
+  showIPC() {
+    const m = this.ipc;
+    this.viewsEl.classList.toggle("has-ipc", !m.empty);
+    this.legendEl.hidden = m.empty;
+    const notes = [];
+    const most = Math.max(m.messages.length, m.tasks.length, m.spans.length, m.writes.length);
+    if (most > maxDrawn) notes.push(tr("ipc.capped", { n: maxDrawn, total: m.count.toLocaleString() }));
+    if (m.truncated) notes.push(tr("ipc.truncated", { n: (m.count - 1).toLocaleString() }));
+    this.noteEl.textContent = notes.join(" ");
+    this.noteEl.hidden = !notes.length;
+  }
+
+  draw() {
+    if (!this.order.length) return null;
+    const focused = this.interact.focusedKey();
+    const r = drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration,
+      { model: this.ipc, highlight: this.highlight });
+    this.interact.afterDraw(r.hits, focused);
+    return r;
+  }
+
+  // schedule redraws the views (and keeps the output scrolled) once per
+  // frame, or less often when drawing takes long (a run with many IPC
+  // events), so that the page stays responsive.
   schedule() {
-    if (this.frame) return;
+    if (this.frame || this.timer) return;
+    const wait = this.nextDraw - performance.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => { this.timer = 0; this.schedule(); }, wait);
+      return;
+    }
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      const t0 = performance.now();
       if (this.stickToBottom) { this.outputEl.scrollTop = this.outputEl.scrollHeight; this.stickToBottom = false; }
-      if (this.order.length) drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration);
+      this.draw();
+      if (this.panel.version !== this.ipc.version) { this.panel.render(this.ipc); this.showIPC(); }
+      const took = performance.now() - t0;
+      this.nextDraw = performance.now() + Math.min(maxDrawWait, took * drawBudget);
     });
   }
 }
