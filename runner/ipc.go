@@ -50,8 +50,10 @@ const (
 	maxIPCObjects = 4096
 	maxIPCText    = 200
 	// maxIPCEvents bounds the IPC events of one run; past it they are
-	// dropped, after one ipc.truncated event says so.
-	maxIPCEvents = 100000
+	// dropped, after one ipc.truncated event says so. (Each process also
+	// stops reporting after PLAYGROUND_IPC_BUDGET, 10,000, events of its
+	// own, so that a hot loop does not pay for reports nobody will see.)
+	maxIPCEvents = 30000 // said in words in ipcEvent
 )
 
 // TypeIPCTruncated says that a run's further IPC events are not reported.
@@ -103,12 +105,16 @@ func (t *tracer) ipcEvent(pid int, data []byte) *Event {
 		return nil
 	}
 	s := &t.ipc
+	if m.Type == TypeIPCTruncated {
+		return &Event{Type: TypeIPCTruncated, PID: pid,
+			Message: fmt.Sprintf("Process %d reported more than %s messages between processes: the rest of its messages are not shown.", pid, m.Other)}
+	}
 	if m.Type != "pipe.pair" {
 		s.events++
 		switch {
 		case s.events == maxIPCEvents+1:
 			return &Event{Type: TypeIPCTruncated, PID: pid,
-				Message: fmt.Sprintf("More than %d messages between processes: the rest are not shown.", maxIPCEvents)}
+				Message: "More than 30,000 messages between processes: the rest are not shown."}
 		case s.events > maxIPCEvents:
 			return nil
 		}

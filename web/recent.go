@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mpplayground/runner"
@@ -14,7 +15,8 @@ import (
 // The last runs are kept in memory for that, within these bounds.
 const (
 	recentRunsKept  = 256
-	recentRunBytes  = 4 << 20 // events past this are not kept (run.end always is)
+	recentRunBytes  = 2 << 20  // events past this are not kept (run.end always is)
+	recentBytes     = 32 << 20 // all kept runs together: older runs are forgotten first
 	recentRunMaxAge = 10 * time.Minute
 	// resumeWait is how long a resume waits for a stopping run to end.
 	resumeWait = 5 * time.Second
@@ -24,9 +26,11 @@ type recentRuns struct {
 	mu    sync.Mutex
 	runs  map[string]*runLog
 	order []string
+	total atomic.Int64 // bytes kept by all runs
 }
 
 type runLog struct {
+	kept    *atomic.Int64 // the total of the recentRuns it belongs to
 	learner string
 	created time.Time
 	mu      sync.Mutex
@@ -41,11 +45,16 @@ func newRecentRuns() *recentRuns {
 }
 
 func (rr *recentRuns) begin(id, learner string) *runLog {
-	l := &runLog{learner: learner, created: time.Now(), done: make(chan struct{})}
+	l := &runLog{kept: &rr.total, learner: learner, created: time.Now(), done: make(chan struct{})}
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
-	for len(rr.order) >= recentRunsKept ||
+	for len(rr.order) >= recentRunsKept || len(rr.order) > 0 && rr.total.Load() > recentBytes ||
 		len(rr.order) > 0 && time.Since(rr.runs[rr.order[0]].created) > recentRunMaxAge {
+		old := rr.runs[rr.order[0]]
+		old.mu.Lock()
+		rr.total.Add(-int64(old.size))
+		old.size, old.events, old.seqs = 0, nil, nil
+		old.mu.Unlock()
 		delete(rr.runs, rr.order[0])
 		rr.order = rr.order[1:]
 	}
@@ -73,6 +82,7 @@ func (l *runLog) add(typ string, b []byte) {
 	l.events = append(l.events, b)
 	l.seqs = append(l.seqs, head.Seq)
 	l.size += len(b)
+	l.kept.Add(int64(len(b)))
 }
 
 func (l *runLog) finish() {

@@ -34,8 +34,10 @@ const (
 	pingPeriod = pongWait * 9 / 10
 	// sendBuffer is how many messages may wait for the writer. A client
 	// that falls this far behind is dropped and its run stopped, so a slow
-	// reader cannot hold the server's memory or slow the program.
-	sendBuffer = 4096
+	// reader cannot hold the server's memory or slow the program. A run
+	// reports at most ~35,000 events besides its output (1 MiB), so a
+	// client that reads at all keeps up.
+	sendBuffer = 16384
 	// maxBatchMessages and maxBatchBytes bound one WebSocket message when
 	// events arrive faster than they can be written.
 	maxBatchMessages = 512

@@ -106,10 +106,27 @@ def _ino(fd):
 
 _pid = [os.getpid()]
 
+# Each process reports at most this many events; then it stops, after one
+# ipc.truncated report, and its objects behave as if not traced.
+_BUDGET = int(os.environ.get("PLAYGROUND_IPC_BUDGET", "10000") or 0)
+_left = [_BUDGET]
+
+
+def _spend():
+    """True while the process may report one more event."""
+    n = _left[0]
+    if n <= 0:
+        return False
+    _left[0] = n - 1
+    if n == 1:
+        _hook._playground_send(("\x01ipc.truncated\tp%d\t\t\t\t-1\t-1\t-1\t\t\t\t%d" % (_pid[0], _BUDGET)).encode())
+    return True
+
 
 def _forked():
     _pid[0] = os.getpid()
     _count[0] = 0
+    _left[0] = _BUDGET
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -147,7 +164,7 @@ def _wrap_put(cls):
         key = self.__dict__.get("_playground")
         if key is None:
             key = _queue_key(self)
-        if not key:
+        if not key or not _spend():
             return put(self, obj, block, timeout)
         if _blocks:
             _flush_blocks()
@@ -183,7 +200,7 @@ def _patch_queues(m):
             key = self.__dict__.get("_playground")
             if key is None:
                 key = _queue_key(self)
-            if key:
+            if key and _spend():
                 _send(("\x01queue.get\t%s\t%s\t%s\t%s\t%d\t-1\t%.3f\t\t\t\t" % (
                     key, type(self).__name__, msg, _summary(item), _size(item),
                     (time.monotonic() - t0) * 1000.0)).encode("utf-8", "replace"))
@@ -229,7 +246,7 @@ def _patch_connection(m):
         if _blocks:
             _flush_blocks()
         key = _conn_key(self)
-        if key:
+        if key and _spend():
             _emit("pipe.send", key, summary=_summary(obj), size=_size(obj))
         return send(self, obj)
 
@@ -239,7 +256,7 @@ def _patch_connection(m):
         if _blocks:
             _refresh_blocks()
         key = _conn_key(self)
-        if key:
+        if key and _spend():
             _emit("pipe.recv", key, summary=_summary(obj), size=_size(obj), waited_ms=_ms(t0))
         return obj
 
@@ -259,7 +276,7 @@ def _traced_methods(key, kind, acquire, release):
     def traced_acquire(block=True, timeout=None):
         t0 = time.monotonic()
         got = acquire(block, timeout)
-        if got:
+        if got and _spend():
             _emit("lock.acquire", key, object=kind, waited_ms=_ms(t0))
             if _blocks:
                 _refresh_blocks()
@@ -268,7 +285,8 @@ def _traced_methods(key, kind, acquire, release):
     def traced_release():
         if _blocks:
             _flush_blocks()
-        _emit("lock.release", key, object=kind)
+        if _spend():
+            _emit("lock.release", key, object=kind)
         return release()
 
     return traced_acquire, traced_release
@@ -366,7 +384,7 @@ def _patch_sharedctypes(m):
 
     def set_value(self, new):
         key = _value_key(self)
-        if not key:
+        if not key or not _spend():
             return value.fset(self, new)
         with self._lock:
             self._obj.value = new
@@ -376,7 +394,7 @@ def _patch_sharedctypes(m):
         key = _value_key(self)
         with self._lock:
             self._obj[i] = new
-            if key:
+            if key and _spend():
                 index = i if isinstance(i, int) else (i.start or 0)
                 _emit("shm.write", key, object="Array", index=index, summary=_summary(new))
 
@@ -414,8 +432,9 @@ def _report_writes(shm):
     while last > first and now[last] == before[last]:
         last -= 1
     shm._playground = now
-    _emit("shm.write", shm.name, object="SharedMemory", index=first,
-          summary=_summary(now[first:last + 1]))
+    if _spend():
+            _emit("shm.write", shm.name, object="SharedMemory", index=first,
+              summary=_summary(now[first:last + 1]))
 
 
 def _flush_blocks():
@@ -532,6 +551,8 @@ def _patch_pool(m):
 
         def announce(task):
             job, i, func, args, _ = task
+            if not _spend():
+                return
             _emit("pool.submit", pool_key, task="%d:%d.%d" % (os.getpid(), job, i),
                   function=_function_name(m, func, args))
 
@@ -551,13 +572,17 @@ def _patch_pool(m):
                 name = _function_name(m, func, fargs)
 
                 def run(*a, **k):
-                    _emit("pool.start", key, function=name)
+                    traced = _spend()
+                    if traced:
+                        _emit("pool.start", key, function=name)
                     try:
                         result = func(*a, **k)
                     except BaseException as e:
-                        _emit("pool.done", key, function=name, error=_summary(e))
+                        if traced:
+                            _emit("pool.done", key, function=name, error=_summary(e))
                         raise
-                    _emit("pool.done", key, function=name, summary=_summary(result))
+                    if traced:
+                        _emit("pool.done", key, function=name, summary=_summary(result))
                     return result
 
                 return (job, i, run, fargs, fkwargs)
