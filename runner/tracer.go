@@ -201,8 +201,9 @@ func (t *tracer) loop() {
 		// queued on the socket: report it first.
 		t.drain()
 		if err != nil {
+			// No task is left. The lock stays held until the init exits,
+			// so that nothing more is written after the last record.
 			t.finish()
-			t.mu.Unlock()
 			return
 		}
 		t.handle(tid, ws)
@@ -212,7 +213,9 @@ func (t *tracer) loop() {
 }
 
 // finish reports processes that never came back (none, normally) and
-// cleans up; called with mu held once no task is left.
+// cleans up; called with mu held once no task is left. The receiving
+// socket is left open: closing it would wait for the receiver, which may
+// be waiting for mu.
 func (t *tracer) finish() {
 	for _, p := range t.procs {
 		t.ensureStarted(p)
@@ -220,7 +223,6 @@ func (t *tracer) finish() {
 		t.emit(&Event{Type: TypeProcExit, PID: p.pid, Signal: "SIGKILL"})
 	}
 	t.wire.flush()
-	t.rx.Close()
 	if unsandboxedDir != "" {
 		_ = os.RemoveAll(unsandboxedDir)
 	}
