@@ -57,6 +57,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	for _, l := range course.Lessons() {
 		programs = append(programs, l.Example)
 	}
+	lessonPrograms := len(programs)
 	for _, a := range attacks() {
 		if len(a.limit) > 0 && a.limit != "wall_time" {
 			programs = append(programs, a.program)
@@ -67,7 +68,12 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "soak.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf}
 	base, _ := startServe(t, o)
 
-	runMany := func(n int) (failed int64) {
+	// The status each lesson's example ends with in the warm-up; in the
+	// soak it must end the same way (a run that hangs to its time limit
+	// would not).
+	var statusMu sync.Mutex
+	statuses := map[int]string{}
+	runMany := func(n int, warmUp bool) (failed int64) {
 		const clients = 4
 		var next, bad atomic.Int64
 		var wg sync.WaitGroup
@@ -82,12 +88,23 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 					if i >= int64(n) {
 						return
 					}
-					r, err := runWS(c, programs[int(i)%len(programs)], nil)
+					k := int(i) % len(programs)
+					r, err := runWS(c, programs[k], nil)
 					if err != nil || !r.End {
 						if bad.Add(1) <= 3 {
 							t.Logf("run %d did not end: %v (%d events)", i, err, len(r.Raws))
 						}
 						return
+					}
+					if k < lessonPrograms {
+						end := heads(r.Raws)[len(r.Raws)-1]
+						statusMu.Lock()
+						if warmUp {
+							statuses[k] = end.Status
+						} else if statuses[k] != end.Status {
+							t.Errorf("run %d of lesson example %d ended %s (%s), in the warm-up %s", i, k, end.Status, end.Message, statuses[k])
+						}
+						statusMu.Unlock()
 					}
 				}
 			}()
@@ -96,13 +113,13 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 		return bad.Load()
 	}
 
-	if failed := runMany(2 * len(programs)); failed > 0 {
+	if failed := runMany(len(programs), true); failed > 0 {
 		t.Fatalf("%d runs of the warm-up did not end", failed)
 	}
 	before := observeServer(t)
 	n := soakRuns(t)
 	start := time.Now()
-	if failed := runMany(n); failed > 0 {
+	if failed := runMany(n, false); failed > 0 {
 		t.Fatalf("%d of %d runs did not end", failed, n)
 	}
 	t.Logf("%d runs in %v", n, time.Since(start).Round(time.Second))
