@@ -81,12 +81,35 @@ if __name__ == "__main__":
 `
 )
 
+// manyProgram puts 60,000 items through a queue: more IPC events than a
+// run reports, so the page gets ipc.truncated too.
+const manyProgram = `import multiprocessing as mp
+
+
+def producer(q, n):
+    for i in range(n):
+        q.put(i)
+    q.put(None)
+
+
+if __name__ == "__main__":
+    q = mp.Queue()
+    p = mp.Process(target=producer, args=(q, 60000))
+    p.start()
+    got = 0
+    while q.get() is not None:
+        got += 1
+    p.join()
+    print("got", got, flush=True)
+`
+
 // ipcCatalog holds a lesson for each of the programs above.
 func ipcCatalog() *StaticCatalog {
 	return &StaticCatalog{List: []Lesson{
 		{Slug: "queue", Number: 1, Title: "A queue between two processes", Summary: "Put and get.", Prose: "A producer puts, the main process gets.\n", Example: queueProgram},
 		{Slug: "tasks", Number: 2, Title: "Tasks on a pool", Summary: "Workers take tasks.", Prose: "Eight tasks, three workers.\n", Example: taskProgram},
 		{Slug: "shared", Number: 3, Title: "Pipes, locks and shared values", Summary: "Take turns.", Prose: "Two processes share a counter.\n", Example: sharedProgram},
+		{Slug: "many", Number: 4, Title: "Sixty thousand items", Summary: "A busy queue.", Prose: "More than the page draws one by one.\n", Example: manyProgram},
 	}}
 }
 

@@ -56,6 +56,8 @@ export class IPCModel {
     this.writes = [];           // shared-value writes, in order
     this.truncated = null;      // the ipc.truncated event, if any
     this.count = 0;             // IPC events taken
+    this.tmin = Infinity;       // ms: the earliest moment of any item (a lock's wait included)
+    this.tmax = -Infinity;      // ms: the latest IPC event
     this.version = 0;           // changes with every event taken
     this.byMsg = new Map();     // queue msg id -> message waiting for its get
     this.earlyGets = new Map(); // queue msg id -> get that came before its put
@@ -94,6 +96,8 @@ export class IPCModel {
     const t = num(ev.t), pid = ev.pid;
     this.count++;
     this.version++;
+    this.tmin = Math.min(this.tmin, t - num(ev.waited_ms));
+    this.tmax = Math.max(this.tmax, t);
     switch (type) {
       case "queue.put": this.put(ev, t, pid); break;
       case "queue.get": this.get(ev, t, pid); break;
@@ -257,6 +261,15 @@ export class IPCModel {
   }
 }
 
+// window is the stretch of time in which things flowed between processes,
+// with a margin: [from, to] in ms.
+export function ipcWindow(model) {
+  if (model.empty) return null;
+  const lo = model.tmin, hi = Math.max(model.tmax, lo);
+  const pad = Math.max(0.2, (hi - lo) * 0.06);
+  return [Math.max(0, lo - pad), hi + pad];
+}
+
 // layoutRows orders the rows of the timeline: a lane per process, in the
 // order the processes started, with the rail of each queue or pipe placed
 // right below the upper-most lane of the processes that use it, so that its
@@ -285,7 +298,7 @@ export function fmtMS(ms) {
   if (typeof ms !== "number" || !isFinite(ms)) return "";
   if (ms === 0) return "0";
   if (Math.abs(ms) < 0.1) return "<0.1";
-  if (Math.abs(ms) < 10) return ms.toFixed(1);
+  if (Math.abs(ms) < 1000) return String(Math.round(ms * 10) / 10);
   return String(Math.round(ms));
 }
 

@@ -1,7 +1,7 @@
 // Tests of the IPC model: `node --test` in static/src (no dependencies).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { IPCModel, isIPC, layoutRows, fmtMS, binCounts, mergeIntervals } from "./ipc.js";
+import { IPCModel, isIPC, layoutRows, fmtMS, binCounts, mergeIntervals, ipcWindow } from "./ipc.js";
 
 function feed(events) {
   const m = new IPCModel();
@@ -193,7 +193,21 @@ test("a hundred thousand events are taken quickly", () => {
 test("helpers: times, bins and merged intervals", () => {
   assert.equal(fmtMS(0.01), "<0.1");
   assert.equal(fmtMS(3.34), "3.3");
-  assert.equal(fmtMS(188.6), "189");
+  assert.equal(fmtMS(188.64), "188.6");
+  assert.equal(fmtMS(30), "30");
+  assert.equal(fmtMS(1234.5), "1235");
   assert.deepEqual([...binCounts([0, 1, 1.5, 9, -3, 50], 10, (v) => v)], [2, 2, 0, 0, 0, 0, 0, 0, 0, 2]);
   assert.deepEqual(mergeIntervals([[0, 1], [1.5, 2], [5, 6]], 1), [[0, 2], [5, 6]]);
+});
+
+test("the window of what flows covers every item and a lock's wait, with a margin", () => {
+  assert.equal(ipcWindow(new IPCModel()), null);
+  const m = feed([
+    { t: 200, type: "queue.put", pid: 11, queue: "queue-1", msg: "msg-1" },
+    { t: 210, type: "lock.acquire", pid: 8, lock: "lock-1", object: "Lock", waited_ms: 15 },
+    { t: 220, type: "queue.get", pid: 8, queue: "queue-1", msg: "msg-1" },
+  ]);
+  const [from, to] = ipcWindow(m);
+  assert.ok(from < 195 && from > 190, `from ${from}`);
+  assert.ok(to > 220 && to < 225, `to ${to}`);
 });

@@ -4,7 +4,7 @@
 // panel that lists the objects of a run (queues, pipes, pools, locks,
 // shared values) with their numbers and a shared value's history. Text from
 // the program is only ever set as text.
-import { tr } from "./strings.js";
+import { tr, trn } from "./strings.js";
 import { describe } from "./timeline.js";
 import { fmtMS } from "./ipc.js";
 
@@ -70,7 +70,8 @@ export class IPCInteract {
 
   // afterDraw takes the items of a new drawing, gives one of them the
   // keyboard's Tab stop and keeps the focus where it was.
-  afterDraw(hits, focused) {
+  afterDraw(hits, focused, cut = false) {
+    this.cut = cut;
     // Items are numbered in drawing order; the list is in order of time.
     this.hits = [];
     for (const h of hits) this.hits[h.order] = h;
@@ -81,7 +82,7 @@ export class IPCInteract {
     this.active = i;
     const h = hits[i];
     h.el.setAttribute("tabindex", "0");
-    h.el.setAttribute("aria-label", describe(h).join(". "));
+    h.el.setAttribute("aria-label", describe(h, this.cut).join(". "));
     h.el.setAttribute("aria-describedby", "ipc-tip");
     if (focused && key(h) === focused) {
       h.el.focus({ preventScroll: true });
@@ -110,14 +111,14 @@ export class IPCInteract {
   moveTo(h) {
     for (const o of this.order) if (o.el.getAttribute("tabindex") === "0") o.el.setAttribute("tabindex", "-1");
     h.el.setAttribute("tabindex", "0");
-    h.el.setAttribute("aria-label", describe(h).join(". "));
+    h.el.setAttribute("aria-label", describe(h, this.cut).join(". "));
     h.el.setAttribute("aria-describedby", "ipc-tip");
     this.activeKey = key(h);
     h.el.focus();
   }
 
   render(h) {
-    const lines = describe(h);
+    const lines = describe(h, this.cut);
     this.tip.replaceChildren(...lines.map((l, i) => el("div", i === 0 ? "tip-head" : "tip-line", l)));
     this.tip.dataset.kind = h.kind;
     this.tip.hidden = false;
@@ -188,7 +189,7 @@ export class IPCPanel {
     this.card.hidden = model.empty;
     if (model.empty) return;
     const objs = model.list();
-    this.count.textContent = tr("ipc.objects", { n: objs.length, e: model.count.toLocaleString() });
+    this.count.textContent = trn("ipc.objects", { n: objs.length, e: model.count.toLocaleString() });
     let order = false;
     for (const o of objs) {
       let r = this.rows.get(o.id);
@@ -228,23 +229,24 @@ function stats(o, model) {
   const parts = [];
   switch (o.kind) {
     case "queue": case "pipe": {
-      parts.push(tr("ipc.messages", { n: o.messages }));
-      const left = model.inFlight(o.id);
-      if (left) parts.push(tr(o.kind === "queue" ? "ipc.left" : "ipc.leftPipe", { n: left }));
+      parts.push(trn("ipc.messages", { n: o.messages }));
+      // Past ipc.truncated, items may have been taken unseen.
+      const left = model.truncated ? 0 : model.inFlight(o.id);
+      if (left) parts.push(trn(o.kind === "queue" ? "ipc.left" : "ipc.leftPipe", { n: left }));
       if (o.waitedMax > 0) parts.push(tr("ipc.maxWait", { ms: fmtMS(o.waitedMax) }));
       break;
     }
     case "pool":
-      parts.push(tr("ipc.tasks", { n: o.tasks }));
+      parts.push(trn("ipc.tasks", { n: o.tasks }));
       if (o.functions.size) parts.push([...o.functions].slice(0, 3).map((f) => f + "()").join(", "));
-      if (o.failed) parts.push(tr("ipc.failed", { n: o.failed }));
+      if (o.failed) parts.push(trn("ipc.failed", { n: o.failed }));
       break;
     case "lock":
       parts.push(tr("ipc.heldTimes", { n: o.held }));
       if (o.waitedTotal > 0) parts.push(tr("ipc.totalWait", { ms: fmtMS(o.waitedTotal) }));
       break;
     default:
-      parts.push(tr("ipc.writes", { n: o.writes.length }));
+      parts.push(trn("ipc.writes", { n: o.writes.length }));
   }
   return parts.join(" · ");
 }
@@ -253,7 +255,7 @@ function stats(o, model) {
 function history(r, o) {
   const from = Math.max(0, o.writes.length - historyShown);
   const items = [];
-  if (from > 0) items.push(el("li", "earlier", tr("ipc.earlier", { n: from })));
+  if (from > 0) items.push(el("li", "earlier", trn("ipc.earlier", { n: from })));
   for (let i = from; i < o.writes.length; i++) {
     const w = o.writes[i];
     const text = (w.index !== null && o.kind !== "value" ? `[${w.index}] ` : "") + w.summary;

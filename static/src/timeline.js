@@ -8,7 +8,7 @@
 // of its writes. Only the first maxDrawn items of each kind are drawn one by
 // one; past that, bands drawn as single paths show all of them.
 import { tr } from "./strings.js";
-import { layoutRows, fmtMS, binCounts, mergeIntervals } from "./ipc.js";
+import { layoutRows, fmtMS, binCounts, mergeIntervals, ipcWindow } from "./ipc.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const label = 78;     // px for the pid column
@@ -39,17 +39,25 @@ function niceStep(span, marks) {
 function short(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
 const r1 = (v) => Math.round(v * 10) / 10;
 
-// drawTimeline draws the lanes (and, given ipc = {model, highlight}, what
-// flows between them) into container. It returns the items a learner can
-// point at or step through, in order of time, and the rows' positions.
+// drawTimeline draws the lanes (and, given ipc = {model, highlight, zoom},
+// what flows between them) into container; with zoom, the time axis covers
+// only the stretch in which things flowed. It returns the items a learner
+// can point at or step through, in order of time, and the rows' positions.
 export function drawTimeline(container, procs, now, duration, ipc = null) {
   const model = ipc && !ipc.model.empty ? ipc.model : null;
   const width = Math.max(280, container.clientWidth - 24);
   const end = Math.max(1, duration ?? now * 1.15 + 50);
   const span = niceStep(end, 6);
   const tmax = duration != null ? end : Math.ceil(end / span) * span;
+  let from = 0, to = tmax;
+  if (model && ipc.zoom) {
+    const w = ipcWindow(model);
+    from = Math.min(w[0], tmax);
+    to = Math.max(from + 0.5, Math.min(w[1], tmax));
+  }
   const plot = width - label - pad;
-  const x = (t) => label + (Math.min(Math.max(t, 0), tmax) / tmax) * plot;
+  const x = (t) => label + ((Math.min(Math.max(t, from), to) - from) / (to - from)) * plot;
+  const seen = (a, b) => b >= from && a <= to; // does [a, b] show?
 
   const laneH = model ? laneIPC : lane;
   const byPid = new Map(procs.map((p) => [p.pid, p]));
@@ -69,11 +77,14 @@ export function drawTimeline(container, procs, now, duration, ipc = null) {
   if (model && ipc.highlight) root.classList.add("dim");
 
   const ax = svg("g", { class: "axis", "aria-hidden": "true" });
-  const step = niceStep(tmax, Math.max(2, Math.floor(plot / 90)));
-  for (let t = 0; t <= tmax + 1e-9; t += step) {
-    const xx = x(t);
+  const step = niceStep(to - from, Math.max(2, Math.floor(plot / 90)));
+  const decimals = Math.max(0, Math.min(3, -Math.floor(Math.log10(step) + 1e-9)));
+  const first = Math.ceil(from / step - 1e-9);
+  for (let k = first; k * step <= to + 1e-9; k++) {
+    const t = k * step, xx = x(t);
+    const at0 = k === first && xx - label < 30;
     ax.append(svg("line", { x1: xx, x2: xx, y1: axis - 4, y2: height }));
-    ax.append(svg("text", { x: xx, y: 12, "text-anchor": t === 0 ? "start" : "middle" }, `${Math.round(t)}${t === 0 ? " " + tr("ms") : ""}`));
+    ax.append(svg("text", { x: xx, y: 12, "text-anchor": at0 ? "start" : "middle" }, `${t.toFixed(decimals)}${k === first ? " " + tr("ms") : ""}`));
   }
   root.append(ax);
   if (model) root.append(defs());
@@ -87,18 +98,20 @@ export function drawTimeline(container, procs, now, duration, ipc = null) {
     g.append(svg("title", {}, `${p.pid} ${p.name}`));
     g.append(svg("text", { class: "lane-label", x: 4, y: y + laneH / 2 + 4 }, String(p.pid)));
     const x0 = x(p.start), x1 = Math.max(x0 + 2, x(p.end ?? now));
-    g.append(svg("rect", { class: "bar", x: x0, y: y + 3, width: x1 - x0, height: laneH - 6, rx: 4 }));
-    g.append(svg("rect", { class: "bar-edge", x: x0, y: y + 3, width: 3, height: laneH - 6, rx: 1.5 }));
+    const shown = seen(p.start, p.end ?? now);
+    if (shown) g.append(svg("rect", { class: "bar", x: x0, y: y + 3, width: x1 - x0, height: laneH - 6, rx: 4 }));
+    if (p.start >= from && p.start <= to) g.append(svg("rect", { class: "bar-edge", x: x0, y: y + 3, width: 3, height: laneH - 6, rx: 1.5 }));
     // One tick per pixel column is enough; stderr wins a shared column.
     const cols = new Map();
     for (const [t, err] of p.ticks) {
+      if (t < from || t > to) continue;
       const c = Math.round(x(t));
       cols.set(c, cols.get(c) || err);
     }
     for (const [c, err] of cols) {
       g.append(svg("line", { class: err ? "tick err" : "tick", x1: c, x2: c, y1: y + 6, y2: y + laneH - 6 }));
     }
-    if (p.end != null) {
+    if (p.end != null && p.end <= to) {
       const cls = p.state === "ok" ? "end-ok" : p.state === "killed" ? "end-killed" : "end-failed";
       const title = svg("title", {}, p.signal ? p.signal : `exit ${p.code}`);
       const dot = svg("circle", { class: cls, cx: x1, cy: y + laneH / 2, r: 4 });
@@ -111,7 +124,7 @@ export function drawTimeline(container, procs, now, duration, ipc = null) {
 
   const hits = [];
   if (model) {
-    const ctx = { model, x, at, laneH, now, plot, byPid, hl: ipc.highlight || "", hits };
+    const ctx = { model, x, seen, at, laneH, now, plot, byPid, hl: ipc.highlight || "", hits };
     root.append(drawLocks(ctx), drawTasks(ctx), drawRails(ctx), drawMessages(ctx), drawValues(ctx));
     hits.sort((a, b) => a.t - b.t || a.order - b.order);
   }
@@ -158,7 +171,7 @@ function drawRails(ctx) {
 // messages: an arrow from the put (send) on the sender's lane through the
 // rail of its queue (pipe) to the get (recv) on the receiver's lane.
 function drawMessages(ctx) {
-  const { model, x, at, laneH, now } = ctx;
+  const { model, x, seen, at, laneH, now } = ctx;
   const g = svg("g", { class: "messages" });
   const list = model.messages;
   const n = Math.min(list.length, maxDrawn);
@@ -166,7 +179,7 @@ function drawMessages(ctx) {
   for (let i = 0; i < n; i++) {
     const m = list[i];
     const rail = at.get(m.obj), from = at.get(m.from);
-    if (!rail || !from) continue;
+    if (!rail || !from || !seen(m.t0, m.t1 ?? now)) continue;
     const yr = rail.y + rail.h / 2;
     const ys = from.y + laneH / 2;
     const dirS = yr >= ys ? 1 : -1;
@@ -199,9 +212,10 @@ function drawMessages(ctx) {
 // bands: per row, a column of height growing with the number of items at
 // that time, one path per row.
 function bands(ctx, list, what, rowOf, tOf, h) {
-  const { x, at, plot } = ctx;
+  const { x, seen, at, plot } = ctx;
   const per = new Map();
   for (const it of list) {
+    if (!seen(tOf(it), tOf(it))) continue;
     const k = rowOf(it);
     if (!per.has(k)) per.set(k, []);
     per.get(k).push(it);
@@ -226,7 +240,7 @@ function bands(ctx, list, what, rowOf, tOf, h) {
 }
 
 function drawTasks(ctx) {
-  const { model, x, at, laneH, now, byPid } = ctx;
+  const { model, x, seen, at, laneH, now, byPid } = ctx;
   const g = svg("g", { class: "tasks" });
   const list = model.tasks;
   const n = Math.min(list.length, maxDrawn);
@@ -234,8 +248,8 @@ function drawTasks(ctx) {
   for (let i = 0; i < list.length; i++) {
     const k = list[i];
     const s = k.submitter !== null ? at.get(k.submitter) : null;
-    if (s && k.ts !== null && i < n) submits += `M${r1(x(k.ts) - 3.5)} ${s.y + 2}h7l-3.5 5z`;
-    if (i >= n || k.worker === null) continue;
+    if (s && k.ts !== null && i < n && seen(k.ts, k.ts)) submits += `M${r1(x(k.ts) - 4)} ${s.y + 1}h8l-4 6z`;
+    if (i >= n || k.worker === null || !seen(k.t0, k.t1 ?? now)) continue;
     const w = at.get(k.worker);
     if (!w) continue;
     const x0 = x(k.t0), x1 = Math.max(x0 + 3, x(k.t1 ?? now));
@@ -260,7 +274,7 @@ function drawTasks(ctx) {
     const per = new Map();
     for (let i = n; i < list.length; i++) {
       const k = list[i];
-      if (k.worker === null || k.t0 === null) continue;
+      if (k.worker === null || k.t0 === null || !seen(k.t0, k.t1 ?? now)) continue;
       if (!per.has(k.worker)) per.set(k.worker, []);
       per.get(k.worker).push([x(k.t0), Math.max(x(k.t0) + 1, x(k.t1 ?? now))]);
     }
@@ -277,14 +291,14 @@ function drawTasks(ctx) {
 }
 
 function drawLocks(ctx) {
-  const { model, x, at, laneH, now } = ctx;
+  const { model, x, seen, at, laneH, now } = ctx;
   const g = svg("g", { class: "locks" });
   const list = model.spans;
   const n = Math.min(list.length, maxDrawn);
   for (let i = 0; i < n; i++) {
     const s = list[i];
     const r = at.get(s.pid);
-    if (!r) continue;
+    if (!r || !seen(s.tw, s.tr ?? now)) continue;
     const xw = x(s.tw), xa = x(s.ta), xr = Math.max(xa + 2, x(s.tr ?? now));
     const e = item(ctx, "lock" + (s.tr === null ? " open" : ""), s.lock, "lock-span", { kind: "lock", t: s.tw, ref: s });
     if (xa - xw >= 1) e.append(svg("rect", { class: "wait", x: r1(xw), y: r.y + 3, width: r1(xa - xw), height: laneH - 6 }));
@@ -295,6 +309,7 @@ function drawLocks(ctx) {
     const per = new Map();
     for (let i = n; i < list.length; i++) {
       const s = list[i];
+      if (!seen(s.ta, s.tr ?? now)) continue;
       if (!per.has(s.pid)) per.set(s.pid, []);
       per.get(s.pid).push([x(s.ta), Math.max(x(s.ta) + 1, x(s.tr ?? now))]);
     }
@@ -313,7 +328,7 @@ function drawLocks(ctx) {
 // values: a row per Value, Array or SharedMemory block, a diamond per write
 // in the writer's colour, with the new value beside it where there is room.
 function drawValues(ctx) {
-  const { model, x, at, plot, byPid, hl } = ctx;
+  const { model, x, seen, at, plot, byPid, hl } = ctx;
   const g = svg("g", { class: "values" });
   let drawn = 0;
   for (const o of model.objects.values()) {
@@ -331,6 +346,7 @@ function drawValues(ctx) {
     for (const w of o.writes) {
       if (drawn >= maxDrawn) break;
       drawn++;
+      if (!seen(w.t, w.t)) continue;
       const xx = r1(x(w.t));
       const p = byPid.get(w.pid);
       const e = item(ctx, "write " + (p ? p.colour : ""), o.id, "value-mark", { kind: "write", t: w.t, ref: w });
@@ -347,8 +363,9 @@ function drawValues(ctx) {
   return g;
 }
 
-// describe gives the lines of the tooltip of an item.
-export function describe(hit) {
+// describe gives the lines of the tooltip of an item; cut says that the
+// run's later IPC events were not reported.
+export function describe(hit, cut = false) {
   const r = hit.ref;
   const ms = (t) => fmtMS(t);
   switch (hit.kind) {
@@ -356,7 +373,7 @@ export function describe(hit) {
       const queue = r.kind === "queue";
       const lines = [`${r.obj} · ${r.summary}`];
       lines.push(tr(queue ? "ipc.put" : "ipc.sent", { pid: r.from, t: ms(r.t0) }));
-      lines.push(r.to === null ? tr(queue ? "ipc.inQueue" : "ipc.inPipe")
+      lines.push(r.to === null ? tr(cut ? "ipc.unseen" : queue ? "ipc.inQueue" : "ipc.inPipe")
         : tr(queue ? "ipc.got" : "ipc.received", { pid: r.to, t: ms(r.t1) }));
       const extra = [];
       if (r.waited !== null) extra.push(tr("ipc.waited", { ms: ms(r.waited) }));

@@ -30,6 +30,16 @@ export class RunViews {
     this.noteEl = root.querySelector("[data-testid=ipc-note]");
     this.ipc = new IPCModel();
     this.highlight = "";
+    // zoom: the time axis covers only where things flow between processes.
+    this.zoom = true;
+    this.zoomEl = root.querySelector("[data-testid=zoom]");
+    this.zoomEl.addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-zoom]");
+      if (!b) return;
+      this.zoom = b.dataset.zoom === "ipc";
+      for (const x of this.zoomEl.querySelectorAll("button")) x.setAttribute("aria-pressed", String(x === b));
+      this.draw();
+    });
     this.interact = new IPCInteract(this.timelineEl);
     this.panel = new IPCPanel(root.querySelector("[data-testid=ipc]"), (id) => this.pick(id));
     this.frame = 0;
@@ -229,6 +239,7 @@ export class RunViews {
     const m = this.ipc;
     this.viewsEl.classList.toggle("has-ipc", !m.empty);
     this.legendEl.hidden = m.empty;
+    this.zoomEl.hidden = m.empty;
     const notes = [];
     const most = Math.max(m.messages.length, m.tasks.length, m.spans.length, m.writes.length);
     if (most > maxDrawn) notes.push(tr("ipc.capped", { n: maxDrawn, total: m.count.toLocaleString() }));
@@ -241,8 +252,8 @@ export class RunViews {
     if (!this.order.length) return null;
     const focused = this.interact.focusedKey();
     const r = drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration,
-      { model: this.ipc, highlight: this.highlight });
-    this.interact.afterDraw(r.hits, focused);
+      { model: this.ipc, highlight: this.highlight, zoom: this.zoom });
+    this.interact.afterDraw(r.hits, focused, !!this.ipc.truncated);
     return r;
   }
 
