@@ -1,11 +1,17 @@
 # The one test command is `make test` (see README.md).
 GO ?= go
 
-.PHONY: test check generate build lessons-check bench
+.PHONY: test check js-test generate build lessons-check bench
 
-test: check
+test: check js-test
 	$(GO) test -race -count=1 ./...
 	$(GO) run ./cmd/playground lessons check
+
+# The page's logic (static/src/*.test.js) with node's own test runner; no
+# packages needed. Skipped where node is not installed.
+js-test:
+	@if command -v node >/dev/null; then cd static/src && node --test --test-reporter=dot; \
+	else echo "js-test: node not found; skipping the tests of static/src"; fi
 
 # Formatting, vet, and generated templ output that matches its sources.
 check:
