@@ -251,8 +251,8 @@ func TestBrowserIPC(t *testing.T) {
 		if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
 			t.Error("the page is wider than a phone screen")
 		}
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=timeline]').scrollIntoView()`))
 		screenshot(t, ctx, dir, "ipc-shared-phone-dark.png")
+		screenshotOf(t, ctx, dir, "ipc-shared-phone-dark-views.png", ".views")
 	})
 }
 
