@@ -44,6 +44,8 @@ type Config struct {
 	MaxRuns int
 	// MaxQueue is how many runs may wait; zero means defaultMaxQueue.
 	MaxQueue int
+	// TeacherToken opens /teacher; empty: the teacher view is off.
+	TeacherToken string
 }
 
 // Server is the web application: an http.Handler.
@@ -54,6 +56,7 @@ type Server struct {
 	assets    map[string]string // asset path -> URL with a content hash
 	admission *admission
 	recent    *recentRuns
+	metrics   *metrics
 	upgrader  websocket.Upgrader
 
 	mu       sync.Mutex
@@ -90,6 +93,7 @@ func New(cfg Config) (*Server, error) {
 		// run programs with a learner's cookie.
 		upgrader: websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16 << 10},
 	}
+	s.metrics = newMetrics(s.admission)
 	if err := s.hashAssets(); err != nil {
 		return nil, err
 	}
@@ -108,10 +112,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /ws", s.handleWS)
 	m.HandleFunc("GET /static/code.css", s.handleCodeCSS)
 	m.Handle("GET /static/", s.staticHandler())
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
+	m.HandleFunc("GET /healthz", s.handleHealth)
+	m.Handle("GET /metrics", s.handleMetrics())
+	m.HandleFunc("GET /teacher", s.handleTeacher)
+	m.HandleFunc("POST /teacher", s.handleTeacherLogin)
+	m.HandleFunc("GET /teacher/runs", s.handleTeacherRuns)
 	m.HandleFunc("/", s.handleNotFound)
 	s.mux = m
 }
@@ -209,35 +214,6 @@ func validLearnerID(s string) bool {
 func Learner(ctx context.Context) string {
 	id, _ := ctx.Value(learnerKey{}).(string)
 	return id
-}
-
-// Shutdown stops every run, lets each connection send its run's last
-// events (run.end says "stopped"), then closes the WebSocket connections
-// and waits for them, or until ctx is done. http.Server.Shutdown does not
-// see hijacked WebSocket connections, so call both.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.closing = true
-	open := make([]*session, 0, len(s.sessions))
-	for ss := range s.sessions {
-		open = append(open, ss)
-	}
-	s.mu.Unlock()
-	for _, ss := range open {
-		select {
-		case <-ss.stopRun():
-		case <-ctx.Done():
-		}
-		ss.close()
-	}
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("web: runs still ending: %w", ctx.Err())
-	}
 }
 
 // dropConnections closes every open WebSocket, as a network failure would.

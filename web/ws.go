@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -88,13 +89,17 @@ type session struct {
 
 	mu  sync.Mutex
 	run *liveRun // the run of this connection, nil when idle
+	// active counts the session's runs until each has sent run.end.
+	active sync.WaitGroup
 }
 
 // liveRun is a run owned by a session.
 type liveRun struct {
-	cancel context.CancelFunc
-	stdin  *stdinPipe
-	done   chan struct{}
+	cancel   context.CancelFunc
+	stdin    *stdinPipe
+	done     chan struct{}
+	admitted atomic.Bool // it has a slot: it is executing
+	shutdown atomic.Bool // the server's shutdown stopped it
 }
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
@@ -119,6 +124,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.untrack(ss)
+	s.metrics.connections.Inc()
+	defer s.metrics.connections.Dec()
 	go ss.writeLoop()
 	ss.readLoop()
 	ss.close()
@@ -133,29 +140,9 @@ func (ss *session) close() {
 	})
 }
 
-// stopRun stops the session's run; the channel is closed once it ended.
-func (ss *session) stopRun() <-chan struct{} {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.run == nil {
-		done := make(chan struct{})
-		close(done)
-		return done
-	}
-	ss.run.cancel()
-	return ss.run.done
-}
-
 // waitRun waits for the session's run to finish after the session closed,
 // so that a server shutdown does not leave programs behind.
-func (ss *session) waitRun() {
-	ss.mu.Lock()
-	r := ss.run
-	ss.mu.Unlock()
-	if r != nil {
-		<-r.done
-	}
-}
+func (ss *session) waitRun() { ss.active.Wait() }
 
 func (ss *session) readLoop() {
 	c := ss.conn
@@ -343,6 +330,19 @@ func (ss *session) startRun(m clientMessage) {
 		ss.sendError("A program is already running. Stop it before starting another.")
 		return
 	}
+	// Checked and counted under the server's lock, so that Shutdown, which
+	// sets closing under it, waits for every run it did not refuse.
+	srv := ss.srv
+	srv.mu.Lock()
+	closing := srv.closing
+	if !closing {
+		ss.active.Add(1)
+	}
+	srv.mu.Unlock()
+	if closing {
+		ss.sendError(msgShutdownRefused)
+		return
+	}
 	ctx, cancel := context.WithCancel(ss.ctx)
 	lr := &liveRun{cancel: cancel, stdin: newStdinPipe(), done: make(chan struct{})}
 	ss.run = lr
@@ -367,19 +367,31 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 		}
 		ss.mu.Unlock()
 		close(lr.done)
+		ss.active.Done()
 	}()
+	m := ss.srv.metrics
+	pressed := time.Now()
 	release, err := ss.srv.admission.enter(ctx, func(pos int) {
 		ss.sendJSON(queuedMessage{Type: "queued", Position: pos})
 	})
-	if errors.Is(err, errBusy) {
-		ss.sendError("The server is busy. Please try again in a minute.")
+	switch {
+	case errors.Is(err, errBusy):
+		ss.log.Warn("run refused: the queue is full", "lesson", lesson.Slug, "max_queue", ss.srv.admission.maxWaiting)
+		ss.sendError(msgBusy)
 		return
-	}
-	if err != nil {
-		ss.sendError("The run was cancelled before it started.")
+	case err != nil && lr.shutdown.Load():
+		ss.sendError(msgShutdownNotRun)
+		return
+	case err != nil:
+		ss.sendError(msgCancelledQueued)
 		return
 	}
 	defer release()
+	lr.admitted.Store(true)
+	wait := time.Since(pressed)
+	m.queueWait.Observe(wait.Seconds())
+	m.active.Inc()
+	defer m.active.Dec()
 
 	var rec RunLog
 	if ss.srv.cfg.Recorder != nil {
@@ -395,8 +407,12 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 		events  []json.RawMessage // every event as sent, for the checks
 		outcome RunOutcome
 		end     []byte // run.end, held back until the run is stored
+		limit   string // the kind of the limit that was hit, if one was
 	)
 	ss.srv.cfg.Executor.Run(ctx, req, func(ev runner.Event) {
+		if ev.Type == runner.TypeRunEnd && ev.Status == runner.StatusStopped && lr.shutdown.Load() {
+			ev.Message = msgShutdownStopped
+		}
 		b, err := json.Marshal(ev)
 		if err != nil {
 			ss.log.Error("encode event", "err", err)
@@ -407,8 +423,11 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 		if rec != nil {
 			rec.Event(b)
 		}
+		m.events.Inc()
 		switch ev.Type {
 		case runner.TypeLimit:
+			limit = ev.Kind
+			m.limits.WithLabelValues(ev.Kind).Inc()
 			if ev.Kind == runner.LimitOutput {
 				outcome.OutputCut = true
 			}
@@ -433,14 +452,16 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 			outcome.Exercise = encodeExercise(exercise, rs)
 		}
 	}
+	if outcome.Status == "" {
+		outcome.Status = runner.StatusInternalError
+	}
 	if rec != nil {
-		if outcome.Status == "" {
-			outcome.Status = runner.StatusInternalError
-		}
 		if err := rec.Finish(ctx, outcome); err != nil {
 			ss.log.Error("record run", "run", req.RunID, "err", err)
 		}
 	}
+	m.runEnded(outcome.Status, outcome.Duration)
+	ss.logRun(req.RunID, lesson.Slug, exercise, outcome, limit, wait, lr.shutdown.Load())
 	// run.end goes out once the run is stored (a few milliseconds), so a
 	// page that has it can link to the run, reload its history or fetch
 	// /api/runs/<id> and find the run complete. The checks follow it.

@@ -1,0 +1,31 @@
+package web
+
+import (
+	"log/slog"
+	"time"
+)
+
+// logRun writes the one log line of a run, at Info, once it has ended and
+// been stored: its id, lesson, outcome, and how long it waited and ran.
+// The learner's anonymous id is their key and is not logged.
+func (ss *session) logRun(id, lesson, exercise string, o RunOutcome, limit string, wait time.Duration, byShutdown bool) {
+	attrs := []slog.Attr{
+		slog.String("run", id),
+		slog.String("lesson", lesson),
+		slog.String("status", o.Status),
+		slog.Float64("duration_ms", roundMS(o.Duration)),
+		slog.Int("exit_code", o.ExitCode),
+		slog.String("limit", limit),
+		slog.Float64("queue_wait_ms", roundMS(wait)),
+	}
+	if exercise != "" {
+		attrs = append(attrs, slog.String("exercise", exercise))
+	}
+	if byShutdown {
+		attrs = append(attrs, slog.Bool("shutdown", true))
+	}
+	ss.log.LogAttrs(ss.ctx, slog.LevelInfo, "run", attrs...)
+}
+
+// roundMS is d in milliseconds with one decimal.
+func roundMS(d time.Duration) float64 { return float64(d/(100*time.Microsecond)) / 10 }

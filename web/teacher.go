@@ -1,0 +1,220 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"time"
+
+	"mpplayground/store"
+)
+
+// The teacher view lists the class's recent runs. It is opened with the
+// token the server was started with (--teacher-token), given once (the
+// sign-in form, or ?token= in a link) and then kept in a cookie.
+const (
+	teacherCookie = "pg_teacher"
+	// teacherCookieAge covers a school day; then the teacher signs in again.
+	teacherCookieAge = 12 * time.Hour
+	// teacherRunsShown is how many of the newest runs the view lists.
+	teacherRunsShown = 50
+	// teacherPollEvery is how often the page asks for the list again.
+	teacherPollEvery = 3 * time.Second
+	// maxTeacherForm bounds the sign-in form.
+	maxTeacherForm = 4 << 10
+)
+
+// teacherRun is one run in the teacher's list.
+type teacherRun struct {
+	ID          string
+	Nickname    string // "" for a learner who set none
+	LearnerTag  string // a short tag that tells anonymous learners apart
+	LessonSlug  string
+	LessonTitle string
+	Exercise    string // the exercise's title, "" for the example
+	Checked     bool   // the checks were evaluated
+	Passed      bool   // ... and all passed
+	Status      string
+	Duration    time.Duration
+	StartedAt   time.Time
+}
+
+// teacherView is the teacher page.
+type teacherView struct {
+	Enabled bool // runs are kept; without a store there is nothing to list
+	Runs    []teacherRun
+	Poll    time.Duration
+}
+
+// teacherLogin is the sign-in form.
+type teacherLogin struct {
+	Wrong bool // a token was given and it is not the right one
+}
+
+// handleTeacher shows the class's runs to a signed-in teacher. ?token=
+// signs in and redirects to the page without it, so the token does not
+// stay in the address bar or the history.
+func (s *Server) handleTeacher(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.TeacherToken == "" {
+		s.teacherOff(w, r)
+		return
+	}
+	if tok := r.URL.Query().Get("token"); tok != "" {
+		if !s.teacherTokenOK(tok) {
+			s.teacherLoginPage(w, r, true)
+			return
+		}
+		s.setTeacherCookie(w, r)
+		http.Redirect(w, r, "/teacher", http.StatusSeeOther)
+		return
+	}
+	if !s.isTeacher(r) {
+		s.teacherLoginPage(w, r, false)
+		return
+	}
+	ctx := r.Context()
+	v, err := s.teacherRuns(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p := s.page(r, T(ctx, "teacher.title")+" · "+T(ctx, "site.name"), false)
+	p.JS = s.asset("js/teacher.js")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, teacherPage(p, v, s.asset("css/teacher.css")))
+}
+
+// handleTeacherLogin checks the token of the sign-in form.
+func (s *Server) handleTeacherLogin(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.TeacherToken == "" {
+		s.teacherOff(w, r)
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			http.Error(w, "This form can only be sent from this site.", http.StatusForbidden)
+			return
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxTeacherForm)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	if !s.teacherTokenOK(r.PostForm.Get("token")) {
+		s.log.Warn("teacher sign-in refused", "remote", r.RemoteAddr)
+		s.teacherLoginPage(w, r, true)
+		return
+	}
+	s.setTeacherCookie(w, r)
+	http.Redirect(w, r, "/teacher", http.StatusSeeOther)
+}
+
+// handleTeacherRuns returns the rows of the list alone, for the page to
+// refresh them.
+func (s *Server) handleTeacherRuns(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.TeacherToken == "" {
+		s.teacherOff(w, r)
+		return
+	}
+	if !s.isTeacher(r) {
+		http.Error(w, "Sign in at /teacher first.", http.StatusForbidden)
+		return
+	}
+	v, err := s.teacherRuns(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, teacherRows(v))
+}
+
+// teacherRuns lists the newest runs of every learner.
+func (s *Server) teacherRuns(ctx context.Context) (teacherView, error) {
+	v := teacherView{Enabled: s.cfg.Runs != nil, Poll: teacherPollEvery}
+	if s.cfg.Runs == nil {
+		return v, nil
+	}
+	runs, err := s.cfg.Runs.ListRuns(ctx, store.Filter{Limit: teacherRunsShown})
+	if err != nil {
+		return v, err
+	}
+	lang := Lang(ctx)
+	for _, r := range runs {
+		t := teacherRun{
+			ID: r.ID, Nickname: r.Nickname, LearnerTag: learnerTag(r.Learner),
+			LessonSlug: r.Lesson, LessonTitle: r.Lesson,
+			Status: r.Status, Duration: r.Duration, StartedAt: r.StartedAt,
+		}
+		l, known := s.cfg.Catalog.Lesson(r.Lesson, lang)
+		if known {
+			t.LessonTitle = l.Title
+		}
+		if rec, ok := decodeExercise(r.Exercise); ok {
+			t.Checked, t.Passed = true, rec.Passed
+			t.Exercise = rec.Exercise
+			if e, ok := l.exercise(rec.Exercise); known && ok {
+				t.Exercise = e.Title
+			}
+		}
+		v.Runs = append(v.Runs, t)
+	}
+	return v, nil
+}
+
+// learnerTag tells learners without a nickname apart. It is derived from
+// the anonymous id, which is the learner's key and is never shown.
+func learnerTag(learner string) string {
+	if learner == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("learner tag\x00" + learner))
+	return hex.EncodeToString(sum[:3])
+}
+
+// teacherTokenOK compares a given token with the server's in constant
+// time; both are hashed first so that not even their lengths are compared.
+func (s *Server) teacherTokenOK(given string) bool {
+	a := sha256.Sum256([]byte(given))
+	b := sha256.Sum256([]byte(s.cfg.TeacherToken))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// teacherCookieValue is what the cookie holds: a hash of the token, so
+// the token itself is not stored in the browser. It changes when the
+// token does, which signs every teacher out.
+func (s *Server) teacherCookieValue() string {
+	sum := sha256.Sum256([]byte("mpplayground teacher cookie\x00" + s.cfg.TeacherToken))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) isTeacher(r *http.Request) bool {
+	c, err := r.Cookie(teacherCookie)
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.teacherCookieValue())) == 1
+}
+
+func (s *Server) setTeacherCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: s.teacherCookieValue(), Path: "/teacher",
+		MaxAge: int(teacherCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
+}
+
+// teacherLoginPage refuses the page (403) with the sign-in form.
+func (s *Server) teacherLoginPage(w http.ResponseWriter, r *http.Request, wrong bool) {
+	ctx := r.Context()
+	p := s.page(r, T(ctx, "teacher.login")+" · "+T(ctx, "site.name"), false)
+	s.render(w, r, http.StatusForbidden, teacherLoginView(p, teacherLogin{Wrong: wrong}, s.asset("css/teacher.css")))
+}
+
+// teacherOff says that the teacher view is not configured (404).
+func (s *Server) teacherOff(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := s.page(r, T(ctx, "teacher.title")+" · "+T(ctx, "site.name"), false)
+	s.render(w, r, http.StatusNotFound, teacherOffPage(p))
+}
