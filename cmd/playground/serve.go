@@ -38,7 +38,9 @@ type serveOptions struct {
 	LessonsDir string
 	MaxRuns    int
 	MaxQueue   int
-	Runner     *runnerFlags // the same limits and sandbox flags as `playground run`
+	// TeacherToken opens the teacher view (/teacher); empty: it is off.
+	TeacherToken string
+	Runner       *runnerFlags // the same limits and sandbox flags as `playground run`
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -48,6 +50,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LessonsDir, "lessons", "", "folder of lessons that add to or replace the built-in ones")
 	fs.IntVar(&o.MaxRuns, "max-runs", 0, "programs running at once (default: the number of CPUs)")
 	fs.IntVar(&o.MaxQueue, "max-queue", 0, "programs waiting for a slot before new ones are refused (default 200)")
+	fs.StringVar(&o.TeacherToken, "teacher-token", "", "`token` that opens the teacher view at /teacher (default: the view is off)")
 	o.Runner = addRunnerFlags(fs)
 }
 
@@ -122,6 +125,8 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		Logger:   log,
 		MaxRuns:  o.MaxRuns,
 		MaxQueue: o.MaxQueue,
+
+		TeacherToken: o.TeacherToken,
 	}
 	cfg.UseStore(db)
 	app, err := web.New(cfg)
