@@ -63,3 +63,20 @@ func TestOvertakenCountsRunsStartedAfterALaterPress(t *testing.T) {
 		t.Errorf("%d overtaken, want 1", n)
 	}
 }
+
+func TestFloorByRunTime(t *testing.T) {
+	done := []result{{Completion: 20e9, Status: "ok"}, {Completion: 25e9, Status: "ok"}}
+	r := &report{Clients: 2, Cores: 2, BaselineRunMS: 700, ServerHWMMiB: 50}
+	r.summarise(done)
+	if r.SlotIdealMS != 700 {
+		t.Fatalf("2 runs of 700 ms on 2 cores: slot ideal %v ms", r.SlotIdealMS)
+	}
+	if r.SlotFloorMet {
+		t.Errorf("p95 25 s against a slot ideal of 0.7 s: met")
+	}
+	r = &report{Clients: 2, Cores: 1, BaselineRunMS: 10000}
+	r.summarise(done)
+	if !r.SlotFloorMet || r.SlotIdealMS != 20000 {
+		t.Errorf("p95 25 s against 1.3 x 20 s: met %v (ideal %v)", r.SlotFloorMet, r.SlotIdealMS)
+	}
+}
