@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -492,4 +493,63 @@ func storedRunIDs(t *testing.T, path string) []string {
 		}
 	}
 	return ids
+}
+
+// Admission: a global cap on runs at once with a first-come queue; past
+// the queue's cap a plain "busy"; and no cap per address (a classroom
+// shares one NAT address: 100 learners from one address all get to run).
+func TestAdmissionIsFairAndPlain(t *testing.T) {
+	requireSandbox(t)
+	t.Run("past the queue's cap the learner is told the server is busy", func(t *testing.T) {
+		o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 1, MaxQueue: 1}
+		base, _ := startServe(t, o)
+		long, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson, "code": "import time\ntime.sleep(3)\n"})
+		var conns []*websocket.Conn
+		for range 3 {
+			c := dialWS(t, base)
+			defer c.Close()
+			conns = append(conns, c)
+		}
+		conns[0].WriteMessage(websocket.TextMessage, long)
+		time.Sleep(300 * time.Millisecond)
+		conns[1].WriteMessage(websocket.TextMessage, long)
+		want := func(c *websocket.Conn, typ, text string) {
+			t.Helper()
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for {
+				_, data, err := c.ReadMessage()
+				if err != nil {
+					t.Fatalf("no %s message: %v", typ, err)
+				}
+				if strings.Contains(string(data), `"type":"`+typ+`"`) && strings.Contains(string(data), text) {
+					return
+				}
+			}
+		}
+		want(conns[1], "queued", `"position":1`)
+		conns[2].WriteMessage(websocket.TextMessage, long)
+		want(conns[2], "error", "busy")
+	})
+	t.Run("100 learners behind one address all run", func(t *testing.T) {
+		o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns}
+		base, _ := startServe(t, o)
+		var wg sync.WaitGroup
+		var failed atomic.Int32
+		for i := range 100 {
+			c := dialWS(t, base)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				r, err := runWS(c, fmt.Sprintf("print('learner %d')\n", i), nil)
+				if err != nil || !r.End || heads(r.Raws)[len(r.Raws)-1].Status != "ok" {
+					failed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := failed.Load(); n > 0 {
+			t.Errorf("%d of 100 learners from one address could not run", n)
+		}
+	})
 }
