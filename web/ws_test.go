@@ -453,14 +453,15 @@ func TestShutdown(t *testing.T) {
 			break
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A deadline 4 s away leaves the run 1 s to finish before it is stopped.
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownStopMargin+time.Second)
 	defer cancel()
 	if err := app.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	t.Run("TheRunEndsAndThePageIsTold", func(t *testing.T) {
 		rest, _, _ := c.runToEnd(time.Second)
-		if end := rest[len(rest)-1]; end.Status != runner.StatusStopped {
+		if end := rest[len(rest)-1]; end.Status != runner.StatusStopped || end.Message != msgShutdownStopped {
 			t.Errorf("run.end %+v", end)
 		}
 	})
@@ -474,6 +475,42 @@ func TestShutdown(t *testing.T) {
 		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 		if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 			t.Errorf("read after shutdown: %v", err)
+		}
+	})
+}
+
+func TestShutdownLetsRunsFinish(t *testing.T) {
+	app, ts := MustServer(t, Config{MaxRuns: 1})
+	running, queued := MustDial(t, ts, nil), MustDial(t, ts, nil)
+	running.send(runMsg("sleep", "import time\nprint('working', flush=True)\ntime.sleep(1)\nprint('done', flush=True)\n"))
+	for {
+		if m, _ := running.next(runTimeout); m.Type == runner.TypeOutput {
+			break
+		}
+	}
+	queued.send(runMsg("sleep", sleepProgram))
+	if m, r := queued.next(runTimeout); m.Type != "queued" {
+		t.Fatalf("want queued, got %s", r.raw)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		errc <- app.Shutdown(ctx)
+	}()
+
+	t.Run("AWaitingRunIsNotStartedAndItsLearnerIsTold", func(t *testing.T) {
+		if msg := queued.expectError(5 * time.Second); msg != msgShutdownNotRun {
+			t.Errorf("message %q", msg)
+		}
+	})
+	t.Run("ARunningProgramFinishes", func(t *testing.T) {
+		evs, _, _ := running.runToEnd(10 * time.Second)
+		if end := evs[len(evs)-1]; end.Status != runner.StatusOK {
+			t.Errorf("run.end %+v", end)
+		}
+		if err := <-errc; err != nil {
+			t.Errorf("Shutdown: %v", err)
 		}
 	})
 }

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"mpplayground/runner"
+)
+
+// healthBody is /healthz as a client reads it.
+type healthBody struct {
+	OK           bool `json:"ok"`
+	ShuttingDown bool `json:"shutting_down"`
+	Sandbox      struct {
+		Known         bool     `json:"known"`
+		Enabled       bool     `json:"enabled"`
+		Namespaces    []string `json:"namespaces"`
+		Cgroup        string   `json:"cgroup"`
+		Memory        *bool    `json:"memory_limit"`
+		Pids          *bool    `json:"pids_limit"`
+		CPU           *bool    `json:"cpu_limit"`
+		Seccomp       bool     `json:"seccomp"`
+		Error         string   `json:"error"`
+		CgroupProblem string   `json:"cgroup_problem"`
+	} `json:"sandbox"`
+	Database struct {
+		Kept      bool   `json:"kept"`
+		Reachable bool   `json:"reachable"`
+		Error     string `json:"error"`
+	} `json:"database"`
+	Queue struct {
+		Running    int `json:"running"`
+		Waiting    int `json:"waiting"`
+		MaxRunning int `json:"max_running"`
+		MaxWaiting int `json:"max_waiting"`
+	} `json:"queue"`
+}
+
+func getHealth(tb testing.TB, base string) (int, healthBody) {
+	tb.Helper()
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+		tb.Errorf("Content-Type %q", ct)
+	}
+	var h healthBody
+	if err := json.NewDecoder(res.Body).Decode(&h); err != nil {
+		tb.Fatalf("decode /healthz: %v", err)
+	}
+	return res.StatusCode, h
+}
+
+// brokenSandbox is an executor on a host where the sandbox cannot be
+// built, as the runner reports it.
+type brokenSandbox struct{ ExecutorFunc }
+
+func (brokenSandbox) Info() runner.SandboxInfo {
+	return runner.SandboxInfo{Enabled: true, Namespaces: []string{"user", "pid"}, Cgroup: "none"}
+}
+func (brokenSandbox) SandboxError() error {
+	return errors.New("create the sandbox's namespaces: operation not permitted")
+}
+func (brokenSandbox) CgroupProblem() string { return "cannot create cgroups: permission denied" }
+
+func TestHealth(t *testing.T) {
+	t.Run("OKWithTheSandboxTheDatabaseAndTheQueue", func(t *testing.T) {
+		_, base := MustStoredServer(t, MustStore(t), Config{MaxRuns: 3, MaxQueue: 7})
+		status, h := getHealth(t, base)
+		if status != 200 || !h.OK {
+			t.Fatalf("status %d, %+v", status, h)
+		}
+		if !h.Sandbox.Known || !h.Sandbox.Enabled || len(h.Sandbox.Namespaces) == 0 || h.Sandbox.Cgroup == "" ||
+			h.Sandbox.Memory == nil || h.Sandbox.Pids == nil || h.Sandbox.CPU == nil || !h.Sandbox.Seccomp || h.Sandbox.Error != "" {
+			t.Errorf("sandbox %+v", h.Sandbox)
+		}
+		if !h.Database.Kept || !h.Database.Reachable {
+			t.Errorf("database %+v", h.Database)
+		}
+		if h.Queue.MaxRunning != 3 || h.Queue.MaxWaiting != 7 || h.Queue.Running != 0 || h.Queue.Waiting != 0 {
+			t.Errorf("queue %+v", h.Queue)
+		}
+	})
+
+	t.Run("TheQueueCountsRunningAndWaitingRuns", func(t *testing.T) {
+		_, ts := MustServer(t, Config{MaxRuns: 1})
+		a, b := MustDial(t, ts, nil), MustDial(t, ts, nil)
+		a.send(runMsg("sleep", sleepProgram))
+		for {
+			if m, _ := a.next(runTimeout); m.Type == runner.TypeOutput {
+				break
+			}
+		}
+		b.send(runMsg("sleep", sleepProgram))
+		if m, r := b.next(runTimeout); m.Type != "queued" {
+			t.Fatalf("want queued, got %s", r.raw)
+		}
+		_, h := getHealth(t, ts.URL)
+		if h.Queue.Running != 1 || h.Queue.Waiting != 1 {
+			t.Errorf("queue %+v, want 1 running and 1 waiting", h.Queue)
+		}
+	})
+
+	t.Run("503WhenTheSandboxCannotRunPrograms", func(t *testing.T) {
+		_, ts := MustServer(t, Config{Executor: brokenSandbox{}})
+		status, h := getHealth(t, ts.URL)
+		if status != http.StatusServiceUnavailable || h.OK {
+			t.Fatalf("status %d, ok %v", status, h.OK)
+		}
+		if h.Sandbox.Error == "" || h.Sandbox.CgroupProblem == "" {
+			t.Errorf("the reasons are not given: %+v", h.Sandbox)
+		}
+	})
+
+	t.Run("503WhenTheDatabaseIsUnreachable", func(t *testing.T) {
+		db := MustStore(t)
+		_, base := MustStoredServer(t, db, Config{})
+		db.Close()
+		status, h := getHealth(t, base)
+		if status != http.StatusServiceUnavailable || h.OK || h.Database.Reachable || h.Database.Error == "" {
+			t.Errorf("status %d, %+v", status, h.Database)
+		}
+	})
+
+	t.Run("503WhileShuttingDown", func(t *testing.T) {
+		app, ts := MustServer(t, Config{})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := app.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		status, h := getHealth(t, ts.URL)
+		if status != http.StatusServiceUnavailable || !h.ShuttingDown {
+			t.Errorf("status %d, %+v", status, h)
+		}
+	})
+}
