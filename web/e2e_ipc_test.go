@@ -23,6 +23,10 @@ const (
 	maxDrawnInTest = 400
 )
 
+// drawn: the timeline shows the finished run (not a picture drawn while it
+// ran).
+const drawn = `document.querySelector('[data-testid=timeline]').dataset.complete === 'true'`
+
 // watchLongTasks records in window.__long the longest task that kept the
 // page from answering; it runs as each page starts.
 const watchLongTasks = `(() => {
@@ -48,7 +52,7 @@ func TestBrowserIPC(t *testing.T) {
 	runLesson := func(t *testing.T, slug string) {
 		t.Helper()
 		openLesson(t, ctx, base+"/lessons/"+slug)
-		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished),
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished), waitJS(drawn),
 			waitJS(`!document.querySelector('[data-testid=ipc]').hidden`))
 	}
 	tip := `document.querySelector('[data-testid=ipc-tip]')`
@@ -155,7 +159,7 @@ func TestBrowserIPC(t *testing.T) {
 	t.Run("TheCheckboxSwitchesThemOff", func(t *testing.T) {
 		openLesson(t, ctx, base+"/lessons/queue")
 		do(t, ctx, chromedp.Click(css("[data-testid=ipc-toggle]")),
-			chromedp.Click(css("[data-testid=run]")), waitJS(finished))
+			chromedp.Click(css("[data-testid=run]")), waitJS(finished), waitJS(drawn))
 		if n := count(t, `[data-testid=ipc-arrow]`); n != 0 {
 			t.Errorf("%d arrows with IPC events off", n)
 		}
@@ -177,7 +181,7 @@ func TestBrowserIPC(t *testing.T) {
 		// second newest.
 		href := eval[string](t, ctx, `document.querySelectorAll('[data-testid=history-item] [data-testid=history-open]')[1].getAttribute('href')`)
 		do(t, ctx, chromedp.Navigate(base+href), chromedp.WaitVisible(css("[data-testid=replay]")),
-			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'done'`),
+			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'done'`), waitJS(drawn),
 			waitJS(`document.querySelectorAll('[data-testid=ipc-arrow]').length === 3`))
 		screenshot(t, ctx, dir, "ipc-replay.png")
 	})
@@ -192,7 +196,7 @@ func TestBrowserIPC(t *testing.T) {
 		defer chromedp.Call(ctx, cdppage.RemoveScriptToEvaluateOnNewDocument,
 			cdppage.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: script.Identifier})
 		openLesson(t, ctx, base+"/lessons/many")
-		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished),
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished), waitJS(drawn),
 			waitJS(`!document.querySelector('[data-testid=ipc-note]').hidden`),
 			chromedp.Sleep(300))
 		gap := eval[float64](t, ctx, `window.__long`)

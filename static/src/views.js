@@ -64,6 +64,7 @@ export class RunViews {
     this.outputEl.replaceChildren(el("p", "empty", tr("noOutput")));
     this.filterEl.replaceChildren(this.filterEl.options[0]);
     this.filterEl.value = "";
+    this.timelineEl.dataset.complete = "false";
     this.ipc.reset();
     this.highlight = "";
     this.panel.reset();
@@ -79,7 +80,14 @@ export class RunViews {
       case "proc.exec": this.procExec(ev); break;
       case "output": this.output(ev); break;
       case "proc.exit": this.procExit(ev); break;
-      case "run.end": this.duration = ev.duration_ms ?? ev.t; this.now = this.duration; break;
+      case "run.end":
+        this.duration = ev.duration_ms ?? ev.t;
+        this.now = this.duration;
+        // The finished picture comes at once, whatever the pace of redraws.
+        clearTimeout(this.timer);
+        this.timer = 0;
+        this.nextDraw = 0;
+        break;
       default:
         // An IPC event gives its process a lane even before any output.
         if (this.ipc.apply(ev) && typeof ev.pid === "number" && ev.type !== "ipc.truncated") this.proc(ev.pid);
@@ -254,6 +262,8 @@ export class RunViews {
     const r = drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration,
       { model: this.ipc, highlight: this.highlight, zoom: this.zoom });
     this.interact.afterDraw(r.hits, focused, !!this.ipc.truncated);
+    // Tests (and anyone curious) can tell the final picture from a live one.
+    this.timelineEl.dataset.complete = String(this.duration !== null);
     return r;
   }
 
