@@ -65,7 +65,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	}
 	rf := addRunnerFlags(newSoakFlags())
 	rf.timeout = 3 * time.Second
-	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "soak.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf}
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "soak.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf, MaxRuns: 6}
 	base, _ := startServe(t, o)
 
 	// The status each lesson's example ends with in the warm-up; in the
@@ -74,7 +74,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	var statusMu sync.Mutex
 	statuses := map[int]string{}
 	runMany := func(n int, warmUp bool) (failed int64) {
-		const clients = 4
+		const clients = 8
 		var next, bad atomic.Int64
 		var wg sync.WaitGroup
 		for range clients {
