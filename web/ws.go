@@ -391,7 +391,6 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 	wait := time.Since(pressed)
 	m.queueWait.Observe(wait.Seconds())
 	m.active.Inc()
-	defer m.active.Dec()
 
 	var rec RunLog
 	if ss.srv.cfg.Recorder != nil {
@@ -445,6 +444,7 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 		ss.enqueue(b)
 	})
 
+	m.active.Dec() // the program has ended; run.end is not sent yet
 	var verdict *checksMessage
 	if ch, ok := ss.srv.cfg.Catalog.(Checker); ok {
 		if rs, ok := ch.Check(lesson.Slug, exercise, events); ok {
