@@ -214,7 +214,7 @@ func processAlive(pid int) bool {
 }
 
 // cgroupName names a run's cgroup after this server and the run.
-func cgroupName(runID string) string { return fmt.Sprintf("run-%d-%s", os.Getpid(), runID) }
+func cgroupName(id string) string { return fmt.Sprintf("run-%d-%s", os.Getpid(), id) }
 
 // runCgroup is the cgroup (one per controller on v1) of one run.
 type runCgroup struct {
@@ -222,10 +222,10 @@ type runCgroup struct {
 	dirs    map[string]string // controller -> directory
 }
 
-func (m *cgroupManager) create(runID string, l Limits) (*runCgroup, error) {
+func (m *cgroupManager) create(id string, l Limits) (*runCgroup, error) {
 	c := &runCgroup{version: m.version, dirs: map[string]string{}}
 	for ctrl, base := range m.bases {
-		dir := filepath.Join(base, cgroupName(runID))
+		dir := filepath.Join(base, cgroupName(id))
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			c.destroy()
 			return nil, fmt.Errorf("create cgroup %s: %w", dir, err)

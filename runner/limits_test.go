@@ -353,24 +353,34 @@ if __name__ == "__main__":
 }
 
 func TestNothingIsLeftInCgroups(t *testing.T) {
-	r := testRunner(t)
-	runProgram(t, r, "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Pool(2).map(abs, range(3))\n", Limits{})
-	for ctrl, base := range r.cgroups.bases {
-		entries, _ := os.ReadDir(base)
-		for _, e := range entries {
-			if e.IsDir() && strings.HasPrefix(e.Name(), "run-") {
-				// Another test may be running concurrently; only ours matter.
-				t.Logf("%s: %s present", ctrl, e.Name())
-			}
-		}
+	testRunner(t)
+	r, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Run one more and check its own cgroup is gone when Run returns.
-	rr := runProgram(t, r, "pass\n", Limits{})
-	id := rr.Events[0].RunID
-	for _, base := range r.cgroups.bases {
-		if _, err := os.Stat(filepath.Join(base, cgroupName(id))); !os.IsNotExist(err) {
-			t.Errorf("cgroup of run %s left behind in %s", id, base)
+	runProgram(t, r, "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Pool(2).map(abs, range(3))\n", Limits{})
+	runProgram(t, r, "pass\n", Limits{Pids: 10}) // not the defaults: a cgroup of its own
+	mine := func() []string {
+		var out []string
+		for _, base := range r.cgroups.bases {
+			m, _ := filepath.Glob(filepath.Join(base, cgroupName(r.token+"-*")))
+			out = append(out, m...)
 		}
+		return out
+	}
+	// Between runs only the warm inits' cgroups are there (one per
+	// controller each); after Close, none.
+	deadline := time.Now().Add(2 * time.Second)
+	for len(mine()) > warmInits*len(r.cgroups.bases) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(mine()); n > warmInits*len(r.cgroups.bases) {
+		t.Errorf("%d cgroups between runs, want at most %d (the warm inits')", n, warmInits*len(r.cgroups.bases))
+	}
+	r.Close()
+	time.Sleep(300 * time.Millisecond) // inits being started when Close came end too
+	if left := mine(); len(left) != 0 {
+		t.Errorf("cgroups left after Close: %v", left)
 	}
 }
 

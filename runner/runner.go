@@ -69,6 +69,8 @@ type Runner struct {
 	sandboxErr error
 	hostUID    int
 	hostGID    int
+	pool       initPool
+	token      string // names this runner's cgroups
 }
 
 // New resolves the interpreter and finds out which protections this host
@@ -79,7 +81,7 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid()}
+	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid(), token: NewRunID()[:8]}
 	r.cfg.Limits = r.withDefaults(cfg.Limits)
 	if r.hostUID == 0 {
 		r.hostUID, r.hostGID = nobodyID, nobodyID

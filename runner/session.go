@@ -2,13 +2,11 @@ package runner
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"time"
@@ -84,65 +82,16 @@ func (s *session) run(ctx context.Context) Result {
 
 // execute starts the init and follows the run to its end.
 func (s *session) execute(ctx context.Context) error {
-	var cg *runCgroup
-	if s.r.cgroups != nil && len(s.r.cgroups.bases) > 0 {
-		var err error
-		if cg, err = s.r.cgroups.create(s.req.RunID, s.limits); err != nil {
-			return err
-		}
+	si, err := s.r.takeInit(s.limits)
+	if err != nil {
+		return err
+	}
+	cmd, cg, ctlW, wireR, stdinW, initErr := si.cmd, si.cg, si.ctl, si.wire, si.stdin, si.initErr
+	if cg != nil {
 		defer cg.destroy()
 	}
-
-	ctlR, ctlW, err := os.Pipe()
-	if err != nil {
-		return err
-	}
 	defer ctlW.Close()
-	wireR, wireW, err := os.Pipe()
-	if err != nil {
-		ctlR.Close()
-		return err
-	}
 	defer wireR.Close()
-	stdinR, stdinW, err := os.Pipe()
-	if err != nil {
-		ctlR.Close()
-		wireW.Close()
-		return err
-	}
-
-	var initErr bytes.Buffer
-	cmd := &exec.Cmd{
-		Path:        "/proc/self/exe",
-		Args:        []string{initArg0},
-		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
-		ExtraFiles:  []*os.File{ctlR, wireW, stdinR},
-		Stderr:      &limitedWriter{w: &initErr, n: 4096},
-		SysProcAttr: s.r.initAttr(),
-	}
-	if os.Getenv("PLAYGROUND_DEBUG_INIT") != "" {
-		cmd.Stderr = os.Stderr
-		cmd.Env = append(cmd.Env, "PLAYGROUND_DEBUG_INIT=1")
-	}
-	err = cmd.Start()
-	ctlR.Close()
-	wireW.Close()
-	stdinR.Close()
-	if err != nil {
-		stdinW.Close()
-		if !s.r.info.Enabled {
-			return fmt.Errorf("start the run: %w", err)
-		}
-		return fmt.Errorf("create the sandbox's namespaces: %w", err)
-	}
-	if cg != nil {
-		if err := cg.add(cmd.Process.Pid); err != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			stdinW.Close()
-			return err
-		}
-	}
 	cfg := s.initConfig()
 	line, _ := json.Marshal(cfg)
 	if _, err := ctlW.Write(append(line, '\n')); err != nil {

@@ -140,6 +140,22 @@ func descendants(pid int) []int {
 	return out
 }
 
+// stableHost observes the host once it has stopped changing (the runner
+// keeps a few inits ready, started in the background).
+func stableHost(t *testing.T) hostState {
+	t.Helper()
+	prev := observeHost(t)
+	for range 50 {
+		time.Sleep(100 * time.Millisecond)
+		now := observeHost(t)
+		if now == prev {
+			return now
+		}
+		prev = now
+	}
+	return prev
+}
+
 // waitForBaseline waits up to a second for the host to be as before.
 func waitForBaseline(t *testing.T, base hostState) {
 	t.Helper()
@@ -179,7 +195,7 @@ func TestAttacksAreContained(t *testing.T) {
 	rf.timeout = 3 * time.Second
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
-	baseline := observeHost(t)
+	baseline := stableHost(t)
 
 	for _, a := range attacks() {
 		t.Run(a.name, func(t *testing.T) {

@@ -105,6 +105,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 	if err != nil {
 		return fmt.Errorf("start runner: %w", err)
 	}
+	defer run.Close() // the warm inits; runs are over by then
 	describeRunner(log, run)
 
 	db, err := openStore(ctx, o.DB, o.KeepRuns, log)

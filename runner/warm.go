@@ -1,0 +1,179 @@
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+)
+
+// Starting a run's init costs more than starting Python: above all,
+// moving a process into a v1 memory cgroup takes ~10 ms of kernel time.
+// So the runner keeps a few inits started ahead of time, each in its own
+// cgroup, waiting for a program (as golang/playground keeps containers
+// ready). A run takes one if its cgroup limits are the runner's defaults.
+
+// warmInits is how many inits wait ready.
+const warmInits = 2
+
+// startedInit is an init that runs, in its cgroup, and waits on fd 3 for
+// its configuration.
+type startedInit struct {
+	cmd     *exec.Cmd
+	cg      *runCgroup // nil without cgroups
+	limits  Limits     // the cgroup's limits
+	ctl     *os.File   // write end of the init's fd 3
+	wire    *os.File   // read end of its fd 4
+	stdin   *os.File   // write end of the program's standard input
+	initErr *bytes.Buffer
+}
+
+// startInit starts an init in a new cgroup bounded by l.
+func (r *Runner) startInit(l Limits) (*startedInit, error) {
+	si := &startedInit{limits: l, initErr: &bytes.Buffer{}}
+	if r.cgroups != nil && len(r.cgroups.bases) > 0 {
+		var err error
+		if si.cg, err = r.cgroups.create(r.token+"-"+NewRunID()[:12], l); err != nil {
+			return nil, err
+		}
+	}
+	var child []*os.File // the init's fds 3, 4, 5
+	closeChild := func() {
+		for _, f := range child {
+			f.Close()
+		}
+	}
+	for i := range 3 {
+		rd, wr, err := os.Pipe()
+		if err != nil {
+			closeChild()
+			si.close()
+			return nil, err
+		}
+		switch i {
+		case 0:
+			child, si.ctl = append(child, rd), wr
+		case 1:
+			child, si.wire = append(child, wr), rd
+		case 2:
+			child, si.stdin = append(child, rd), wr
+		}
+	}
+	si.cmd = &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{initArg0},
+		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
+		ExtraFiles:  child,
+		Stderr:      &limitedWriter{w: si.initErr, n: 4096},
+		SysProcAttr: r.initAttr(),
+	}
+	if os.Getenv("PLAYGROUND_DEBUG_INIT") != "" {
+		si.cmd.Stderr = os.Stderr
+		si.cmd.Env = append(si.cmd.Env, "PLAYGROUND_DEBUG_INIT=1")
+	}
+	err := si.cmd.Start()
+	closeChild()
+	if err != nil {
+		si.cmd = nil
+		si.close()
+		if !r.info.Enabled {
+			return nil, fmt.Errorf("start the run: %w", err)
+		}
+		return nil, fmt.Errorf("create the sandbox's namespaces: %w", err)
+	}
+	if si.cg != nil {
+		if err := si.cg.add(si.cmd.Process.Pid); err != nil {
+			si.close()
+			return nil, err
+		}
+	}
+	return si, nil
+}
+
+// close ends an init that will not be used and removes its cgroup.
+func (si *startedInit) close() {
+	for _, f := range []*os.File{si.ctl, si.wire, si.stdin} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	if si.cmd != nil && si.cmd.Process != nil {
+		_ = si.cmd.Process.Kill()
+		_ = si.cmd.Wait()
+	}
+	if si.cg != nil {
+		si.cg.destroy()
+	}
+}
+
+// initPool holds the warm inits of a Runner.
+type initPool struct {
+	mu      sync.Mutex
+	ready   []*startedInit
+	filling int
+	closed  bool
+}
+
+// takeInit returns an init for a run with limits l: a warm one when l
+// bounds its cgroup as the defaults do, a new one otherwise.
+func (r *Runner) takeInit(l Limits) (*startedInit, error) {
+	if sameCgroupLimits(l, r.cfg.Limits) {
+		r.pool.mu.Lock()
+		if n := len(r.pool.ready); n > 0 {
+			si := r.pool.ready[n-1]
+			r.pool.ready = r.pool.ready[:n-1]
+			r.pool.mu.Unlock()
+			r.refill()
+			return si, nil
+		}
+		r.pool.mu.Unlock()
+		defer r.refill()
+	}
+	return r.startInit(l)
+}
+
+func sameCgroupLimits(a, b Limits) bool {
+	return a.MemoryBytes == b.MemoryBytes && a.Pids == b.Pids && a.CPUs == b.CPUs
+}
+
+// refill starts warm inits in the background up to warmInits.
+func (r *Runner) refill() {
+	r.pool.mu.Lock()
+	need := warmInits - len(r.pool.ready) - r.pool.filling
+	if r.pool.closed || need <= 0 {
+		r.pool.mu.Unlock()
+		return
+	}
+	r.pool.filling += need
+	r.pool.mu.Unlock()
+	for range need {
+		go func() {
+			si, err := r.startInit(r.cfg.Limits)
+			r.pool.mu.Lock()
+			r.pool.filling--
+			if err != nil || r.pool.closed {
+				r.pool.mu.Unlock()
+				if si != nil {
+					si.close()
+				}
+				return
+			}
+			r.pool.ready = append(r.pool.ready, si)
+			r.pool.mu.Unlock()
+		}()
+	}
+}
+
+// Close ends the warm inits. Runs still going are not affected; Run must
+// not be called after Close.
+func (r *Runner) Close() {
+	r.pool.mu.Lock()
+	r.pool.closed = true
+	ready := r.pool.ready
+	r.pool.ready = nil
+	r.pool.mu.Unlock()
+	for _, si := range ready {
+		si.close()
+	}
+}
