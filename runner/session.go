@@ -82,9 +82,22 @@ func (s *session) run(ctx context.Context) Result {
 
 // execute starts the init and follows the run to its end.
 func (s *session) execute(ctx context.Context) error {
+	line, _ := json.Marshal(s.initConfig())
+	line = append(line, '\n')
 	si, err := s.r.takeInit(s.limits)
 	if err != nil {
 		return err
+	}
+	if _, err := si.ctl.Write(line); err != nil {
+		// A warm init that died while it waited: start a fresh one.
+		si.close()
+		if si, err = s.r.startInit(s.limits); err != nil {
+			return err
+		}
+		if _, err := si.ctl.Write(line); err != nil {
+			si.close()
+			return fmt.Errorf("hand the program to the sandbox: %w", err)
+		}
 	}
 	cmd, cg, ctlW, wireR, stdinW, initErr := si.cmd, si.cg, si.ctl, si.wire, si.stdin, si.initErr
 	if cg != nil {
@@ -92,11 +105,6 @@ func (s *session) execute(ctx context.Context) error {
 	}
 	defer ctlW.Close()
 	defer wireR.Close()
-	cfg := s.initConfig()
-	line, _ := json.Marshal(cfg)
-	if _, err := ctlW.Write(append(line, '\n')); err != nil {
-		_ = cmd.Process.Kill()
-	}
 	go feedStdin(s.req.Stdin, stdinW)
 
 	records := make(chan []record, 16)
