@@ -485,3 +485,34 @@ print("shmget", libc.shmget(0x4242, 4096, 0o666))
 		t.Errorf("run B sees what run A left:\n%s", out)
 	}
 }
+
+// A warm init that died while it waited does not fail the run that takes it.
+func TestADeadWarmInitIsReplaced(t *testing.T) {
+	testRunner(t)
+	r, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r.pool.mu.Lock()
+		n := len(r.pool.ready)
+		if n == warmInits {
+			for _, si := range r.pool.ready {
+				_ = si.cmd.Process.Kill()
+			}
+		}
+		r.pool.mu.Unlock()
+		if n == warmInits {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pool did not fill")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	rr := runProgram(t, r, "print('fine')\n", Limits{})
+	mustStatus(t, rr, StatusOK)
+}
