@@ -197,7 +197,17 @@ func TestAttacksAreContained(t *testing.T) {
 	base, _ := startServe(t, o)
 	baseline := stableHost(t)
 
-	for _, a := range attacks() {
+	// Cases that name this server: its own port, its database, its binary.
+	port := base[strings.LastIndexByte(base, ':')+1:]
+	exe, _ := os.Executable()
+	pre := "print('" + attackMarker + "', flush=True)\n"
+	cases := append(attacks(),
+		attack{name: "the server's own port", program: pre + "import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + port + "), timeout=1)\n    print('ESCAPED')\nexcept OSError:\n    print('port closed')\n",
+			statuses: []string{"ok"}, keep: "port closed", absent: []string{"ESCAPED"}},
+		attack{name: "the server's database and binary", program: pre + fmt.Sprintf("for p in (%q, %q):\n    try:\n        open(p, 'rb').read(16)\n        print('ESCAPED', p)\n    except OSError:\n        pass\nprint('files hidden')\n", o.DB, exe),
+			statuses: []string{"ok"}, keep: "files hidden", absent: []string{"ESCAPED"}},
+	)
+	for _, a := range cases {
 		t.Run(a.name, func(t *testing.T) {
 			var wg sync.WaitGroup
 			var by wsRun
