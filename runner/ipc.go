@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,14 +17,46 @@ type ipcMessage struct {
 	Size, Index                     int // -1: absent
 	WaitedMS                        float64
 	Task, Function, Error, Other    string
+	NS                              int64 // CLOCK_MONOTONIC when it happened
 }
 
 const ipcPrefix = '\x01'
 
+// ipcReports handles one datagram of IPC reports: one or more lines, in the
+// order they happened in process pid. A process sends its reports in
+// batches (see the hook), so each event keeps the time the process took
+// when it happened, if that is not later than now.
+func (t *tracer) ipcReports(pid int, data []byte) {
+	now := monoNS()
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) == 0 || line[0] != ipcPrefix {
+			continue
+		}
+		m, ok := parseIPC(line)
+		if !ok {
+			continue
+		}
+		if e := t.ipcEvent(pid, m); e != nil {
+			ns := m.NS
+			if ns <= 0 || ns > now {
+				ns = now
+			}
+			t.out.flushPending(t)
+			t.wire.send(record{NS: ns, Event: e})
+		}
+	}
+}
+
 func parseIPC(data []byte) (ipcMessage, bool) {
 	var m ipcMessage
 	f := strings.Split(string(data[1:]), "\t")
-	if len(f) != 12 {
+	if len(f) != 13 {
 		return m, false
 	}
 	m.Type, m.Key, m.Object, m.Msg, m.Summary = f[0], f[1], f[2], f[3], f[4]
@@ -34,6 +67,7 @@ func parseIPC(data []byte) (ipcMessage, bool) {
 		m.WaitedMS = w
 	}
 	m.Task, m.Function, m.Error, m.Other = f[8], f[9], f[10], f[11]
+	m.NS, _ = strconv.ParseInt(f[12], 10, 64)
 	return m, true
 }
 
@@ -99,9 +133,8 @@ func cut(s string) string {
 
 // ipcEvent turns a hook report into an event; it returns nil for a report
 // that is malformed or only registers an object.
-func (t *tracer) ipcEvent(pid int, data []byte) *Event {
-	m, ok := parseIPC(data)
-	if !ok || m.Key == "" {
+func (t *tracer) ipcEvent(pid int, m ipcMessage) *Event {
+	if m.Key == "" {
 		return nil
 	}
 	s := &t.ipc

@@ -236,10 +236,7 @@ func (t *tracer) hookMessage(pid int, data []byte) {
 		return
 	}
 	if data[0] == ipcPrefix {
-		if e := t.ipcEvent(pid, data); e != nil {
-			t.out.flushPending(t)
-			t.emit(e)
-		}
+		t.ipcReports(pid, data)
 		return
 	}
 	var m hookMessage

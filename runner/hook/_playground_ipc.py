@@ -12,8 +12,21 @@ by a key that every process holding it can compute (the inode of a pipe,
 the name of a semaphore, the place of a value in the shared heap); the
 keys of the program's objects travel to spawned children with the rest of
 the preparation data, and fork children inherit them.
+
+Reports wait in a small buffer (sitecustomize._ipc_buf) while a process is
+busy with messages, and leave together as one datagram; a report that comes
+alone leaves at once. The buffer is sent before anything that another
+process or the playground could see after it: before an item leaves for
+another process (a queue's feeder thread sends the put reports first), a
+message is sent through a pipe, a lock is released, a shared value is
+written, the process prints, starts a process or ends, and before it may
+wait (a get from an empty queue, a recv from a silent pipe, an acquire of a
+held lock, join, sleep). So the stream keeps the true order: a put before
+its get, a release before the next acquire, a report before the output
+that follows it.
 """
 
+import collections
 import os
 import sys
 import time
@@ -62,18 +75,45 @@ def _size(obj):
         return -1
 
 
-# One report is one datagram: "\x01" and tab-separated fields, in this order.
-# Text fields hold no tab or newline (summaries are cleaned, keys are made here).
+# One report is one line: "\x01" and tab-separated fields, in this order
+# (ns: time.monotonic_ns() when it happened). Text fields hold no tab or
+# newline (summaries are cleaned, keys are made here).
 _FIELDS = ("type", "key", "object", "msg", "summary", "size", "index", "waited_ms",
-           "task", "function", "error", "other")
-_send = _hook._playground_send
+           "task", "function", "error", "other", "ns")
+_buf = _hook._ipc_buf
+_sent = _hook._ipc_sent
+_flush = _hook._ipc_flush
+_now = time.monotonic_ns
+_BATCH = 32  # reports in one datagram at most
+_ALONE_NS = 1000000  # a report this long after the last one leaves at once
+_pushed = [0]  # reports ever buffered by this process
+_last = [0]  # when the last report was buffered
+
+
+def _report(line, now, urgent=False):
+    """Buffers one report; sends the buffer when the report is urgent (the
+    process is about to do something others can see), came alone, or
+    fills it."""
+    _buf.append(line)
+    _pushed[0] += 1
+    last, _last[0] = _last[0], now
+    if urgent or len(_buf) >= _BATCH or now - last > _ALONE_NS:
+        _flush()
 
 
 def _emit(kind, key, object="", msg="", summary="", size=-1, index=-1, waited_ms=-1.0,
-          task="", function="", error="", other=""):
-    _send(("\x01%s\t%s\t%s\t%s\t%s\t%d\t%d\t%.3f\t%s\t%s\t%s\t%s" % (
+          task="", function="", error="", other="", urgent=False):
+    now = _now()
+    _report("\x01%s\t%s\t%s\t%s\t%s\t%d\t%d\t%.3f\t%s\t%s\t%s\t%s\t%d" % (
         kind, key, object, msg, summary, size, index, waited_ms, task,
-        _clean(function), _clean(error), other)).encode("utf-8", "replace"))
+        _clean(function)[:_SUMMARY], _clean(error), other, now), now, urgent)
+
+
+def _before_wait():
+    """Called before a call that may block: what the process did so far is
+    shown while it waits."""
+    if _buf:
+        _flush()
 
 
 def _clean(s):
@@ -119,7 +159,7 @@ def _spend():
         return False
     _left[0] = n - 1
     if n == 1:
-        _hook._playground_send(("\x01ipc.truncated\tp%d\t\t\t\t-1\t-1\t-1\t\t\t\t%d" % (_pid[0], _BUDGET)).encode())
+        _emit("ipc.truncated", "p%d" % _pid[0], other=str(_BUDGET), urgent=True)
     return True
 
 
@@ -127,6 +167,7 @@ def _forked():
     _pid[0] = os.getpid()
     _count[0] = 0
     _left[0] = _BUDGET
+    _pushed[0] = 0
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -138,7 +179,7 @@ def _message_id():
 
 
 def _ms(t0):
-    return (time.monotonic() - t0) * 1000.0
+    return (_now() - t0) / 1e6
 
 
 # --- queues -----------------------------------------------------------------
@@ -170,17 +211,25 @@ def _wrap_put(cls):
             _flush_blocks()
         _count[0] += 1
         msg = "%d.%d" % (_pid[0], _count[0])
-        # The hot path of a queue-heavy program: formatted inline.
-        _send(("\x01queue.put\t%s\t%s\t%s\t%s\t%d\t-1\t-1\t\t\t\t" % (
-            key, kind, msg, _summary(obj), _size(obj))).encode("utf-8", "replace"))
-        return put(self, (_MARK, msg, obj), block, timeout)
+        # The hot path of a queue-heavy program: formatted inline. The report
+        # waits in the buffer; the feeder thread sends it before the item.
+        now = _now()
+        _report("\x01queue.put\t%s\t%s\t%s\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
+            key, kind, msg, _summary(obj), _size(obj), now), now)
+        marks = self._playground_marks
+        marks.append(_pushed[0])
+        try:
+            return put(self, (_MARK, msg, obj), block, timeout)
+        except BaseException:
+            marks.pop()
+            raise
 
     cls.put = traced_put
 
 
 def _patch_queues(m):
     Queue = m.Queue
-    init, get = Queue.__init__, Queue.get
+    init, get, reset, start_thread = Queue.__init__, Queue.get, Queue._reset, Queue._start_thread
 
     def traced_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
@@ -190,8 +239,27 @@ def _patch_queues(m):
             _register(key)
             self._playground = key
 
+    def traced_reset(self, *args, **kwargs):
+        reset(self, *args, **kwargs)
+        # For each item in the feeder's buffer, in order: how many reports
+        # this process had buffered when it was put.
+        self._playground_marks = collections.deque()
+
+    def traced_start_thread(self):
+        marks, send_bytes = self._playground_marks, self._send_bytes
+
+        def send_after_report(b):
+            if marks and marks.popleft() > _sent[0]:
+                _flush()
+            return send_bytes(b)
+
+        self._send_bytes = send_after_report
+        return start_thread(self)
+
     def traced_get(self, block=True, timeout=None):
-        t0 = time.monotonic()
+        t0 = _now()
+        if _buf and block and not self._poll():
+            _flush()
         item = get(self, block, timeout)
         if _blocks:
             _refresh_blocks()
@@ -201,15 +269,25 @@ def _patch_queues(m):
             if key is None:
                 key = _queue_key(self)
             if key and _spend():
-                _send(("\x01queue.get\t%s\t%s\t%s\t%s\t%d\t-1\t%.3f\t\t\t\t" % (
+                now = _now()
+                _report("\x01queue.get\t%s\t%s\t%s\t%s\t%d\t-1\t%.3f\t\t\t\t\t%d" % (
                     key, type(self).__name__, msg, _summary(item), _size(item),
-                    (time.monotonic() - t0) * 1000.0)).encode("utf-8", "replace"))
+                    (now - t0) / 1e6, now), now)
         return item
 
     Queue.__init__ = traced_init
+    Queue._reset = traced_reset
+    Queue._start_thread = traced_start_thread
     Queue.get = traced_get
     _wrap_put(Queue)
     _wrap_put(m.JoinableQueue)
+    join = m.JoinableQueue.join
+
+    def traced_join(self):
+        _before_wait()
+        return join(self)
+
+    m.JoinableQueue.join = traced_join
 
 
 # --- pipes ------------------------------------------------------------------
@@ -239,7 +317,7 @@ def _patch_connection(m):
             _register(ka)
             _register(kb)
             a._playground, b._playground = ka, kb
-            _emit("pipe.pair", ka, other=kb)
+            _emit("pipe.pair", ka, other=kb, urgent=True)
         return a, b
 
     def traced_send(self, obj):
@@ -247,11 +325,15 @@ def _patch_connection(m):
             _flush_blocks()
         key = _conn_key(self)
         if key and _spend():
-            _emit("pipe.send", key, summary=_summary(obj), size=_size(obj))
+            _emit("pipe.send", key, summary=_summary(obj), size=_size(obj), urgent=True)
+        elif _buf:
+            _flush()
         return send(self, obj)
 
     def traced_recv(self):
-        t0 = time.monotonic()
+        t0 = _now()
+        if _buf and not self.poll():
+            _flush()
         obj = recv(self)
         if _blocks:
             _refresh_blocks()
@@ -274,8 +356,14 @@ def _lock_key(lock):
 
 def _traced_methods(key, kind, acquire, release):
     def traced_acquire(block=True, timeout=None):
-        t0 = time.monotonic()
-        got = acquire(block, timeout)
+        t0 = _now()
+        if _buf and block:
+            got = acquire(False)
+            if not got:
+                _flush()
+                got = acquire(True, timeout)
+        else:
+            got = acquire(block, timeout)
         if got and _spend():
             _emit("lock.acquire", key, object=kind, waited_ms=_ms(t0))
             if _blocks:
@@ -286,10 +374,21 @@ def _traced_methods(key, kind, acquire, release):
         if _blocks:
             _flush_blocks()
         if _spend():
-            _emit("lock.release", key, object=kind)
+            _emit("lock.release", key, object=kind, urgent=True)
+        elif _buf:
+            _flush()
         return release()
 
     return traced_acquire, traced_release
+
+
+def _waiting(wait):
+    def traced_wait(self, timeout=None):
+        _before_wait()
+        return wait(self, timeout)
+
+    traced_wait.__name__ = traced_wait.__qualname__ = "wait"
+    return traced_wait
 
 
 def _patch_synchronize(m):
@@ -321,6 +420,8 @@ def _patch_synchronize(m):
 
     SemLock.__init__ = traced_init
     SemLock._make_methods = traced_make_methods
+    for cls in (m.Event, m.Condition, m.Barrier):
+        cls.wait = _waiting(cls.wait)
     # `with lock:` goes through the (possibly traced) methods.
     SemLock.__enter__ = lambda self: self.acquire()
     SemLock.__exit__ = lambda self, *exc: self.release()
@@ -388,7 +489,7 @@ def _patch_sharedctypes(m):
             return value.fset(self, new)
         with self._lock:
             self._obj.value = new
-            _emit("shm.write", key, object="Value", summary=_summary(new))
+            _emit("shm.write", key, object="Value", summary=_summary(new), urgent=True)
 
     def set_item(self, i, new):
         key = _value_key(self)
@@ -396,7 +497,7 @@ def _patch_sharedctypes(m):
             self._obj[i] = new
             if key and _spend():
                 index = i if isinstance(i, int) else (i.start or 0)
-                _emit("shm.write", key, object="Array", index=index, summary=_summary(new))
+                _emit("shm.write", key, object="Array", index=index, summary=_summary(new), urgent=True)
 
     base.__init__ = traced_init
     base.get_lock = traced_get_lock
@@ -433,7 +534,7 @@ def _report_writes(shm):
         last -= 1
     shm._playground = now
     if _spend():
-            _emit("shm.write", shm.name, object="SharedMemory", index=first,
+        _emit("shm.write", shm.name, object="SharedMemory", index=first,
               summary=_summary(now[first:last + 1]))
 
 
@@ -491,6 +592,7 @@ def _patch_process(m):
     join, bootstrap = base.join, base._bootstrap
 
     def traced_join(self, timeout=None):
+        _before_wait()
         join(self, timeout)
         if _blocks:
             _refresh_blocks()
@@ -501,6 +603,8 @@ def _patch_process(m):
         finally:
             if _blocks:
                 _flush_blocks()
+            if _buf:
+                _flush()
 
     base.join = traced_join
     base._bootstrap = traced_bootstrap
@@ -554,7 +658,7 @@ def _patch_pool(m):
             if not _spend():
                 return
             _emit("pool.submit", pool_key, task="%d:%d.%d" % (os.getpid(), job, i),
-                  function=_function_name(m, func, args))
+                  function=_function_name(m, func, args), urgent=True)
 
         self._taskqueue = _TaskQueue(self._taskqueue, announce)
 
@@ -574,15 +678,15 @@ def _patch_pool(m):
                 def run(*a, **k):
                     traced = _spend()
                     if traced:
-                        _emit("pool.start", key, function=name)
+                        _emit("pool.start", key, function=name, urgent=True)
                     try:
                         result = func(*a, **k)
                     except BaseException as e:
                         if traced:
-                            _emit("pool.done", key, function=name, error=_summary(e))
+                            _emit("pool.done", key, function=name, error=_summary(e), urgent=True)
                         raise
                     if traced:
-                        _emit("pool.done", key, function=name, summary=_summary(result))
+                        _emit("pool.done", key, function=name, summary=_summary(result), urgent=True)
                     return result
 
                 return (job, i, run, fargs, fkwargs)

@@ -7,9 +7,13 @@ first line. It keeps that cost small and does three things:
 * makes stdout and stderr line-buffered, as on a terminal, and splits very
   large writes so that each fits one datagram of the output socket;
 * tells the playground the name multiprocessing gives to each process it is
-  about to start (Process-1, ForkPoolWorker-2, ...).
+  about to start (Process-1, ForkPoolWorker-2, ...);
+* keeps the reports of _playground_ipc that are waiting to be sent in order
+  with everything else the process says: they go out before its next output,
+  its next message, its next fork, its next sleep and its end.
 """
 
+import _thread
 import os
 import sys
 
@@ -39,6 +43,8 @@ def _playground_streams():
 
     class ChunkedFileIO(io.FileIO):
         def write(self, b):
+            if _ipc_buf:
+                _ipc_flush()
             with memoryview(b) as m:
                 return super().write(m[:_CHUNK])
 
@@ -60,6 +66,42 @@ _playground_streams()
 
 _sock = None
 
+# Reports of _playground_ipc waiting to be sent, as text lines; they leave
+# together, as one datagram, so that a hot loop pays one send for many.
+_ipc_buf = []
+_ipc_lock = _thread.allocate_lock()
+_ipc_sent = [0]  # reports sent so far by this process
+
+
+def _ipc_flush():
+    """Sends the waiting reports, in order, as one datagram."""
+    with _ipc_lock:
+        n = len(_ipc_buf)
+        if not n:
+            return
+        msg = "\n".join(_ipc_buf[:n]).encode("utf-8", "replace")
+        del _ipc_buf[:n]
+        _ipc_sent[0] += n
+        _send_now(msg)
+
+
+def _ipc_forked():
+    global _ipc_lock
+    _ipc_lock = _thread.allocate_lock()
+    del _ipc_buf[:]
+    _ipc_sent[0] = 0
+
+
+def _ipc_before_fork():
+    if _ipc_buf:
+        _ipc_flush()
+
+
+def _ipc_sleep(secs):
+    if _ipc_buf:
+        _ipc_flush()
+    return _time_sleep(secs)
+
 
 def _playground_connect():
     global _sock
@@ -70,6 +112,12 @@ def _playground_connect():
 
 def _playground_send(msg):
     """Sends one message to the playground; one datagram, in order."""
+    if _ipc_buf:
+        _ipc_flush()
+    _send_now(msg)
+
+
+def _send_now(msg):
     if not _ADDR:
         return
     try:
@@ -154,3 +202,18 @@ class _PlaygroundFinder:
 
 
 sys.meta_path.insert(0, _PlaygroundFinder())
+
+if _IPC and _ADDR:
+    import atexit
+    import time
+
+    os.register_at_fork(before=_ipc_before_fork, after_in_child=_ipc_forked)
+    # Registered before the program's own handlers and multiprocessing's, so
+    # it runs after them: the last reports of the main process are sent.
+    atexit.register(_ipc_before_fork)
+    # A program that sleeps is seen to be idle: what it did just before is
+    # shown now, not when it next does something.
+    _time_sleep = time.sleep
+    _ipc_sleep.__name__ = _ipc_sleep.__qualname__ = "sleep"
+    _ipc_sleep.__doc__ = _time_sleep.__doc__
+    time.sleep = _ipc_sleep
