@@ -35,8 +35,8 @@ func monoNS() int64 {
 // wireWriter serialises records to the runner. Callers hold the tracer's
 // lock, so records leave in the order they were observed.
 type wireWriter struct {
-	w   *bufio.Writer
-	buf []byte
+	w         *bufio.Writer
+	buf, body []byte // reused for each record
 }
 
 func newWireWriter(f *os.File) *wireWriter {
@@ -47,7 +47,8 @@ func (ww *wireWriter) send(r record) {
 	if r.NS == 0 {
 		r.NS = monoNS()
 	}
-	ww.buf = appendRecord(ww.buf[:0], r)
+	ww.body = appendRecordBody(ww.body[:0], r)
+	ww.buf = frameRecord(ww.buf[:0], ww.body)
 	_, _ = ww.w.Write(ww.buf)
 }
 

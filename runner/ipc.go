@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,18 +21,26 @@ type ipcMessage struct {
 
 const ipcPrefix = '\x01'
 
-// ipcReports handles one datagram of IPC reports: one or more lines, in the
-// order they happened in process pid. A process sends its reports in
-// batches (see the hook), so each event keeps the time the process took
-// when it happened, if that is not later than now.
-func (t *tracer) ipcReports(pid int, data []byte) {
-	now := monoNS()
+// ipcBatch is one datagram of IPC reports, as the init received it: the
+// sender's pid (from the kernel) and one or more report lines, in the order
+// they happened in that process. The init passes it on unread; the runner
+// turns it into events (session.forwardIPC).
+type ipcBatch struct {
+	PID   int
+	Lines string
+}
+
+// events turns a batch into events, each with its time: the time the
+// process took when it happened (it sends its reports in batches, see the
+// hook), if not later than when the init received the batch.
+func (s *ipcState) events(b *ipcBatch, receivedNS int64, emit func(ns int64, e *Event)) {
+	data := b.Lines
 	for len(data) > 0 {
 		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
-			data = nil
+			data = ""
 		}
 		if len(line) == 0 || line[0] != ipcPrefix {
 			continue
@@ -42,22 +49,34 @@ func (t *tracer) ipcReports(pid int, data []byte) {
 		if !ok {
 			continue
 		}
-		if e := t.ipcEvent(pid, m); e != nil {
+		if e := s.event(b.PID, m); e != nil {
 			ns := m.NS
-			if ns <= 0 || ns > now {
-				ns = now
+			if ns <= 0 || ns > receivedNS {
+				ns = receivedNS
 			}
-			t.out.flushPending(t)
-			t.wire.send(record{NS: ns, Event: e})
+			emit(ns, e)
 		}
 	}
 }
 
-func parseIPC(data []byte) (ipcMessage, bool) {
+// parseIPC reads one report line; its fields share one string.
+func parseIPC(line string) (ipcMessage, bool) {
 	var m ipcMessage
-	f := strings.Split(string(data[1:]), "\t")
-	if len(f) != 13 {
-		return m, false
+	var f [13]string
+	rest := line[1:]
+	for i := range f {
+		j := strings.IndexByte(rest, '\t')
+		if j < 0 {
+			if i != len(f)-1 {
+				return m, false
+			}
+			f[i] = rest
+			break
+		}
+		if i == len(f)-1 {
+			return m, false
+		}
+		f[i], rest = rest[:j], rest[j+1:]
 	}
 	m.Type, m.Key, m.Object, m.Msg, m.Summary = f[0], f[1], f[2], f[3], f[4]
 	m.Size = atoiOr(f[5], -1)
@@ -87,7 +106,7 @@ const (
 	// dropped, after one ipc.truncated event says so. (Each process also
 	// stops reporting after PLAYGROUND_IPC_BUDGET, 10,000, events of its
 	// own, so that a hot loop does not pay for reports nobody will see.)
-	maxIPCEvents = 30000 // said in words in ipcEvent
+	maxIPCEvents = 30000 // said in words in event
 )
 
 // TypeIPCTruncated says that a run's further IPC events are not reported.
@@ -96,32 +115,76 @@ const TypeIPCTruncated = "ipc.truncated"
 // ipcState turns the hook's keys into short ids that are the same in every
 // process and numbered in order of appearance: queue-1, pipe-2, task-3.
 type ipcState struct {
-	ids      map[string]string // key -> id
-	counts   map[string]int    // kind -> ids given
-	ends     map[string]int    // pipe end key -> 0 or 1
-	taskPool map[string]string // task id -> pool id
-	events   int               // IPC events reported
+	ids      map[ipcKey]string     // object -> id
+	counts   map[string]int        // kind -> ids given
+	ends     map[string]int        // pipe end key -> 0 or 1
+	taskPool map[string]string     // task id -> pool id
+	msgs     map[string]queuedItem // queue item put and not yet taken
+	reported int                   // IPC events reported
+}
+
+type ipcKey struct{ kind, key string }
+
+// queuedItem is what a put said of its item; its get reports only the id
+// (the hook keeps the hot path short) and is completed from here.
+type queuedItem struct {
+	msg, summary string
+	size         int
 }
 
 func (s *ipcState) init() {
-	s.ids = map[string]string{}
+	s.ids = map[ipcKey]string{}
 	s.counts = map[string]int{}
 	s.ends = map[string]int{}
 	s.taskPool = map[string]string{}
+	s.msgs = map[string]queuedItem{}
 }
 
 // id returns the id of key, giving it the next one of its kind if new.
 func (s *ipcState) id(kind, key string) string {
-	if id, ok := s.ids[kind+"\x00"+key]; ok {
+	if id, ok := s.ids[ipcKey{kind, key}]; ok {
 		return id
 	}
 	if len(s.ids) >= maxIPCObjects {
 		return kind + "-?"
 	}
-	s.counts[kind]++
-	id := fmt.Sprintf("%s-%d", kind, s.counts[kind])
-	s.ids[kind+"\x00"+key] = id
+	id := s.next(kind)
+	s.ids[ipcKey{kind, key}] = id
 	return id
+}
+
+func (s *ipcState) next(kind string) string {
+	s.counts[kind]++
+	return kind + "-" + strconv.Itoa(s.counts[kind])
+}
+
+// queueItem gives a queue event its msg id: a new one for a put, its put's
+// for a get, which also takes the put's summary and size. Items are
+// remembered only while they are in a queue (at most one per reported
+// event).
+func (s *ipcState) queueItem(e *Event, key string) {
+	if e.Type == TypeQueuePut {
+		e.Msg = s.next("msg")
+		size := -1
+		if e.Size != nil {
+			size = *e.Size
+		}
+		s.msgs[key] = queuedItem{e.Msg, e.Summary, size}
+		return
+	}
+	it, ok := s.msgs[key]
+	if !ok {
+		e.Msg = s.next("msg")
+		return
+	}
+	delete(s.msgs, key)
+	e.Msg = it.msg
+	if e.Summary == "" && e.Size == nil {
+		e.Summary = it.summary
+		if it.size >= 0 {
+			e.Size = &it.size
+		}
+	}
 }
 
 func cut(s string) string {
@@ -131,24 +194,23 @@ func cut(s string) string {
 	return strings.ToValidUTF8(s[:maxIPCText], "") + "…"
 }
 
-// ipcEvent turns a hook report into an event; it returns nil for a report
+// event turns a hook report into an event; it returns nil for a report
 // that is malformed or only registers an object.
-func (t *tracer) ipcEvent(pid int, m ipcMessage) *Event {
+func (s *ipcState) event(pid int, m ipcMessage) *Event {
 	if m.Key == "" {
 		return nil
 	}
-	s := &t.ipc
 	if m.Type == TypeIPCTruncated {
 		return &Event{Type: TypeIPCTruncated, PID: pid,
 			Message: fmt.Sprintf("Process %d reported more than %s messages between processes: the rest of its messages are not shown.", pid, m.Other)}
 	}
 	if m.Type != "pipe.pair" {
-		s.events++
+		s.reported++
 		switch {
-		case s.events == maxIPCEvents+1:
+		case s.reported == maxIPCEvents+1:
 			return &Event{Type: TypeIPCTruncated, PID: pid,
 				Message: "More than 30,000 messages between processes: the rest are not shown."}
-		case s.events > maxIPCEvents:
+		case s.reported > maxIPCEvents:
 			return nil
 		}
 	}
@@ -162,17 +224,17 @@ func (t *tracer) ipcEvent(pid int, m ipcMessage) *Event {
 	if m.WaitedMS >= 0 {
 		e.WaitedMS = &m.WaitedMS
 	}
-	if m.Msg != "" {
-		e.Msg = s.id("msg", m.Msg)
-	}
 	switch m.Type {
 	case "pipe.pair":
 		id := s.id("pipe", m.Key)
-		s.ids["pipe\x00"+m.Other] = id
+		s.ids[ipcKey{"pipe", m.Other}] = id
 		s.ends[m.Key], s.ends[m.Other] = 0, 1
 		return nil
 	case TypeQueuePut, TypeQueueGet:
 		e.Queue = s.id("queue", m.Key)
+		if m.Msg != "" {
+			s.queueItem(e, m.Msg)
+		}
 	case TypePipeSend, TypePipeRecv:
 		e.Pipe = s.id("pipe", m.Key)
 		end := s.ends[m.Key]

@@ -236,7 +236,9 @@ func (t *tracer) hookMessage(pid int, data []byte) {
 		return
 	}
 	if data[0] == ipcPrefix {
-		t.ipcReports(pid, data)
+		// Read by the runner (ipc.go); here only put in its place.
+		t.out.flushPending(t)
+		t.wire.send(record{IPC: &ipcBatch{PID: pid, Lines: string(data)}})
 		return
 	}
 	var m hookMessage

@@ -22,6 +22,7 @@ type session struct {
 	req    Request
 	emit   func(Event)
 	limits Limits
+	ipc    ipcState
 
 	startNS int64
 	seq     int64
@@ -44,7 +45,9 @@ func newSession(r *Runner, req Request, emit func(Event)) *session {
 	if req.RunID == "" {
 		req.RunID = NewRunID()
 	}
-	return &session{r: r, req: req, emit: emit, limits: r.withDefaults(req.Limits), open: map[int]bool{}}
+	s := &session{r: r, req: req, emit: emit, limits: r.withDefaults(req.Limits), open: map[int]bool{}}
+	s.ipc.init()
+	return s
 }
 
 // send numbers an event and hands it on. Times never go backwards.
@@ -155,6 +158,8 @@ loop:
 					s.diskWhere = rec.Where
 					s.hitLimit(rec.Limit)
 					kill()
+				case rec.IPC != nil:
+					s.forwardIPC(rec)
 				case rec.Event != nil:
 					s.forward(rec)
 					if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
@@ -280,6 +285,14 @@ func (s *session) forward(rec record) {
 		}
 	}
 	s.send(rec.NS, e)
+}
+
+// forwardIPC passes on the IPC events of one batch of reports.
+func (s *session) forwardIPC(rec record) {
+	if !s.open[rec.IPC.PID] {
+		return
+	}
+	s.ipc.events(rec.IPC, rec.NS, func(ns int64, e *Event) { s.send(ns, *e) })
 }
 
 func (s *session) hitLimit(kind string) {

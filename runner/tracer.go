@@ -55,7 +55,6 @@ type tracer struct {
 	procs map[int]*proc
 	ann   announcements
 	out   outputState
-	ipc   ipcState
 
 	mainPID    int
 	mainExited bool
@@ -74,7 +73,6 @@ func newTracer(cfg *initConfig, wire *wireWriter) (*tracer, error) {
 	}
 	t.ann.init()
 	t.out.init(cfg.Limits.OutputBytes)
-	t.ipc.init()
 	var err error
 	if t.rx, err = datagramSocket(eventSocketName(cfg.RunID), "", true); err != nil {
 		return nil, fmt.Errorf("create the output socket: %w", err)

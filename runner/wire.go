@@ -41,11 +41,12 @@ type initConfig struct {
 const cmdKill = "kill\n"
 
 // record is one message on fd 4 (encoded by wirecodec.go). Exactly one of
-// Event, Limit, Error is set.
+// Event, IPC, Limit, Error is set.
 type record struct {
-	NS    int64  `json:"ns"` // CLOCK_MONOTONIC of the observation
-	Event *Event `json:"e,omitempty"`
-	Limit string `json:"limit,omitempty"` // a limit the init itself enforced
-	Where string `json:"where,omitempty"` // for a disk limit: the full file system
-	Error string `json:"error,omitempty"` // the sandbox could not be set up
+	NS    int64     `json:"ns"` // CLOCK_MONOTONIC of the observation
+	Event *Event    `json:"e,omitempty"`
+	IPC   *ipcBatch `json:"ipc,omitempty"`
+	Limit string    `json:"limit,omitempty"` // a limit the init itself enforced
+	Where string    `json:"where,omitempty"` // for a disk limit: the full file system
+	Error string    `json:"error,omitempty"` // the sandbox could not be set up
 }

@@ -47,6 +47,8 @@ const (
 	tagSize
 	tagWaited
 	tagErrorText
+	tagIPCPID
+	tagIPCLines
 )
 
 // maxRecord bounds one record (an output event holds at most 64 KiB).
@@ -75,11 +77,25 @@ func appendIntPtr(b []byte, tag byte, v *int) []byte {
 
 // appendRecord encodes r, framed.
 func appendRecord(b []byte, r record) []byte {
-	var p []byte
+	return frameRecord(b, appendRecordBody(nil, r))
+}
+
+// frameRecord appends the framing of a record body and the body.
+func frameRecord(b, body []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(body)))
+	return append(b, body...)
+}
+
+// appendRecordBody appends the fields of r.
+func appendRecordBody(p []byte, r record) []byte {
 	p = appendInt(p, tagNS, r.NS)
 	p = appendString(p, tagLimit, r.Limit)
 	p = appendString(p, tagError, r.Error)
 	p = appendString(p, tagWhere, r.Where)
+	if b := r.IPC; b != nil {
+		p = appendInt(p, tagIPCPID, int64(b.PID))
+		p = appendString(p, tagIPCLines, b.Lines)
+	}
 	if e := r.Event; e != nil {
 		p = appendString(p, tagType, e.Type)
 		p = appendInt(p, tagPID, int64(e.PID))
@@ -116,8 +132,7 @@ func appendRecord(b []byte, r record) []byte {
 		}
 		p = appendString(p, tagErrorText, e.Error)
 	}
-	b = binary.AppendUvarint(b, uint64(len(p)))
-	return append(b, p...)
+	return p
 }
 
 var errBadRecord = errors.New("malformed record")
@@ -145,12 +160,13 @@ func readRecord(br *bufio.Reader, buf []byte) (record, []byte, error) {
 func decodeRecord(p []byte) (record, error) {
 	var r record
 	var e Event
-	hasEvent := false
+	var batch ipcBatch
+	hasEvent, hasBatch := false, false
 	for len(p) > 0 {
 		tag := p[0]
 		p = p[1:]
 		switch tag {
-		case tagNS, tagPID, tagPPID, tagCode, tagEnd, tagIndex, tagSize:
+		case tagNS, tagPID, tagPPID, tagCode, tagEnd, tagIndex, tagSize, tagIPCPID:
 			v, k := binary.Varint(p)
 			if k <= 0 {
 				return r, errBadRecord
@@ -172,6 +188,8 @@ func decodeRecord(p []byte) (record, error) {
 				e.Index = &iv
 			case tagSize:
 				e.Size = &iv
+			case tagIPCPID:
+				batch.PID, hasBatch = iv, true
 			}
 		case tagWaited:
 			if len(p) < 8 {
@@ -187,6 +205,10 @@ func decodeRecord(p []byte) (record, error) {
 			}
 			s := string(p[k : k+int(l)])
 			p = p[k+int(l):]
+			if tag == tagIPCLines {
+				batch.Lines, hasBatch = s, true
+				continue
+			}
 			if !setString(&r, &e, tag, s) {
 				return r, fmt.Errorf("%w: unknown tag %d", errBadRecord, tag)
 			}
@@ -197,6 +219,9 @@ func decodeRecord(p []byte) (record, error) {
 	}
 	if hasEvent {
 		r.Event = &e
+	}
+	if hasBatch {
+		r.IPC = &batch
 	}
 	return r, nil
 }

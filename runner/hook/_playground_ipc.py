@@ -165,17 +165,14 @@ def _spend():
 
 def _forked():
     _pid[0] = os.getpid()
+    _msg_format[0] = "%d.%%d" % _pid[0]
     _count[0] = 0
     _left[0] = _BUDGET
     _pushed[0] = 0
 
 
+_msg_format = ["%d.%%d" % _pid[0]]  # the id of a queue item: putter's pid, count
 os.register_at_fork(after_in_child=_forked)
-
-
-def _message_id():
-    _count[0] += 1
-    return "%d.%d" % (_pid[0], _count[0])
 
 
 def _ms(t0):
@@ -205,17 +202,24 @@ def _wrap_put(cls):
         key = self.__dict__.get("_playground")
         if key is None:
             key = _queue_key(self)
-        if not key or not _spend():
+        n = _left[0]
+        if not key or n <= 1 and not _spend():
             return put(self, obj, block, timeout)
+        if n > 1:
+            _left[0] = n - 1
         if _blocks:
             _flush_blocks()
         _count[0] += 1
-        msg = "%d.%d" % (_pid[0], _count[0])
-        # The hot path of a queue-heavy program: formatted inline. The report
-        # waits in the buffer; the feeder thread sends it before the item.
+        msg = _msg_format[0] % _count[0]
+        # The hot path of a queue-heavy program, written out. The report waits
+        # in the buffer; the feeder thread sends it before the item.
         now = _now()
-        _report("\x01queue.put\t%s\t%s\t%s\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
-            key, kind, msg, _summary(obj), _size(obj), now), now)
+        _buf.append("\x01queue.put\t%s\t%s\t%s\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
+            key, kind, msg, _summary(obj), _size(obj), now))
+        _pushed[0] += 1
+        if len(_buf) >= _BATCH or now - _last[0] > _ALONE_NS:
+            _flush()
+        _last[0] = now
         marks = self._playground_marks
         marks.append(_pushed[0])
         try:
@@ -258,7 +262,9 @@ def _patch_queues(m):
 
     def traced_get(self, block=True, timeout=None):
         t0 = _now()
-        if _buf and block and not self._poll():
+        # Empty (nothing put and not yet taken, as the queue's own semaphore
+        # counts, without a system call): this get may wait.
+        if _buf and block and self._sem._semlock._get_value() >= self._maxsize:
             _flush()
         item = get(self, block, timeout)
         if _blocks:
@@ -268,11 +274,18 @@ def _patch_queues(m):
             key = self.__dict__.get("_playground")
             if key is None:
                 key = _queue_key(self)
-            if key and _spend():
+            n = _left[0]
+            if key and (n > 1 or _spend()):
+                if n > 1:
+                    _left[0] = n - 1
+                # The summary and size are its put's (the playground adds them).
                 now = _now()
-                _report("\x01queue.get\t%s\t%s\t%s\t%s\t%d\t-1\t%.3f\t\t\t\t\t%d" % (
-                    key, type(self).__name__, msg, _summary(item), _size(item),
-                    (now - t0) / 1e6, now), now)
+                _buf.append("\x01queue.get\t%s\t%s\t%s\t\t-1\t-1\t%.3f\t\t\t\t\t%d" % (
+                    key, type(self).__name__, msg, (now - t0) / 1e6, now))
+                _pushed[0] += 1
+                if len(_buf) >= _BATCH or now - _last[0] > _ALONE_NS:
+                    _flush()
+                _last[0] = now
         return item
 
     Queue.__init__ = traced_init
