@@ -1,0 +1,165 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+)
+
+// The hook sends IPC reports in batches (hook/_playground_ipc.py). These
+// tests hold the stream to the order it promises all the same.
+
+// indexOf returns the position in the stream of the first event that
+// matches, or -1.
+func indexOf(events []Event, match func(Event) bool) int {
+	for i, e := range events {
+		if match(e) {
+			return i
+		}
+	}
+	return -1
+}
+
+func outputIs(text string) func(Event) bool {
+	return func(e Event) bool { return e.Type == TypeOutput && strings.Contains(e.Text, text) }
+}
+
+// A hot loop of 6,000 items between three processes: every get after its
+// put, every item its own msg id, each get with its put's summary.
+func TestIPCBatchedQueueKeepsPutBeforeGet(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+def consume(q, n):
+    for _ in range(n):
+        q.get()
+if __name__ == "__main__":
+    q = mp.Queue()
+    ps = [mp.Process(target=consume, args=(q, 3000)) for _ in range(2)]
+    for p in ps: p.start()
+    for i in range(6000):
+        q.put(("item", i))
+    for p in ps: p.join()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	puts := map[string]string{}
+	gets := 0
+	for _, e := range rr.Events {
+		switch e.Type {
+		case TypeQueuePut:
+			if _, dup := puts[e.Msg]; dup {
+				t.Fatalf("two puts with msg %q", e.Msg)
+			}
+			puts[e.Msg] = e.Summary
+		case TypeQueueGet:
+			gets++
+			summary, ok := puts[e.Msg]
+			if !ok {
+				t.Fatalf("seq %d: get of %q before its put", e.Seq, e.Msg)
+			}
+			if e.Summary != summary || e.Size == nil {
+				t.Fatalf("seq %d: get summary %q size %v, its put said %q", e.Seq, e.Summary, e.Size, summary)
+			}
+			delete(puts, e.Msg)
+		}
+	}
+	if gets != 6000 || len(puts) != 0 {
+		t.Fatalf("%d gets, %d puts left without a get; want 6000 and 0", gets, len(puts))
+	}
+}
+
+// A process that takes items in a burst and then waits shows the burst
+// while it waits, not when it next does something.
+func TestIPCBatchedReportsLeaveBeforeAWait(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp, time
+def consume(q, done):
+    for _ in range(20):
+        q.get()
+    q.get()  # waits until the main process has printed
+    done.set()
+if __name__ == "__main__":
+    q, done = mp.Queue(), mp.Event()
+    for i in range(20):
+        q.put(i)
+    p = mp.Process(target=consume, args=(q, done))
+    p.start()
+    time.sleep(1)
+    print("after the burst", flush=True)
+    q.put("last")
+    done.wait(); p.join()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	mark := indexOf(rr.Events, outputIs("after the burst"))
+	if mark < 0 {
+		t.Fatal("no output")
+	}
+	n := 0
+	for _, e := range rr.Events[:mark] {
+		if e.Type == TypeQueueGet {
+			n++
+		}
+	}
+	if n != 20 {
+		t.Errorf("%d of the 20 gets of the burst came before the other process's output a second later", n)
+	}
+}
+
+// A report comes before what its process prints next, and before what
+// another process does after learning of it (a release before the next
+// acquire, a send before its recv).
+func TestIPCBatchedReportsKeepCausalOrder(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+def child(lock, conn, q):
+    for i in range(50):
+        with lock:
+            pass
+    conn.send("hello")
+    print("child got", q.get(), flush=True)
+if __name__ == "__main__":
+    lock, q = mp.Lock(), mp.Queue()
+    a, b = mp.Pipe()
+    p = mp.Process(target=child, args=(lock, b, q))
+    p.start()
+    for i in range(50):
+        with lock:
+            pass
+    print("main received", a.recv(), flush=True)
+    q.put("x")
+    p.join()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	ev := rr.Events
+	send := indexOf(ev, func(e Event) bool { return e.Type == TypePipeSend })
+	recv := indexOf(ev, func(e Event) bool { return e.Type == TypePipeRecv })
+	printed := indexOf(ev, outputIs("main received"))
+	get := indexOf(ev, func(e Event) bool { return e.Type == TypeQueueGet })
+	childPrinted := indexOf(ev, outputIs("child got"))
+	if send < 0 || recv < 0 || printed < 0 || get < 0 || childPrinted < 0 {
+		t.Fatalf("missing events: send %d recv %d printed %d get %d child printed %d", send, recv, printed, get, childPrinted)
+	}
+	if !(send < recv && recv < printed) {
+		t.Errorf("want send < recv < the receiver's print, got %d, %d, %d", send, recv, printed)
+	}
+	if !(get < childPrinted) {
+		t.Errorf("the get (%d) comes after what its process printed next (%d)", get, childPrinted)
+	}
+	// Lock spans never overlap: each acquire follows the previous release.
+	held := false
+	for _, e := range ev {
+		switch e.Type {
+		case TypeLockAcquire:
+			if held {
+				t.Fatalf("seq %d: lock acquired while held", e.Seq)
+			}
+			held = true
+		case TypeLockRelease:
+			held = false
+		}
+	}
+	if acquires := len(rr.byType(TypeLockAcquire)); acquires != 100 {
+		t.Errorf("%d acquires, want 100", acquires)
+	}
+}
