@@ -30,10 +30,8 @@ type ipcBatch struct {
 	Lines string
 }
 
-// events turns a batch into events, each with its time: the time the
-// process took when it happened (it sends its reports in batches, see the
-// hook), if not later than when the init received the batch.
-func (s *ipcState) events(b *ipcBatch, receivedNS int64, emit func(ns int64, e *Event)) {
+// each calls fn with every report line of a batch, in order.
+func (b *ipcBatch) each(fn func(line string)) {
 	data := b.Lines
 	for len(data) > 0 {
 		line := data
@@ -42,19 +40,8 @@ func (s *ipcState) events(b *ipcBatch, receivedNS int64, emit func(ns int64, e *
 		} else {
 			data = ""
 		}
-		if len(line) == 0 || line[0] != ipcPrefix {
-			continue
-		}
-		m, ok := parseIPC(line)
-		if !ok {
-			continue
-		}
-		if e := s.event(b.PID, m); e != nil {
-			ns := m.NS
-			if ns <= 0 || ns > receivedNS {
-				ns = receivedNS
-			}
-			emit(ns, e)
+		if len(line) > 0 && line[0] == ipcPrefix {
+			fn(line)
 		}
 	}
 }
@@ -137,7 +124,7 @@ func (s *ipcState) init() {
 	s.counts = map[string]int{}
 	s.ends = map[string]int{}
 	s.taskPool = map[string]string{}
-	s.msgs = map[string]queuedItem{}
+	s.msgs = make(map[string]queuedItem, 256)
 }
 
 // id returns the id of key, giving it the next one of its kind if new.
@@ -194,42 +181,51 @@ func cut(s string) string {
 	return strings.ToValidUTF8(s[:maxIPCText], "") + "…"
 }
 
-// event turns a hook report into an event; it returns nil for a report
-// that is malformed or only registers an object.
-func (s *ipcState) event(pid int, m ipcMessage) *Event {
+// event turns a report into e; false for a report that is malformed or
+// only registers an object.
+func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 	if m.Key == "" {
-		return nil
+		return false
 	}
 	if m.Type == TypeIPCTruncated {
-		return &Event{Type: TypeIPCTruncated, PID: pid,
+		*e = Event{Type: TypeIPCTruncated, PID: pid,
 			Message: fmt.Sprintf("Process %d reported more than %s messages between processes: the rest of its messages are not shown.", pid, m.Other)}
+		return true
 	}
 	if m.Type != "pipe.pair" {
 		s.reported++
 		switch {
 		case s.reported == maxIPCEvents+1:
-			return &Event{Type: TypeIPCTruncated, PID: pid,
+			*e = Event{Type: TypeIPCTruncated, PID: pid,
 				Message: "More than 30,000 messages between processes: the rest are not shown."}
+			return true
 		case s.reported > maxIPCEvents:
-			return nil
+			return false
 		}
 	}
-	e := &Event{Type: m.Type, PID: pid, Object: cut(m.Object), Summary: cut(m.Summary)}
-	if m.Size >= 0 {
-		e.Size = &m.Size
-	}
-	if m.Index >= 0 {
-		e.Index = &m.Index
-	}
-	if m.WaitedMS >= 0 {
-		e.WaitedMS = &m.WaitedMS
+	*e = Event{Type: m.Type, PID: pid, Object: cut(m.Object), Summary: cut(m.Summary)}
+	if m.Size >= 0 || m.Index >= 0 || m.WaitedMS >= 0 {
+		// The event's numbers live together: one allocation.
+		n := &struct {
+			size, index int
+			waited      float64
+		}{m.Size, m.Index, m.WaitedMS}
+		if n.size >= 0 {
+			e.Size = &n.size
+		}
+		if n.index >= 0 {
+			e.Index = &n.index
+		}
+		if n.waited >= 0 {
+			e.WaitedMS = &n.waited
+		}
 	}
 	switch m.Type {
 	case "pipe.pair":
 		id := s.id("pipe", m.Key)
 		s.ids[ipcKey{"pipe", m.Other}] = id
 		s.ends[m.Key], s.ends[m.Other] = 0, 1
-		return nil
+		return false
 	case TypeQueuePut, TypeQueueGet:
 		e.Queue = s.id("queue", m.Key)
 		if m.Msg != "" {
@@ -261,7 +257,7 @@ func (s *ipcState) event(pid int, m ipcMessage) *Event {
 	case TypeLockAcquire, TypeLockRelease:
 		e.Lock = s.id("lock", m.Key)
 	default:
-		return nil
+		return false
 	}
-	return e
+	return true
 }

@@ -16,8 +16,9 @@ const (
 	// maxOutputEvent bounds how many bytes of consecutive writes of one
 	// process are merged into a single output event.
 	maxOutputEvent = 64 << 10
-	// maxHookMessage bounds a message of the startup hook.
-	maxHookMessage = 64 << 10
+	// maxHookMessage bounds a message of the startup hook (a batch of at
+	// most 64 IPC reports).
+	maxHookMessage = 256 << 10
 )
 
 // receive drains the socket whenever it is readable, until it is closed.

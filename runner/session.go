@@ -292,7 +292,23 @@ func (s *session) forwardIPC(rec record) {
 	if !s.open[rec.IPC.PID] {
 		return
 	}
-	s.ipc.events(rec.IPC, rec.NS, func(ns int64, e *Event) { s.send(ns, *e) })
+	// Each event keeps the time its process took when it happened (the
+	// hook sends reports in batches), if not later than the batch's arrival.
+	rec.IPC.each(func(line string) {
+		m, ok := parseIPC(line)
+		if !ok {
+			return
+		}
+		var e Event
+		if !s.ipc.event(rec.IPC.PID, &m, &e) {
+			return
+		}
+		ns := m.NS
+		if ns <= 0 || ns > rec.NS {
+			ns = rec.NS
+		}
+		s.send(ns, e)
+	})
 }
 
 func (s *session) hitLimit(kind string) {
