@@ -81,8 +81,10 @@ def _ipc_flush():
             return
         msg = "\n".join(_ipc_buf[:n]).encode("utf-8", "replace")
         del _ipc_buf[:n]
-        _ipc_sent[0] += n
         _send_now(msg)
+        # Counted once sent: a queue's feeder thread that finds its put
+        # counted may let the item go.
+        _ipc_sent[0] += n
 
 
 def _ipc_forked():
