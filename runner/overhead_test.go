@@ -109,7 +109,7 @@ if __name__ == "__main__":
 //	go test -run '^$' -bench IPCCost -benchtime 1x ./runner
 func BenchmarkIPCCost(b *testing.B) {
 	r := testRunner(b)
-	const rounds = 15
+	const rounds = 30
 	var on, off []time.Duration
 	run := func(noIPC bool) time.Duration {
 		var d time.Duration

@@ -164,7 +164,6 @@ func buildSandbox(cfg *initConfig) error {
 	// Datagrams queue here until the init reads them; a deeper queue lets
 	// bursts of output through without stalling the writers.
 	_ = os.WriteFile("/proc/sys/net/unix/max_dgram_qlen", []byte("512"), 0)
-	_ = os.WriteFile("/proc/sys/net/core/wmem_default", []byte("1048576"), 0)
 	return os.Chdir(sandboxHome)
 }
 

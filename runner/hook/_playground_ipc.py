@@ -52,7 +52,9 @@ _TEXT = (str, bytes)
 
 def _summary(obj):
     t = type(obj)
-    if t in _SIMPLE:
+    if t is int and not -_BIG < obj < _BIG:
+        s = "<int of %d bits>" % obj.bit_length()
+    elif t in _SIMPLE:
         s = repr(obj)
     elif t in _TEXT:
         s = repr(obj[:_SUMMARY])
@@ -66,6 +68,10 @@ def _summary(obj):
     if "\t" in s or "\n" in s:
         s = s.replace("\t", " ").replace("\n", " ")
     return s
+
+
+_getsizeof = sys.getsizeof
+_BIG = 10 ** 70  # a smaller int's repr is short
 
 
 def _size(obj):
@@ -165,13 +171,13 @@ def _spend():
 
 def _forked():
     _pid[0] = os.getpid()
-    _msg_format[0] = "%d.%%d" % _pid[0]
-    _count[0] = 0
+    _count[0] = _pid[0] << 32
     _left[0] = _BUDGET
     _pushed[0] = 0
 
 
-_msg_format = ["%d.%%d" % _pid[0]]  # the id of a queue item: putter's pid, count
+# The id of a queue item: the putter's pid in the high bits, a count below.
+_count[0] = _pid[0] << 32
 os.register_at_fork(after_in_child=_forked)
 
 
@@ -209,13 +215,14 @@ def _wrap_put(cls):
             _left[0] = n - 1
         if _blocks:
             _flush_blocks()
-        _count[0] += 1
-        msg = _msg_format[0] % _count[0]
+        msg = _count[0] = _count[0] + 1
         # The hot path of a queue-heavy program, written out. The report waits
         # in the buffer; the feeder thread sends it before the item.
         now = _now()
-        _buf.append("\x01queue.put\t%s\t%s\t%s\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
-            key, kind, msg, _summary(obj), _size(obj), now))
+        small = type(obj) is int and -_BIG < obj < _BIG
+        _buf.append("\x01queue.put\t%s\t%s\t%d\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
+            key, kind, msg, repr(obj) if small else _summary(obj),
+            _getsizeof(obj) if small else _size(obj), now))
         _pushed[0] += 1
         if len(_buf) >= _BATCH or now - _last[0] > _ALONE_NS:
             _flush()
@@ -280,7 +287,7 @@ def _patch_queues(m):
                     _left[0] = n - 1
                 # The summary and size are its put's (the playground adds them).
                 now = _now()
-                _buf.append("\x01queue.get\t%s\t%s\t%s\t\t-1\t-1\t%.3f\t\t\t\t\t%d" % (
+                _buf.append("\x01queue.get\t%s\t%s\t%d\t\t-1\t-1\t%.3f\t\t\t\t\t%d" % (
                     key, type(self).__name__, msg, (now - t0) / 1e6, now))
                 _pushed[0] += 1
                 if len(_buf) >= _BATCH or now - _last[0] > _ALONE_NS:

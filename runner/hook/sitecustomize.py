@@ -109,6 +109,12 @@ def _playground_connect():
     global _sock
     import _socket
     _sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
+    try:
+        # Room for bursts of reports while the playground catches up (the
+        # kernel caps it at net.core.wmem_max).
+        _sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_SNDBUF, 1 << 20)
+    except OSError:
+        pass
     _sock.connect(_ADDR)
 
 
