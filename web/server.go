@@ -78,6 +78,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxRuns <= 0 {
 		cfg.MaxRuns = runtime.NumCPU()
+		cfg.Logger.Info("admission", "max_runs", cfg.MaxRuns, "hint",
+			"one program per core; for a class set --max-runs (PLAYGROUND_MAX_RUNS) to about 4 per core, within memory")
+	} else {
+		cfg.Logger.Info("admission", "max_runs", cfg.MaxRuns)
 	}
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = defaultMaxQueue
