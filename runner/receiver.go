@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -21,6 +22,11 @@ const (
 	maxHookMessage = 256 << 10
 )
 
+// gatherDelay is how long the receiver lets datagrams gather after a
+// drain: a busy run then costs one wake-up of the init and of the runner
+// per gathering, not per datagram, for at most this much latency.
+const gatherDelay = 500 * time.Microsecond
+
 // receive drains the socket whenever it is readable, until it is closed.
 func (t *tracer) receive() {
 	rc, err := t.rx.SyscallConn()
@@ -32,6 +38,7 @@ func (t *tracer) receive() {
 		t.drain()
 		t.wire.flush()
 		t.mu.Unlock()
+		time.Sleep(gatherDelay)
 		return false
 	})
 }
