@@ -17,15 +17,15 @@ const (
 	// maxOutputEvent bounds how many bytes of consecutive writes of one
 	// process are merged into a single output event.
 	maxOutputEvent = 64 << 10
-	// maxHookMessage bounds a message of the startup hook (a batch of at
-	// most 64 IPC reports).
+	// maxHookMessage bounds a message of the startup hook (a batch of IPC
+	// reports is at most 128 KiB, or one report).
 	maxHookMessage = 256 << 10
 )
 
 // gatherDelay is how long the receiver lets datagrams gather after a
 // drain: a busy run then costs one wake-up of the init and of the runner
 // per gathering, not per datagram, for at most this much latency.
-const gatherDelay = 500 * time.Microsecond
+const gatherDelay = time.Millisecond
 
 // receive drains the socket whenever it is readable, until it is closed.
 func (t *tracer) receive() {

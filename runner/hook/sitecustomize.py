@@ -71,6 +71,7 @@ _sock = None
 _ipc_buf = []
 _ipc_lock = _thread.allocate_lock()
 _ipc_sent = [0]  # reports sent so far by this process
+_IPC_DATAGRAM = 128 << 10  # bytes: under net.core.wmem_max on common hosts
 
 
 def _ipc_flush():
@@ -79,12 +80,23 @@ def _ipc_flush():
         n = len(_ipc_buf)
         if not n:
             return
-        msg = "\n".join(_ipc_buf[:n]).encode("utf-8", "replace")
+        lines = _ipc_buf[:n]
         del _ipc_buf[:n]
-        _send_now(msg)
+        _send_lines(lines)
         # Counted once sent: a queue's feeder thread that finds its put
         # counted may let the item go.
         _ipc_sent[0] += n
+
+
+def _send_lines(lines):
+    msg = "\n".join(lines).encode("utf-8", "replace")
+    if len(msg) > _IPC_DATAGRAM and len(lines) > 1:
+        # Too large for one datagram on some hosts: in halves, in order.
+        half = len(lines) // 2
+        _send_lines(lines[:half])
+        _send_lines(lines[half:])
+        return
+    _send_now(msg)
 
 
 def _ipc_forked():
