@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -161,5 +162,39 @@ if __name__ == "__main__":
 	}
 	if acquires := len(rr.byType(TypeLockAcquire)); acquires != 100 {
 		t.Errorf("%d acquires, want 100", acquires)
+	}
+}
+
+// A batch too large for one datagram goes out in pieces, in order.
+func TestIPCBatchedLargeBatchesAreSplit(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp, sitecustomize
+sitecustomize._IPC_DATAGRAM = 2000  # as on a host with a small send buffer
+if __name__ == "__main__":
+    q = mp.Queue()
+    for i in range(300):
+        q.put("\u00e9" * 70 + str(i))
+    for i in range(300):
+        q.get()
+`, Limits{})
+	mustStatus(t, rr, StatusOK)
+	var puts, gets []string
+	for _, e := range rr.Events {
+		switch e.Type {
+		case TypeQueuePut:
+			puts = append(puts, e.Summary)
+		case TypeQueueGet:
+			gets = append(gets, e.Summary)
+		}
+	}
+	if len(puts) != 300 || len(gets) != 300 {
+		t.Fatalf("%d puts and %d gets, want 300 each", len(puts), len(gets))
+	}
+	for i := range puts {
+		want := "'" + strings.Repeat("\u00e9", 70) + fmt.Sprint(i) + "'"
+		if puts[i] != want || gets[i] != want {
+			t.Fatalf("item %d: put %q get %q, want %q", i, puts[i], gets[i], want)
+		}
 	}
 }
