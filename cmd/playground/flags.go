@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -93,4 +94,21 @@ func parseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size in bytes", s)
 	}
 	return n * mult, nil
+}
+
+// open builds the runner of a command that runs programs itself (run,
+// lessons check). On failure it says why on stderr and returns the exit
+// status: 2 for a bad flag, 1 when the runner cannot start.
+func (f *runnerFlags) open(stderr io.Writer) (*runner.Runner, int) {
+	cfg, err := f.config()
+	if err != nil {
+		fmt.Fprintf(stderr, "playground: %v\n", err)
+		return nil, 2
+	}
+	r, err := runner.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "playground: %v\n", err)
+		return nil, 1
+	}
+	return r, 0
 }

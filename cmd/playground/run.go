@@ -42,15 +42,9 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "playground: %v\n", err)
 		return 2
 	}
-	cfg, err := rf.config()
-	if err != nil {
-		fmt.Fprintf(stderr, "playground: %v\n", err)
-		return 2
-	}
-	r, err := runner.New(cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "playground: %v\n", err)
-		return 1
+	r, status := rf.open(stderr)
+	if r == nil {
+		return status
 	}
 	defer r.Close()
 
