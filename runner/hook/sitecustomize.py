@@ -69,7 +69,8 @@ _sock = None
 # Reports of _playground_ipc waiting to be sent, as text lines; they leave
 # together, as one datagram, so that a hot loop pays one send for many.
 _ipc_buf = []
-_ipc_lock = _thread.allocate_lock()
+# Re-entrant: a signal handler that prints may run in the middle of a flush.
+_ipc_lock = _thread.RLock()
 _ipc_sent = [0]  # reports sent so far by this process
 _IPC_DATAGRAM = 128 << 10  # bytes: under net.core.wmem_max on common hosts
 
@@ -101,7 +102,7 @@ def _send_lines(lines):
 
 def _ipc_forked():
     global _ipc_lock
-    _ipc_lock = _thread.allocate_lock()
+    _ipc_lock = _thread.RLock()
     del _ipc_buf[:]
     _ipc_sent[0] = 0
 
