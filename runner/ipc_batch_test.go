@@ -24,11 +24,9 @@ func outputIs(text string) func(Event) bool {
 	return func(e Event) bool { return e.Type == TypeOutput && strings.Contains(e.Text, text) }
 }
 
-// A hot loop of 6,000 items between three processes: every get after its
-// put, every item its own msg id, each get with its put's summary.
-func TestIPCBatchedQueueKeepsPutBeforeGet(t *testing.T) {
-	r := testRunner(t)
-	rr := runProgram(t, r, `
+// hotQueueProgram moves 6,000 items from one process to two others as fast
+// as it can: the reports go in large batches.
+const hotQueueProgram = `
 import multiprocessing as mp
 def consume(q, n):
     for _ in range(n):
@@ -40,8 +38,13 @@ if __name__ == "__main__":
     for i in range(6000):
         q.put(("item", i))
     for p in ps: p.join()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`
+
+// checkPutsBeforeGets asserts that every get comes after its put, that
+// every item has its own msg id, that each get has its put's summary, and
+// that all n items were put and taken.
+func checkPutsBeforeGets(t *testing.T, rr runResult, n int) {
+	t.Helper()
 	puts := map[string]string{}
 	gets := 0
 	for _, e := range rr.Events {
@@ -63,9 +66,17 @@ if __name__ == "__main__":
 			delete(puts, e.Msg)
 		}
 	}
-	if gets != 6000 || len(puts) != 0 {
-		t.Fatalf("%d gets, %d puts left without a get; want 6000 and 0", gets, len(puts))
+	if gets != n || len(puts) != 0 {
+		t.Fatalf("%d gets, %d puts left without a get; want %d and 0", gets, len(puts), n)
 	}
+}
+
+// A hot loop between three processes: every get after its put.
+func TestIPCBatchedQueueKeepsPutBeforeGet(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, hotQueueProgram, Limits{})
+	mustStatus(t, rr, StatusOK)
+	checkPutsBeforeGets(t, rr, 6000)
 }
 
 // A process that takes items in a burst and then waits shows the burst

@@ -288,6 +288,9 @@ if __name__ == "__main__":
 				"pool.start ForkPoolWorker-2 pool=pool-1 task=task-1 function=square",
 				"pool.done ForkPoolWorker-2 pool=pool-1 task=task-1 function=square summary=9",
 			})
+			hot := runProgram(t, r, hotQueueProgram, Limits{})
+			mustStatus(t, hot, StatusOK)
+			checkPutsBeforeGets(t, hot, 6000)
 		})
 	}
 	t.Logf("checked %d other Python versions", found)
