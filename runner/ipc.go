@@ -46,11 +46,13 @@ func (b *ipcBatch) each(fn func(line string)) {
 	}
 }
 
-// parseIPC reads one report line; its fields share one string.
+// parseIPC reads one report line. Its fields share one copy of the line,
+// not the batch it came in: an event kept for a while keeps only its own
+// line alive.
 func parseIPC(line string) (ipcMessage, bool) {
 	var m ipcMessage
 	var f [13]string
-	rest := line[1:]
+	rest := strings.Clone(line[1:])
 	for i := range f {
 		j := strings.IndexByte(rest, '\t')
 		if j < 0 {
@@ -94,6 +96,10 @@ const (
 	// stops reporting after PLAYGROUND_IPC_BUDGET, 10,000, events of its
 	// own, so that a hot loop does not pay for reports nobody will see.)
 	maxIPCEvents = 30000 // said in words in event
+	// ipcForwardLines bounds the report lines of a run the init passes on:
+	// enough for the runner to report maxIPCEvents events and say that the
+	// rest are cut (pipe.pair lines, one per pipe, do not count as events).
+	ipcForwardLines = maxIPCEvents + maxIPCObjects + 1
 )
 
 // TypeIPCTruncated says that a run's further IPC events are not reported.
@@ -188,6 +194,9 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 		return false
 	}
 	if m.Type == TypeIPCTruncated {
+		if s.reported > maxIPCEvents {
+			return false // the run's own bound was said already
+		}
 		*e = Event{Type: TypeIPCTruncated, PID: pid,
 			Message: fmt.Sprintf("Process %d reported more than %s messages between processes: the rest of its messages are not shown.", pid, m.Other)}
 		return true

@@ -209,3 +209,64 @@ if __name__ == "__main__":
 		}
 	}
 }
+
+// spinProgram has n processes take and release one lock 6,000 times each:
+// 12,000 IPC events a process.
+func spinProgram(n int) string {
+	return fmt.Sprintf(`
+import multiprocessing as mp
+def spin(lock, n):
+    for _ in range(n):
+        with lock:
+            pass
+if __name__ == "__main__":
+    lock = mp.Lock()
+    ps = [mp.Process(target=spin, args=(lock, 6000)) for _ in range(%d)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+    print("done", flush=True)
+`, n)
+}
+
+// truncations counts the ipc.truncated events of a process's bound and of
+// the run's, and the IPC events after the run's.
+func truncations(rr runResult) (perProcess, perRun, after int) {
+	for _, e := range rr.Events {
+		switch {
+		case e.Type == TypeIPCTruncated && strings.Contains(e.Message, "more than 10000 messages"):
+			perProcess++
+		case e.Type == TypeIPCTruncated && strings.HasPrefix(e.Message, "More than 30,000"):
+			perRun++
+		case perRun > 0 && strings.HasPrefix(e.Type, "lock."):
+			after++
+		}
+	}
+	return
+}
+
+// A process stops reporting after 10,000 events and a run after 30,000,
+// each bound said once; the run itself goes on to its end.
+func TestIPCEventsAreBounded(t *testing.T) {
+	r := testRunner(t)
+	t.Run("process", func(t *testing.T) {
+		rr := runProgram(t, r, spinProgram(2), Limits{})
+		mustStatus(t, rr, StatusOK)
+		locks := len(rr.byType(TypeLockAcquire)) + len(rr.byType(TypeLockRelease))
+		perProcess, perRun, _ := truncations(rr)
+		if locks != 20000 || perProcess != 2 || perRun != 0 {
+			t.Errorf("%d lock events, %d per-process and %d run bounds said; want 20,000, 2 and 0", locks, perProcess, perRun)
+		}
+	})
+	t.Run("run", func(t *testing.T) {
+		rr := runProgram(t, r, spinProgram(4), Limits{})
+		mustStatus(t, rr, StatusOK)
+		locks := len(rr.byType(TypeLockAcquire)) + len(rr.byType(TypeLockRelease))
+		_, perRun, after := truncations(rr)
+		if locks != 30000 || perRun != 1 || after != 0 {
+			t.Errorf("%d lock events, the run's bound said %d times, %d lock events after it; want 30,000, 1 and 0", locks, perRun, after)
+		}
+		if !strings.Contains(rr.text("stdout"), "done") {
+			t.Errorf("the program did not finish: %q", rr.text("stdout"))
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -244,7 +245,12 @@ func (t *tracer) hookMessage(pid int, data []byte) {
 		return
 	}
 	if data[0] == ipcPrefix {
-		// Read by the runner (ipc.go); here only put in its place.
+		// Read by the runner (ipc.go); here only put in its place, and
+		// counted: past what the runner could report, none is passed on.
+		if t.ipcLines > ipcForwardLines {
+			return
+		}
+		t.ipcLines += bytes.Count(data, []byte{'\n'}) + 1
 		t.out.flushPending(t)
 		t.wire.send(record{IPC: &ipcBatch{PID: pid, Lines: string(data)}})
 		return

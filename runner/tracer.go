@@ -55,6 +55,8 @@ type tracer struct {
 	procs map[int]*proc
 	ann   announcements
 	out   outputState
+	// ipcLines counts the IPC report lines passed on to the runner.
+	ipcLines int
 
 	mainPID    int
 	mainExited bool
