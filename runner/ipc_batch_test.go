@@ -248,20 +248,23 @@ func truncations(rr runResult) (perProcess, perRun, after int) {
 // each bound said once; the run itself goes on to its end.
 func TestIPCEventsAreBounded(t *testing.T) {
 	r := testRunner(t)
-	t.Run("process", func(t *testing.T) {
-		rr := runProgram(t, r, spinProgram(2), Limits{})
+	// run runs the spin program with n processes; it returns the number of
+	// lock events and the truncations.
+	run := func(t *testing.T, n int) (locks, perProcess, perRun, after int, rr runResult) {
+		rr = runProgram(t, r, spinProgram(n), Limits{})
 		mustStatus(t, rr, StatusOK)
-		locks := len(rr.byType(TypeLockAcquire)) + len(rr.byType(TypeLockRelease))
-		perProcess, perRun, _ := truncations(rr)
+		locks = len(rr.byType(TypeLockAcquire)) + len(rr.byType(TypeLockRelease))
+		perProcess, perRun, after = truncations(rr)
+		return
+	}
+	t.Run("process", func(t *testing.T) {
+		locks, perProcess, perRun, _, _ := run(t, 2)
 		if locks != 20000 || perProcess != 2 || perRun != 0 {
 			t.Errorf("%d lock events, %d per-process and %d run bounds said; want 20,000, 2 and 0", locks, perProcess, perRun)
 		}
 	})
 	t.Run("run", func(t *testing.T) {
-		rr := runProgram(t, r, spinProgram(4), Limits{})
-		mustStatus(t, rr, StatusOK)
-		locks := len(rr.byType(TypeLockAcquire)) + len(rr.byType(TypeLockRelease))
-		_, perRun, after := truncations(rr)
+		locks, _, perRun, after, rr := run(t, 4)
 		if locks != 30000 || perRun != 1 || after != 0 {
 			t.Errorf("%d lock events, the run's bound said %d times, %d lock events after it; want 30,000, 1 and 0", locks, perRun, after)
 		}

@@ -115,11 +115,9 @@ def _emit(kind, key, object="", msg="", summary="", size=-1, index=-1, waited_ms
         _clean(function)[:_SUMMARY], _clean(error), other, now), now, urgent)
 
 
-def _before_wait():
-    """Called before a call that may block: what the process did so far is
-    shown while it waits."""
-    if _buf:
-        _flush()
+# Called before a call that may block: what the process did so far is
+# shown while it waits.
+_before_wait = _hook._ipc_send_waiting
 
 
 def _clean(s):

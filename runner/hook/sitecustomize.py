@@ -107,14 +107,15 @@ def _ipc_forked():
     _ipc_sent[0] = 0
 
 
-def _ipc_before_fork():
+def _ipc_send_waiting():
+    """Sends the waiting reports, if any: before a fork, at the end, and
+    before anything else the process is about to do that others see."""
     if _ipc_buf:
         _ipc_flush()
 
 
 def _ipc_sleep(secs):
-    if _ipc_buf:
-        _ipc_flush()
+    _ipc_send_waiting()
     return _time_sleep(secs)
 
 
@@ -228,10 +229,10 @@ if _IPC and _ADDR:
     import atexit
     import time
 
-    os.register_at_fork(before=_ipc_before_fork, after_in_child=_ipc_forked)
+    os.register_at_fork(before=_ipc_send_waiting, after_in_child=_ipc_forked)
     # Registered before the program's own handlers and multiprocessing's, so
     # it runs after them: the last reports of the main process are sent.
-    atexit.register(_ipc_before_fork)
+    atexit.register(_ipc_send_waiting)
     # A program that sleeps is seen to be idle: what it did just before is
     # shown now, not when it next does something.
     _time_sleep = time.sleep
