@@ -41,6 +41,7 @@ const (
 	LimitPids     = "pids"
 	LimitOutput   = "output"
 	LimitDisk     = "disk"
+	LimitEvents   = "events" // the run's budget (budget.go)
 )
 
 // Event is one object of a run's event stream. Every event has Seq, T and

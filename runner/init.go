@@ -73,6 +73,9 @@ func initMain() int {
 	}()
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	// Nothing the init holds, its pipes to the runner included, may cross
+	// the exec of the program (fds.go).
+	closeOnExecAbove3()
 
 	ctl := os.NewFile(ctlFD, "ctl")
 	wire := newWireWriter(os.NewFile(wireFD, "wire"))
@@ -139,6 +142,7 @@ func programEnv(cfg *initConfig, home string) []string {
 		"PLAYGROUND_EVENTS=" + eventSocketName(cfg.RunID),
 		fmt.Sprintf("PLAYGROUND_GO_FD=%d", goFD),
 		"PLAYGROUND_IPC=" + map[bool]string{true: "on", false: "off"}[cfg.IPC],
+		fmt.Sprintf("PLAYGROUND_SHM_BYTES=%d", shmBlockLimit(cfg)),
 	}
 }
 
@@ -148,3 +152,12 @@ const goFD = 3
 
 // graceTimer arms f after d; a small helper so the tracer reads plainly.
 func graceTimer(d time.Duration, f func()) *time.Timer { return time.AfterFunc(d, f) }
+
+// shmBlockLimit is the largest SharedMemory block the hook lets a program
+// ask for: the size of the run's /dev/shm (0, no bound, without sandbox).
+func shmBlockLimit(cfg *initConfig) int64 {
+	if !cfg.Sandbox {
+		return 0
+	}
+	return cfg.Limits.ShmBytes
+}

@@ -100,6 +100,14 @@ const (
 	// enough for the runner to report maxIPCEvents events and say that the
 	// rest are cut (pipe.pair lines, one per pipe, do not count as events).
 	ipcForwardLines = maxIPCEvents + maxIPCObjects + 1
+	// ipcForwardBytes bounds the bytes of report lines of a run the init
+	// passes on (an honest report is about 100 bytes).
+	ipcForwardBytes = 8 << 20
+	// maxIPCKey bounds the keys a report names objects and items by: an
+	// honest key is an inode number, a semaphore's or block's name (at most
+	// 255 bytes) or a place in the shared heap. The runner remembers keys,
+	// so a longer one is refused rather than kept.
+	maxIPCKey = 256
 )
 
 // TypeIPCTruncated says that a run's further IPC events are not reported.
@@ -114,6 +122,7 @@ type ipcState struct {
 	taskPool map[string]string     // task id -> pool id
 	msgs     map[string]queuedItem // queue item put and not yet taken
 	reported int                   // IPC events reported
+	cutSaid  map[int]bool          // processes whose own ipc.truncated was reported
 }
 
 type ipcKey struct{ kind, key string }
@@ -131,6 +140,7 @@ func (s *ipcState) init() {
 	s.ends = map[string]int{}
 	s.taskPool = map[string]string{}
 	s.msgs = make(map[string]queuedItem, 256)
+	s.cutSaid = map[int]bool{}
 }
 
 // id returns the id of key, giving it the next one of its kind if new.
@@ -190,15 +200,22 @@ func cut(s string) string {
 // event turns a report into e; false for a report that is malformed or
 // only registers an object.
 func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
-	if m.Key == "" {
+	if m.Key == "" || len(m.Key) > maxIPCKey || len(m.Msg) > maxIPCKey || len(m.Other) > maxIPCKey || len(m.Task) > maxIPCKey {
 		return false
 	}
 	if m.Type == TypeIPCTruncated {
-		if s.reported > maxIPCEvents {
-			return false // the run's own bound was said already
+		// Said once per process (so at most once per process of the run):
+		// the text is the runner's own, with the process's budget, a number.
+		if s.reported > maxIPCEvents || s.cutSaid[pid] || len(s.cutSaid) >= maxIPCObjects {
+			return false
 		}
+		budget, err := strconv.Atoi(m.Other)
+		if err != nil || budget < 0 {
+			return false
+		}
+		s.cutSaid[pid] = true
 		*e = Event{Type: TypeIPCTruncated, PID: pid,
-			Message: fmt.Sprintf("Process %d reported more than %s messages between processes: the rest of its messages are not shown.", pid, m.Other)}
+			Message: fmt.Sprintf("Process %d reported more than %d messages between processes: the rest of its messages are not shown.", pid, budget)}
 		return true
 	}
 	if m.Type != "pipe.pair" {
@@ -231,6 +248,9 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 	}
 	switch m.Type {
 	case "pipe.pair":
+		if len(s.ids) >= maxIPCObjects || m.Other == "" {
+			return false
+		}
 		id := s.id("pipe", m.Key)
 		s.ids[ipcKey{"pipe", m.Other}] = id
 		s.ends[m.Key], s.ends[m.Other] = 0, 1

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"os"
 	"path"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -79,8 +81,13 @@ func (t *tracer) nameChild(p, parent *proc, parentTid, event int) {
 	}
 }
 
-// mpRole recognises the programs multiprocessing starts with exec.
-func mpRole(argv []string) string {
+// mpRole recognises the programs multiprocessing starts with exec. argv is
+// the program's word: it counts only when the kernel says that the process
+// runs the run's interpreter.
+func (t *tracer) mpRole(pid int, argv []string) string {
+	if exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); err != nil || exe != t.python {
+		return ""
+	}
 	joined := strings.Join(argv, " ")
 	switch {
 	case strings.Contains(joined, "multiprocessing.spawn import spawn_main") && strings.Contains(joined, "--multiprocessing-fork"):
@@ -96,7 +103,7 @@ func mpRole(argv []string) string {
 // nameExec names a vfork child at its exec.
 func (t *tracer) nameExec(p *proc, argv []string) {
 	p.via = "exec"
-	switch mpRole(argv) {
+	switch t.mpRole(p.pid, argv) {
 	case "spawn":
 		p.via = "spawn"
 		p.name = "SpawnProcess"
@@ -115,7 +122,7 @@ func (t *tracer) nameExec(p *proc, argv []string) {
 
 // renameExec follows a process that was already running when it exec'd.
 func (t *tracer) renameExec(p *proc, argv []string) {
-	switch mpRole(argv) {
+	switch t.mpRole(p.pid, argv) {
 	case "forkserver":
 		p.name, p.forkserver = "forkserver", true
 	case "resource_tracker":
@@ -126,9 +133,15 @@ func (t *tracer) renameExec(p *proc, argv []string) {
 	}
 }
 
+// programNameOf names a process that runs another program by the kernel's
+// name for it (the file it executed, at most 15 bytes), not by its argv[0],
+// which the program chooses.
 func programNameOf(pid int, argv []string) string {
+	if comm := readComm(pid); comm != "" {
+		return comm
+	}
 	if len(argv) > 0 && argv[0] != "" {
 		return path.Base(argv[0])
 	}
-	return readComm(pid)
+	return "?"
 }

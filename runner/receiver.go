@@ -157,20 +157,27 @@ func (o *outputState) init(limit int64) {
 	o.carry = map[streamKey][]byte{}
 }
 
+// add queues a write. One write may be larger than an event may carry (a
+// datagram holds up to net.core.wmem_max bytes): it is cut into events of
+// at most maxOutputEvent bytes, so that no record exceeds its bound.
 func (o *outputState) add(t *tracer, pid int, stream string, data []byte) {
 	k := streamKey{pid, stream}
-	if len(o.pend) > 0 && (k != o.pendKey || len(o.pend)+len(data) > maxOutputEvent) {
-		o.flushPending(t)
-	}
-	if len(o.pend) == 0 {
-		o.pendKey = k
-		o.pendNS = monoNS()
-		if c := o.carry[k]; len(c) > 0 {
-			o.pend = append(o.pend, c...)
-			delete(o.carry, k)
+	for len(data) > 0 {
+		if len(o.pend) > 0 && (k != o.pendKey || len(o.pend) >= maxOutputEvent) {
+			o.flushPending(t)
 		}
+		if len(o.pend) == 0 {
+			o.pendKey = k
+			o.pendNS = monoNS()
+			if c := o.carry[k]; len(c) > 0 {
+				o.pend = append(o.pend, c...)
+				delete(o.carry, k)
+			}
+		}
+		n := min(len(data), max(maxOutputEvent-len(o.pend), 0))
+		o.pend = append(o.pend, data[:n]...)
+		data = data[n:]
 	}
-	o.pend = append(o.pend, data...)
 }
 
 func (o *outputState) flushPending(t *tracer) {
@@ -246,17 +253,30 @@ func (t *tracer) hookMessage(pid int, data []byte) {
 	}
 	if data[0] == ipcPrefix {
 		// Read by the runner (ipc.go); here only put in its place, and
-		// counted: past what the runner could report, none is passed on.
-		if t.ipcLines > ipcForwardLines {
+		// counted: past what the runner could report, none is passed on,
+		// and nothing at all when the run asked for no IPC events.
+		if !t.cfg.IPC || t.ipcLines > ipcForwardLines || t.ipcBytes+len(data) > ipcForwardBytes {
 			return
 		}
 		t.ipcLines += bytes.Count(data, []byte{'\n'}) + 1
+		t.ipcBytes += len(data)
 		t.out.flushPending(t)
 		t.wire.send(record{IPC: &ipcBatch{PID: pid, Lines: string(data)}})
 		return
 	}
 	var m hookMessage
 	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	if m.Kind == "shm_limit" {
+		// A SharedMemory block larger than /dev/shm was asked for (see the
+		// hook). Believing it costs nothing: it ends only this run.
+		if t.cfg.Sandbox && !t.diskFull {
+			t.diskFull = true
+			t.out.flushPending(t)
+			t.wire.send(record{Limit: LimitDisk, Where: "/dev/shm"})
+			t.killAllLocked()
+		}
 		return
 	}
 	t.ann.add(pid, m, t.tasks)

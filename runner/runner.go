@@ -33,8 +33,15 @@ const (
 	// ends them.
 	mainExitGrace = 500 * time.Millisecond
 	// killBackstop is how long a run that was told to stop may take to
-	// report its last exits before its init is killed outright.
-	killBackstop = 1 * time.Second
+	// report its last exits before its init is killed outright. With
+	// streamDrainGrace it keeps every end of a run within a second of its
+	// deadline, whatever the run does.
+	killBackstop = 500 * time.Millisecond
+	// streamDrainGrace is how long the init's stream may go quiet, once
+	// the init is gone, before the runner stops reading it.
+	streamDrainGrace = 250 * time.Millisecond
+	// configDeadline bounds the handing of a run's configuration to its init.
+	configDeadline = 5 * time.Second
 	// limitPollInterval is how often the cgroup's counters are read.
 	limitPollInterval = 20 * time.Millisecond
 	// sandboxUID and sandboxGID are the program's ids inside the sandbox.

@@ -351,7 +351,7 @@ func applyRlimits(cfg *initConfig) error {
 		v   uint64
 	}{
 		{unix.RLIMIT_NOFILE, uint64(l.OpenFiles)},
-		{unix.RLIMIT_FSIZE, uint64(l.FileBytes)},
+		{unix.RLIMIT_FSIZE, uint64(fileSizeLimit(cfg))},
 		{unix.RLIMIT_CORE, 0},
 	} {
 		lim := unix.Rlimit{Cur: r.v, Max: r.v}
@@ -379,4 +379,14 @@ func applyFallbackRlimits(pid int, cfg *initConfig) error {
 		}
 	}
 	return nil
+}
+
+// fileSizeLimit is RLIMIT_FSIZE of a run. In the sandbox a SharedMemory
+// block is a file of /dev/shm: blocks as large as /dev/shm must work, and
+// every writable file system is bounded by its own size anyway.
+func fileSizeLimit(cfg *initConfig) int64 {
+	if cfg.Sandbox {
+		return max(cfg.Limits.FileBytes, cfg.Limits.ShmBytes)
+	}
+	return cfg.Limits.FileBytes
 }

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -38,7 +40,11 @@ type session struct {
 	diskWhere string // the file system that filled up
 	stopped   bool
 	internal  string // why the run could not be carried out
-	killSent  bool
+	budget    budget
+
+	init     *startedInit
+	killSent bool
+	backstop <-chan time.Time // armed by kill
 }
 
 func newSession(r *Runner, req Request, emit func(Event)) *session {
@@ -46,12 +52,21 @@ func newSession(r *Runner, req Request, emit func(Event)) *session {
 		req.RunID = NewRunID()
 	}
 	s := &session{r: r, req: req, emit: emit, limits: r.withDefaults(req.Limits), open: map[int]bool{}}
+	s.budget = newBudget(s.limits)
 	s.ipc.init()
 	return s
 }
 
-// send numbers an event and hands it on. Times never go backwards.
-func (s *session) send(ns int64, e Event) {
+// send numbers an event and hands it on, if the run's budget allows it;
+// the first event over the budget ends the run. Times never go backwards.
+func (s *session) send(ns int64, e Event) bool {
+	if !s.budget.spend(&e) {
+		if s.limitKind == "" {
+			s.hitLimit(LimitEvents)
+			s.kill()
+		}
+		return false
+	}
 	s.seq++
 	e.Seq = s.seq
 	t := float64(ns-s.startNS) / 1e6
@@ -61,6 +76,7 @@ func (s *session) send(ns int64, e Event) {
 	s.lastT = t
 	e.T = float64(int64(t*1000)) / 1000
 	s.emit(e)
+	return true
 }
 
 func (s *session) run(ctx context.Context) Result {
@@ -91,108 +107,184 @@ func (s *session) execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := si.ctl.Write(line); err != nil {
+	if err := handConfig(si, line); err != nil {
 		// A warm init that died while it waited: start a fresh one.
 		si.close()
 		if si, err = s.r.startInit(s.limits); err != nil {
 			return err
 		}
-		if _, err := si.ctl.Write(line); err != nil {
+		if err := handConfig(si, line); err != nil {
 			si.close()
 			return fmt.Errorf("hand the program to the sandbox: %w", err)
 		}
 	}
-	cmd, cg, ctlW, wireR, stdinW, initErr := si.cmd, si.cg, si.ctl, si.wire, si.stdin, si.initErr
-	if cg != nil {
-		defer cg.destroy()
+	if si.cg != nil {
+		defer si.cg.destroy()
 	}
-	defer ctlW.Close()
-	defer wireR.Close()
-	go feedStdin(s.req.Stdin, stdinW)
+	defer si.ctl.Close()
+	defer si.wire.Close()
+	go feedStdin(s.req.Stdin, si.stdin)
+	s.init = si
+	s.follow(ctx)
+	if s.internal == "" && s.mainPID == 0 && si.initErr.Len() > 0 {
+		s.internal = "The sandbox stopped unexpectedly: " + strings.TrimSpace(si.initErr.String())
+	}
+	s.checkCgroup()
+	return nil
+}
 
-	records := make(chan []record, 16)
-	go readRecords(wireR, records)
+// handConfig writes the run's configuration to a waiting init. A deadline
+// keeps an init that does not read from holding the run.
+func handConfig(si *startedInit, line []byte) error {
+	_ = si.ctl.SetWriteDeadline(time.Now().Add(configDeadline))
+	_, err := si.ctl.Write(line)
+	_ = si.ctl.SetWriteDeadline(time.Time{})
+	return err
+}
+
+// follow reads the init's records until the init is gone and its stream
+// has ended. Whatever the init sends or fails to send (a broken record, a
+// stream that never ends), the wall time, Stop and the end of ctx keep
+// working: the init is told to kill the run, killed itself killBackstop
+// later, and its stream is given up streamDrainGrace after it is gone.
+func (s *session) follow(ctx context.Context) {
+	quit := make(chan struct{})
+	defer close(quit)
+	records := make(chan recordBatch, 16)
+	go readRecords(s.init.wire, records, quit)
+	exited := make(chan struct{})
+	go func() {
+		_ = s.init.cmd.Wait()
+		close(exited)
+	}()
 
 	wall := time.NewTimer(s.limits.WallTime)
 	defer wall.Stop()
 	poll := time.NewTicker(limitPollInterval)
 	defer poll.Stop()
-	var backstop <-chan time.Time
 	done := ctx.Done()
-
-	kill := func() {
-		if s.killSent {
-			return
-		}
-		s.killSent = true
-		_, _ = ctlW.Write([]byte(cmdKill))
-		backstop = time.After(killBackstop)
-	}
-	checkCgroup := func() {
-		if cg == nil || s.limitKind != "" {
-			return
-		}
-		switch {
-		case cg.oomKills() > 0:
-			s.hitLimit(LimitMemory)
-			kill()
-		case cg.pidsRefused() > 0:
-			s.hitLimit(LimitPids)
-			kill()
-		}
-	}
-
-loop:
-	for {
+	var drain *time.Timer // armed once the init is gone
+	var drainC <-chan time.Time
+	for records != nil || exited != nil {
 		select {
-		case batch, ok := <-records:
-			if !ok {
-				break loop
-			}
-			for _, rec := range batch {
-				switch {
-				case rec.Error != "":
-					s.internal = "The sandbox could not be set up: " + rec.Error
-				case rec.Limit != "":
-					s.outputCut = s.outputCut || rec.Limit == LimitOutput
-					s.diskWhere = rec.Where
-					s.hitLimit(rec.Limit)
-					kill()
-				case rec.IPC != nil:
-					s.forwardIPC(rec)
-				case rec.Event != nil:
-					s.forward(rec)
-					if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
-						checkCgroup()
-					}
+		case b := <-records:
+			if b.err != nil {
+				records = nil
+				if !errors.Is(b.err, io.EOF) {
+					// The stream cannot be read past a broken record.
+					s.internalError("The run's event stream broke: " + b.err.Error() + ".")
+					s.killInit()
 				}
+				continue
 			}
+			s.handle(b.recs)
+			if drain != nil {
+				drain.Reset(streamDrainGrace)
+			}
+		case <-exited:
+			exited = nil
+			drain = time.NewTimer(streamDrainGrace)
+			drainC = drain.C
+		case <-drainC:
+			// The init is gone but its stream did not end: nothing more
+			// can be believed of it.
+			records = nil
 		case <-poll.C:
-			checkCgroup()
+			s.checkCgroup()
 		case <-wall.C:
 			if s.limitKind == "" {
 				s.hitLimit(LimitWallTime)
 			}
-			kill()
+			s.kill()
 		case <-done:
 			done = nil
 			if s.limitKind == "" {
 				s.stopped = true
 			}
-			kill()
-		case <-backstop:
+			s.kill()
+		case <-s.backstop:
 			// The init did not finish in time: end it, and with it, as pid 1
 			// of the namespace, every process of the run.
-			_ = cmd.Process.Kill()
-			backstop = nil
+			s.backstop = nil
+			s.killInit()
 		}
 	}
-	_ = cmd.Wait()
-	if s.internal == "" && s.mainPID == 0 && initErr.Len() > 0 {
-		s.internal = "The sandbox stopped unexpectedly: " + strings.TrimSpace(initErr.String())
+	if drain != nil {
+		drain.Stop()
 	}
-	checkCgroup()
-	return nil
+}
+
+// handle acts on one batch of the init's records.
+func (s *session) handle(recs []record) {
+	for _, rec := range recs {
+		switch {
+		case rec.Error != "":
+			// Only the init's own set-up fails this way, before the program runs.
+			if s.mainPID == 0 {
+				s.internalError("The sandbox could not be set up: " + cut(rec.Error))
+			}
+		case rec.Limit != "":
+			if !initLimits[rec.Limit] || (rec.Limit == LimitDisk && !slices.Contains(writableDirs, rec.Where)) {
+				s.internalError("The sandbox reported a limit it does not enforce.")
+				s.killInit()
+				continue
+			}
+			s.outputCut = s.outputCut || rec.Limit == LimitOutput
+			s.diskWhere = rec.Where
+			s.hitLimit(rec.Limit)
+			s.kill()
+		case rec.IPC != nil:
+			s.forwardIPC(rec)
+		case rec.Event != nil:
+			s.forward(rec)
+			if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
+				s.checkCgroup()
+			}
+		}
+	}
+}
+
+// initLimits are the limits the init itself enforces and reports.
+var initLimits = map[string]bool{LimitOutput: true, LimitDisk: true}
+
+func (s *session) internalError(msg string) {
+	if s.internal == "" {
+		s.internal = msg
+	}
+}
+
+// kill tells the init to end every process of the run, and arms the
+// backstop in case it does not.
+func (s *session) kill() {
+	if s.killSent {
+		return
+	}
+	s.killSent = true
+	_ = s.init.ctl.SetWriteDeadline(time.Now().Add(killBackstop))
+	_, _ = s.init.ctl.Write([]byte(cmdKill))
+	s.backstop = time.After(killBackstop)
+}
+
+// killInit ends the init at once; as pid 1 of the run's namespace it takes
+// every process of the run with it.
+func (s *session) killInit() {
+	s.killSent = true
+	_ = s.init.cmd.Process.Kill()
+}
+
+func (s *session) checkCgroup() {
+	cg := s.init.cg
+	if cg == nil || s.limitKind != "" {
+		return
+	}
+	switch {
+	case cg.oomKills() > 0:
+		s.hitLimit(LimitMemory)
+		s.kill()
+	case cg.pidsRefused() > 0:
+		s.hitLimit(LimitPids)
+		s.kill()
+	}
 }
 
 // initAttr is how the init is created: in new namespaces, with the
@@ -261,14 +353,23 @@ func programPath(python string) []string {
 }
 
 // forward passes one observed event on, keeping track of the processes.
+// The init reports only process events, each of a known shape; anything
+// else is not passed on.
 func (s *session) forward(rec record) {
 	e := *rec.Event
 	switch e.Type {
 	case TypeProcStart:
+		if s.open[e.PID] || e.PID <= 0 || !vias[e.Via] {
+			return
+		}
+		if !s.send(rec.NS, e) {
+			return
+		}
 		if s.mainPID == 0 {
 			s.mainPID = e.PID
 		}
 		s.open[e.PID] = true
+		return
 	case TypeProcExit:
 		if !s.open[e.PID] {
 			return
@@ -277,15 +378,22 @@ func (s *session) forward(rec record) {
 		if e.PID == s.mainPID {
 			s.mainCode, s.mainSig = e.Code, e.Signal
 		}
-	case TypeRunStart, TypeRunEnd, TypeLimit:
-		return // only the runner itself makes these
-	default:
+	case TypeOutput:
+		if !s.open[e.PID] || (e.Stream != "stdout" && e.Stream != "stderr") {
+			return
+		}
+	case TypeProcExec:
 		if !s.open[e.PID] {
 			return
 		}
+	default:
+		return // only the runner itself makes the others
 	}
 	s.send(rec.NS, e)
 }
+
+// vias are the ways a process can start.
+var vias = map[string]bool{"exec": true, "fork": true, "spawn": true, "forkserver": true}
 
 // forwardIPC passes on the IPC events of one batch of reports.
 func (s *session) forwardIPC(rec record) {
@@ -335,7 +443,12 @@ func (s *session) limitMessage(kind string) string {
 		if s.diskWhere == "/dev/shm" {
 			size = l.ShmBytes
 		}
+		if s.diskWhere == "/dev/shm" {
+			return fmt.Sprintf("Stopped: the program's shared memory filled /dev/shm (%s, %d blocks at most).", sizeText(size), tmpfsInodes)
+		}
 		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", s.diskWhere, sizeText(size), tmpfsInodes)
+	case LimitEvents:
+		return s.budget.message()
 	}
 	return "Stopped: the program hit a limit."
 }
@@ -382,34 +495,51 @@ func (s *session) end() Result {
 	return res
 }
 
+// recordBatch is what the reader hands the session: records, or why the
+// stream ended (io.EOF when the init closed it).
+type recordBatch struct {
+	recs []record
+	err  error
+}
+
 // readRecords reads the init's records and hands them on in batches: a
-// burst of thousands crosses the channel in a few steps.
-func readRecords(r io.Reader, out chan<- []record) {
-	defer close(out)
+// burst of thousands crosses the channel in a few steps. It ends with the
+// stream, or when quit is closed.
+func readRecords(r io.Reader, out chan<- recordBatch, quit <-chan struct{}) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	var buf []byte
+	hand := func(b recordBatch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-quit:
+			return false
+		}
+	}
 	for {
 		var batch []record
 		for {
 			rec, b, err := readRecord(br, buf)
 			buf = b
 			if err != nil {
-				if len(batch) > 0 {
-					out <- batch
+				if len(batch) == 0 || hand(recordBatch{recs: batch}) {
+					hand(recordBatch{err: err})
 				}
 				return
 			}
 			batch = append(batch, rec)
-			if br.Buffered() == 0 || len(batch) == recordBatch {
+			if br.Buffered() == 0 || len(batch) == maxRecordBatch {
 				break
 			}
 		}
-		out <- batch
+		if !hand(recordBatch{recs: batch}) {
+			return
+		}
 	}
 }
 
-// recordBatch bounds a batch of records.
-const recordBatch = 512
+// maxRecordBatch bounds a batch of records.
+const maxRecordBatch = 512
 
 func feedStdin(src io.Reader, w *os.File) {
 	defer w.Close()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -41,8 +42,9 @@ type proc struct {
 // thread) and the datagram receiver share its state under mu, so that
 // every record leaves in the order things happened.
 type tracer struct {
-	cfg  *initConfig
-	wire *wireWriter
+	cfg    *initConfig
+	wire   *wireWriter
+	python string // the interpreter's real path, as /proc/PID/exe shows it
 
 	mu      sync.Mutex
 	rx      *os.File // receiving socket of every output and hook datagram
@@ -55,8 +57,8 @@ type tracer struct {
 	procs map[int]*proc
 	ann   announcements
 	out   outputState
-	// ipcLines counts the IPC report lines passed on to the runner.
-	ipcLines int
+	// ipcLines and ipcBytes count the IPC reports passed on to the runner.
+	ipcLines, ipcBytes int
 
 	mainPID    int
 	mainExited bool
@@ -75,6 +77,10 @@ func newTracer(cfg *initConfig, wire *wireWriter) (*tracer, error) {
 	}
 	t.ann.init()
 	t.out.init(cfg.Limits.OutputBytes)
+	t.python = cfg.Python
+	if real, err := filepath.EvalSymlinks(cfg.Python); err == nil {
+		t.python = real
+	}
 	var err error
 	if t.rx, err = datagramSocket(eventSocketName(cfg.RunID), "", true); err != nil {
 		return nil, fmt.Errorf("create the output socket: %w", err)

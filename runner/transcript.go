@@ -62,7 +62,7 @@ func (t *Transcript) Write(e Event) {
 		if e.PPID != nil {
 			ppid = *e.PPID
 		}
-		p := &transcriptProc{pid: e.PID, ppid: ppid, name: e.Name, via: e.Via, colour: transcriptColours[len(t.order)%len(transcriptColours)]}
+		p := &transcriptProc{pid: e.PID, ppid: ppid, name: terminalSafe(e.Name), via: e.Via, colour: transcriptColours[len(t.order)%len(transcriptColours)]}
 		t.procs[e.PID] = p
 		t.order = append(t.order, e.PID)
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, fmt.Sprintf("started (%s, parent %d)", e.Via, ppid)))
@@ -70,9 +70,9 @@ func (t *Transcript) Write(e Event) {
 		// A forked copy that runs another program is known by that program;
 		// a process started by exec or spawn already has its name.
 		if p := t.procs[e.PID]; p != nil && len(e.Argv) > 0 && p.via == "fork" {
-			p.name = shortProgram(e.Argv[0])
+			p.name = terminalSafe(shortProgram(e.Argv[0]))
 		}
-		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, "exec "+strings.Join(e.Argv, " ")))
+		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, "exec "+terminalSafe(strings.Join(e.Argv, " "))))
 	case TypeOutput:
 		t.output(e)
 	case TypeProcExit:
@@ -88,7 +88,7 @@ func (t *Transcript) Write(e Event) {
 		fmt.Fprintf(t.w, "%s\n", t.paint(90, e.Message))
 	default:
 		if line := ipcText(e); line != "" {
-			fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, line))
+			fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, terminalSafe(line)))
 		}
 	case TypeRunEnd:
 		for k := range t.partial {
@@ -96,6 +96,35 @@ func (t *Transcript) Write(e Event) {
 		}
 		t.summary(e)
 	}
+}
+
+// terminalSafe shows the control characters of a text the program chose (a
+// process name, argv, an IPC summary) as escapes: a newline in a name must
+// not forge a line of the transcript, nor an ESC or OSC sequence reach the
+// terminal (a window title, a clipboard write). Output keeps its bytes, as
+// on a terminal of the learner's own.
+func terminalSafe(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !isControl(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// isControl: C0 and C1 controls, DEL, and the Unicode marks that reorder
+// the text around them.
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func shortProgram(p string) string {

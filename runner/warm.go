@@ -67,6 +67,9 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 		ExtraFiles:  child,
 		Stderr:      &limitedWriter{w: si.initErr, n: 4096},
 		SysProcAttr: r.initAttr(),
+		// Wait returns this long after the init is gone even if something
+		// still holds its stderr.
+		WaitDelay: streamDrainGrace,
 	}
 	if os.Getenv("PLAYGROUND_DEBUG_INIT") != "" {
 		si.cmd.Stderr = os.Stderr

@@ -8,9 +8,14 @@ package main
 
 import (
 	"os"
+
+	"mpplayground/runner"
 )
 
 func main() {
+	// A descriptor this process inherited (a shell's directory, a parent's
+	// pipe) would otherwise reach every run's init and program.
+	runner.CloseInheritedFDs()
 	os.Exit(dispatch(os.Args[1:]))
 }
 

@@ -173,6 +173,27 @@ def _playground_patch(module, via):
     cls._launch = _launch
 
 
+def _playground_patch_shm(module):
+    """A SharedMemory block larger than the run's /dev/shm cannot be made:
+    the playground is told, and ends the run with a plain sentence, instead
+    of the learner reading "File too large"."""
+    limit = int(os.environ.get("PLAYGROUND_SHM_BYTES", "0") or 0)
+    cls = getattr(module, "SharedMemory", None)
+    init = cls and cls.__dict__.get("__init__")
+    if not limit or init is None:
+        return
+    import time
+    sleep = time.sleep
+
+    def __init__(self, name=None, create=False, size=0, *args, **kwargs):
+        if create and isinstance(size, int) and size > limit:
+            _playground_send(b'{"k":"shm_limit"}')
+            sleep(5)  # the run is ended meanwhile
+        init(self, name, create, size, *args, **kwargs)
+
+    cls.__init__ = __init__
+
+
 _IPC = os.environ.get("PLAYGROUND_IPC", "on") != "off"
 _IPC_MODULES = frozenset((
     "multiprocessing.queues", "multiprocessing.connection", "multiprocessing.synchronize",
@@ -199,7 +220,8 @@ class _PlaygroundFinder:
 
     def find_spec(self, name, path, target=None):
         via = self.launchers.get(name)
-        if via is None and not (_IPC and name in _IPC_MODULES):
+        shm = name == "multiprocessing.shared_memory"
+        if via is None and not shm and not (_IPC and name in _IPC_MODULES):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -216,8 +238,10 @@ class _PlaygroundFinder:
             exec_module(module)
             if via is not None:
                 _playground_patch(module, via)
-            else:
+            elif _IPC and name in _IPC_MODULES:
                 _playground_patch_ipc(module, name)
+            if shm:
+                _playground_patch_shm(module)
 
         loader.exec_module = exec_and_patch
         return spec
