@@ -54,11 +54,15 @@ type healthQueue struct {
 	Waiting    int `json:"waiting"`
 	MaxRunning int `json:"max_running"`
 	MaxWaiting int `json:"max_waiting"`
+	// Stuck counts run slots held far longer than a run may last: a run
+	// that never gave its slot back.
+	Stuck int `json:"stuck"`
 }
 
 // handleHealth reports whether the server can do its work: 200 when it
 // can run programs and keep them, 503 when the sandbox cannot be built,
-// the database does not answer, or the server is shutting down.
+// the database does not answer, a run slot is stuck, or the server is
+// shutting down.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	h := health{OK: true, ShuttingDown: s.isClosing()}
 	if sr, ok := s.cfg.Executor.(SandboxReporter); ok {
@@ -74,8 +78,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		h.OK = false
 	}
 	running, waiting := s.admission.load()
-	h.Queue = healthQueue{Running: running, Waiting: waiting, MaxRunning: s.admission.max, MaxWaiting: s.admission.maxWaiting}
-	if h.ShuttingDown {
+	h.Queue = healthQueue{Running: running, Waiting: waiting, MaxRunning: s.admission.max, MaxWaiting: s.admission.maxWaiting,
+		Stuck: s.admission.stuck(s.cfg.SlotStuckAfter)}
+	if h.ShuttingDown || h.Queue.Stuck > 0 {
 		h.OK = false
 	}
 	status := http.StatusOK

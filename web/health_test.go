@@ -37,6 +37,7 @@ type healthBody struct {
 		Waiting    int `json:"waiting"`
 		MaxRunning int `json:"max_running"`
 		MaxWaiting int `json:"max_waiting"`
+		Stuck      int `json:"stuck"`
 	} `json:"queue"`
 }
 
@@ -140,4 +141,67 @@ func TestHealth(t *testing.T) {
 			t.Errorf("status %d, %+v", status, h)
 		}
 	})
+}
+
+// A run that never gives its slot back is reported: /healthz says 503 and
+// counts the stuck slot, instead of "ok" while every learner waits.
+func TestHealthReportsAStuckSlot(t *testing.T) {
+	release := make(chan struct{})
+	stuck := ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
+		<-release // ignores ctx, as a run whose observer hangs would
+		return runner.Result{Status: runner.StatusInternalError}
+	})
+	_, ts := MustServer(t, Config{Executor: stuck, MaxRuns: 1, SlotStuckAfter: 50 * time.Millisecond})
+	defer close(release)
+	c := MustDial(t, ts, nil)
+	c.send(runMsg("sleep", sleepProgram))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, h := getHealth(t, ts.URL)
+		if status == http.StatusServiceUnavailable && !h.OK && h.Queue.Stuck == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a slot held past SlotStuckAfter is not reported: status %d, %+v", status, h.Queue)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// blockingChecker judges checks only when told to.
+type blockingChecker struct {
+	*StaticCatalog
+	judging chan struct{}
+	release chan struct{}
+}
+
+func (b blockingChecker) Check(slug, exercise string, events []json.RawMessage) ([]CheckResult, bool) {
+	b.judging <- struct{}{}
+	<-b.release
+	return nil, false
+}
+
+// The run's slot is given back as soon as the program has ended: another
+// learner's run starts while the first run's checks are being judged.
+func TestTheSlotIsFreeBeforeTheChecksAreJudged(t *testing.T) {
+	bc := blockingChecker{StaticCatalog: testCatalog(), judging: make(chan struct{}, 1), release: make(chan struct{})}
+	_, ts := MustServer(t, Config{Catalog: bc, MaxRuns: 1})
+	a, b := MustDial(t, ts, nil), MustDial(t, ts, nil)
+	a.send(runMsg("sleep", "print('a')\n"))
+	select {
+	case <-bc.judging:
+	case <-time.After(runTimeout):
+		t.Fatal("the checks were never judged")
+	}
+	b.send(runMsg("sleep", "print('b')\n"))
+	for {
+		m, r := b.next(runTimeout)
+		if m.Type == "queued" {
+			t.Fatalf("the second run waits for the first run's checks: %s", r.raw)
+		}
+		if m.Type == runner.TypeRunStart {
+			break
+		}
+	}
+	close(bc.release)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // errBusy means the queue of waiting runs is full.
@@ -17,6 +18,10 @@ type admission struct {
 	maxWaiting int
 	running    int
 	waiting    []*ticket
+	// held says since when each granted slot is in use, so that a slot a
+	// run never gives back can be reported (/healthz).
+	held   map[int64]time.Time
+	nextID int64
 }
 
 type ticket struct {
@@ -28,7 +33,7 @@ func newAdmission(max, maxWaiting int) *admission {
 	if max < 1 {
 		max = 1
 	}
-	return &admission{max: max, maxWaiting: maxWaiting}
+	return &admission{max: max, maxWaiting: maxWaiting, held: map[int64]time.Time{}}
 }
 
 // enter waits for a slot. place is called with the 1-based place in the
@@ -38,8 +43,9 @@ func (a *admission) enter(ctx context.Context, place func(int)) (release func(),
 	a.mu.Lock()
 	if a.running < a.max && len(a.waiting) == 0 {
 		a.running++
+		release := a.grantLocked()
 		a.mu.Unlock()
-		return a.once(), nil
+		return release, nil
 	}
 	if len(a.waiting) >= a.maxWaiting {
 		a.mu.Unlock()
@@ -54,7 +60,10 @@ func (a *admission) enter(ctx context.Context, place func(int)) (release func(),
 	for {
 		select {
 		case <-t.granted:
-			return a.once(), nil
+			a.mu.Lock()
+			release := a.grantLocked()
+			a.mu.Unlock()
+			return release, nil
 		case <-t.moved:
 			a.mu.Lock()
 			p := a.indexOf(t) + 1
@@ -79,9 +88,34 @@ func (a *admission) enter(ctx context.Context, place func(int)) (release func(),
 	}
 }
 
-func (a *admission) once() func() {
+// grantLocked notes a slot in use and returns the function, safe to call
+// more than once, that gives it back.
+func (a *admission) grantLocked() func() {
+	id := a.nextID
+	a.nextID++
+	a.held[id] = time.Now()
 	var o sync.Once
-	return func() { o.Do(a.release) }
+	return func() {
+		o.Do(func() {
+			a.mu.Lock()
+			delete(a.held, id)
+			a.mu.Unlock()
+			a.release()
+		})
+	}
+}
+
+// stuck counts the slots held for longer than d.
+func (a *admission) stuck(d time.Duration) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, since := range a.held {
+		if time.Since(since) > d {
+			n++
+		}
+	}
+	return n
 }
 
 func (a *admission) release() {

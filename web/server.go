@@ -24,6 +24,9 @@ const (
 	// defaultMaxQueue bounds the runs waiting for a slot; past it a run is
 	// refused with a plain message rather than waiting for minutes.
 	defaultMaxQueue = 200
+	// defaultSlotStuckAfter is SlotStuckAfter when not given: runs last
+	// seconds, never minutes.
+	defaultSlotStuckAfter = 2 * time.Minute
 	// learnerCookieAge keeps a learner's anonymous id for a school year.
 	learnerCookieAge = 365 * 24 * time.Hour
 )
@@ -44,6 +47,10 @@ type Config struct {
 	MaxRuns int
 	// MaxQueue is how many runs may wait; zero means defaultMaxQueue.
 	MaxQueue int
+	// SlotStuckAfter is how long a run may hold its slot before /healthz
+	// calls the slot stuck: well past the longest a run may last. Zero
+	// means defaultSlotStuckAfter.
+	SlotStuckAfter time.Duration
 	// TeacherToken opens /teacher; empty: the teacher view is off.
 	TeacherToken string
 }
@@ -82,6 +89,9 @@ func New(cfg Config) (*Server, error) {
 			"one program per core; for a class set --max-runs (PLAYGROUND_MAX_RUNS) to about 4 per core, within memory")
 	} else {
 		cfg.Logger.Info("admission", "max_runs", cfg.MaxRuns)
+	}
+	if cfg.SlotStuckAfter <= 0 {
+		cfg.SlotStuckAfter = defaultSlotStuckAfter
 	}
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = defaultMaxQueue

@@ -445,6 +445,9 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 	})
 
 	m.active.Dec() // the program has ended; run.end is not sent yet
+	// The sandbox slot is free once the program has ended: judging the
+	// checks and storing the run do not hold the next learner back.
+	release()
 	var verdict *checksMessage
 	if ch, ok := ss.srv.cfg.Catalog.(Checker); ok {
 		if rs, ok := ch.Check(lesson.Slug, exercise, events); ok {

@@ -28,6 +28,10 @@ const (
 	// sends nothing (slowloris).
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
+	// slotStuckMargin is how long past its wall time a run may hold its
+	// slot before /healthz reports the slot stuck (a run ends within a
+	// second of its wall time; storing it takes milliseconds).
+	slotStuckMargin = 30 * time.Second
 )
 
 // serveOptions are the flags of `playground serve`.
@@ -126,6 +130,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		Logger:   log,
 		MaxRuns:  o.MaxRuns,
 		MaxQueue: o.MaxQueue,
+		// A run ends within a second of its wall time: a slot held far
+		// longer is stuck.
+		SlotStuckAfter: run.Limits().WallTime + slotStuckMargin,
 
 		TeacherToken: o.TeacherToken,
 	}
