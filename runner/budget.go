@@ -10,10 +10,10 @@ import "fmt"
 // exec loop with long argv) can make a run cost the server more than this.
 const (
 	// MaxRunEvents is the most events a run may produce.
-	MaxRunEvents = 100_000
+	MaxRunEvents = 50_000
 	// runBudgetSlack is how many bytes a run may produce beyond its output
 	// limit: names, argv, IPC events and the fixed cost of every event.
-	runBudgetSlack = 8 << 20
+	runBudgetSlack = 4 << 20
 	// eventOverhead is what an event costs beyond its text fields: its
 	// seq, t, type, pid and the JSON around them.
 	eventOverhead = 64
@@ -73,7 +73,7 @@ func eventCost(e *Event) int64 {
 	return int64(n)
 }
 
-// groupDigits writes n as a learner reads it: 100,000.
+// groupDigits writes n as a learner reads it: 50,000.
 func groupDigits(n int64) string {
 	d := fmt.Sprint(n)
 	for i := len(d) - 3; i > 0; i -= 3 {

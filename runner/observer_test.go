@@ -287,6 +287,10 @@ print('sent')
 	}
 }
 
+// execLoopProgram replaces its program with itself, forever, each time
+// with 60 KB of argv and no output.
+const execLoopProgram = "import os\nopen('/tmp/loop.sh', 'w').write('exec /bin/sh /tmp/loop.sh \"$@\"\\n')\nos.execv('/bin/sh', ['sh', '/tmp/loop.sh'] + ['a' * 1000] * 60)\n"
+
 // One budget covers all a run makes the server store and send: a million
 // tiny writes alternating between two streams, or an exec loop with long
 // argv and no output, end with a limit of kind "events".
@@ -294,7 +298,7 @@ func TestTheEventBudgetEndsAFlood(t *testing.T) {
 	r := testRunner(t)
 	for name, program := range map[string]string{
 		"alternating one-byte writes": "import os\nfor i in range(1_000_000):\n    os.write(1 + i % 2, b'x')\n",
-		"exec loop with long argv":    "import os, sys\nn = int(sys.argv[1]) if len(sys.argv) > 1 else 0\nos.execv(sys.executable, [sys.executable, '-S', sys.argv[0] if n else __file__, str(n + 1)] + ['a' * 1000] * 60)\n",
+		"exec loop with long argv":    execLoopProgram,
 	} {
 		t.Run(name, func(t *testing.T) {
 			rr := runProgram(t, r, program, Limits{WallTime: 30 * time.Second})

@@ -36,6 +36,9 @@ type attack struct {
 	limit    string   // the limit kind that must be reported, if any
 	keep     string   // output printed before the attack that must be kept
 	absent   []string // output that must not appear (a successful escape)
+	// absentNames are process names the program claims that no proc.start
+	// may carry.
+	absentNames []string
 }
 
 const attackMarker = "before the attack"
@@ -50,7 +53,8 @@ func attacks() []attack {
 		// memory
 		{name: "memory in one process", program: pre + "x = []\nwhile True:\n    x.append(b'x' * (1 << 20))\n", statuses: []string{"limit"}, limit: "memory", keep: attackMarker},
 		{name: "memory over four children", program: pre + "import multiprocessing as mp, time\ndef eat():\n    x = [b'x' * (1 << 20) for _ in range(100)]\n    time.sleep(10)\nif __name__ == '__main__':\n    ps = [mp.Process(target=eat) for _ in range(4)]\n    [p.start() for p in ps]\n    [p.join() for p in ps]\n", statuses: []string{"limit"}, limit: "memory", keep: attackMarker},
-		{name: "SharedMemory larger than /dev/shm", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=100 << 20)\ns.buf[:] = b'x' * (100 << 20)\n", statuses: []string{"error", "limit"}, keep: attackMarker},
+		{name: "SharedMemory larger than /dev/shm", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=100 << 20)\ns.buf[:] = b'x' * (100 << 20)\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
+		{name: "SharedMemory larger than one file may be", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=40 << 20)\ns.buf[:] = b'x' * (40 << 20)\nprint('block of', len(s.buf))\ns.close(); s.unlink()\n", statuses: []string{"ok"}, keep: "block of 41943040"},
 		{name: "SharedMemory larger than the memory limit", program: pre + "from multiprocessing import shared_memory\nss = []\nfor i in range(40):\n    s = shared_memory.SharedMemory(create=True, size=15 << 20)\n    s.buf[:] = b'x' * (15 << 20)\n    ss.append(s)\n", statuses: []string{"error", "limit"}, keep: attackMarker},
 		// time
 		{name: "busy loop", program: pre + "while True:\n    pass\n", statuses: []string{"timeout"}, limit: "wall_time", keep: attackMarker},
@@ -63,6 +67,12 @@ func attacks() []attack {
 		{name: "one 10 MB line", program: pre + "print('x' * 10_000_000)\n", statuses: []string{"limit"}, limit: "output", keep: attackMarker},
 		{name: "invalid UTF-8 and NUL bytes", program: pre + "import os\nos.write(1, b'\\xff\\xfe\\x00 nul and bad bytes \\xc3\\n')\nprint('done')\n", statuses: []string{"ok"}, keep: "done"},
 		{name: "ANSI escapes and HTML", program: pre + "print('\\x1b[31mred\\x1b[0m <script>alert(1)</script> <b>bold</b>')\n", statuses: []string{"ok"}, keep: "<script>alert(1)</script>"},
+		// the observer itself: its descriptors, its stream, its memory, its budget, its names
+		{name: "the observer's descriptors", program: pre + "import os\nfound = []\nfor fd in range(3, 1024):\n    try:\n        os.fstat(fd); found.append(fd)\n    except OSError:\n        pass\nfor fd in found:\n    try:\n        os.write(fd, b'\\x05\\x01forged exit')\n        print('ESCAPED wrote to', fd)\n    except OSError:\n        pass\nprint('descriptors', found)\n", statuses: []string{"ok"}, keep: "descriptors []", absent: []string{"ESCAPED"}},
+		{name: "one write of 1 MiB", program: pre + "import os\nos.write(1, b'x' * (1 << 20))\n", statuses: []string{"limit"}, limit: "output", keep: attackMarker},
+		{name: "forged IPC reports with huge keys", program: pre + "import os, socket\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect('\\0' + os.environ['PLAYGROUND_EVENTS'][1:])\nk = 'k' * 60000\nfor i in range(60):\n    for kind in ('pipe.pair', 'queue.put', 'ipc.truncated'):\n        try:\n            s.send(('\\x01%s\\t%d%s\\t\\t%d%s\\t\\t-1\\t-1\\t-1\\t\\t\\t\\t%d%s\\t0' % (kind, i, k, i, k, i, k)).encode())\n        except OSError:\n            pass\nprint('reports sent')\n", statuses: []string{"ok"}, keep: "reports sent"},
+		{name: "an exec loop with long argv and no output", program: pre + "import os\nopen('/tmp/loop.sh', 'w').write('exec /bin/sh /tmp/loop.sh \"$@\"\\n')\nos.execv('/bin/sh', ['sh', '/tmp/loop.sh'] + ['a' * 1000] * 60)\n", statuses: []string{"limit"}, limit: "events", keep: attackMarker},
+		{name: "names and argv with control characters", program: pre + "import subprocess, sys\nsubprocess.run(['worker-1\\n\\x1b]0;title\\x07', '-c', 'print(\"child ran\")'], executable=sys.executable)\n", statuses: []string{"ok"}, keep: "child ran", absentNames: []string{"worker-1"}},
 		// disk
 		{name: "fill /tmp", program: pre + "for n in range(4):\n    with open(f'/tmp/f{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
 		{name: "fill inodes", program: pre + "import os\nos.makedirs('/tmp/d')\nfor i in range(100000):\n    open(f'/tmp/d/{i}', 'w').close()\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
@@ -179,6 +189,7 @@ type runHead struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
 	Text    string `json:"text"`
+	Name    string `json:"name"`
 }
 
 func heads(raws []json.RawMessage) []runHead {
@@ -239,6 +250,11 @@ func TestAttacksAreContained(t *testing.T) {
 			for _, h := range hs {
 				if h.Type == "output" {
 					out.WriteString(h.Text)
+				}
+				for _, name := range a.absentNames {
+					if h.Type == "proc.start" && strings.Contains(h.Name, name) {
+						t.Errorf("a process took the program's word for its name: %q", h.Name)
+					}
 				}
 				if h.Type == "limit" {
 					limits = append(limits, h.Kind)

@@ -13,14 +13,14 @@ import (
 )
 
 func main() {
-	// A descriptor this process inherited (a shell's directory, a parent's
-	// pipe) would otherwise reach every run's init and program.
-	runner.CloseInheritedFDs()
 	os.Exit(dispatch(os.Args[1:]))
 }
 
 // dispatch picks the subcommand; it returns the process exit status.
 func dispatch(args []string) int {
+	// A descriptor this process inherited (a shell's directory, a parent's
+	// pipe) would otherwise reach every run's init and program.
+	runner.CloseInheritedFDs()
 	if len(args) > 0 {
 		switch args[0] {
 		case "run":
