@@ -114,6 +114,11 @@ func parseRun(events []json.RawMessage) *run {
 				partialOrder = append(partialOrder, k)
 			}
 			b.WriteString(e.Text)
+			// Only the new text can end a line: a long line written in
+			// many small pieces costs its length, not its length squared.
+			if strings.IndexByte(e.Text, '\n') < 0 {
+				continue
+			}
 			s := b.String()
 			if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 				for _, t := range strings.Split(s[:i], "\n") {
