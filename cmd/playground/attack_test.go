@@ -106,8 +106,15 @@ func observeHost(t *testing.T) hostState {
 	dirs, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/*/*/*/playground-runs/run-%d-*", os.Getpid()))
 	more, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/*/playground-runs/run-%d-*", os.Getpid()))
 	s.cgroups = len(dirs) + len(more)
+	// Only the mounts of this server's own: a run's mounts live in its
+	// namespace, and a mount the server left on the host would name the
+	// playground. Mounts of other software on the machine do not count.
 	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
-		s.mounts = strings.Count(string(b), "\n")
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "playground") {
+				s.mounts++
+			}
+		}
 	}
 	// Names the attacks create inside their sandbox: none may reach the host.
 	var leaked []string
@@ -166,10 +173,12 @@ func stableHost(t *testing.T) hostState {
 	return prev
 }
 
-// waitForBaseline waits up to a second for the host to be as before.
+// waitForBaseline waits for the host to be as before: up to a second on a
+// quiet machine, longer on a busy one (the processes of a killed run are
+// reaped by the kernel and the runner at the machine's pace).
 func waitForBaseline(t *testing.T, base hostState) {
 	t.Helper()
-	deadline := time.Now().Add(time.Second)
+	deadline := time.Now().Add(scaled(t, time.Second, 40))
 	for {
 		now := observeHost(t)
 		if now == base {
@@ -488,8 +497,9 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 			}
 			worst = max(worst, time.Since(start))
 		}
-		if worst > 200*time.Millisecond {
-			t.Errorf("/healthz took up to %v with 2,000 idle connections and 200 slow ones", worst)
+		// 200 ms on a quiet machine; on a busy one, what it allows.
+		if bound := scaled(t, 200*time.Millisecond, 8); worst > bound {
+			t.Errorf("/healthz took up to %v (bound %v) with 2,000 idle connections and 200 slow ones", worst, bound)
 		}
 		c := dialWS(t, base)
 		defer c.Close()
