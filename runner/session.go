@@ -483,6 +483,8 @@ func (s *session) end() Result {
 		res.Status, msg = StatusStopped, "Stopped before the program finished."
 	case s.mainCode != nil && *s.mainCode == 0:
 		res.Status, msg = StatusOK, fmt.Sprintf("The program finished in %s.", secondsText(dur))
+	case s.mainSig == "SIGSYS":
+		res.Status, msg = StatusError, "The program was killed by SIGSYS: it made a system call that the playground does not allow."
 	case s.mainSig != "":
 		res.Status, msg = StatusError, fmt.Sprintf("The program was killed by %s.", s.mainSig)
 	default:

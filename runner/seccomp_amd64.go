@@ -1,0 +1,15 @@
+package runner
+
+import "golang.org/x/sys/unix"
+
+// nativeAuditArch is the seccomp_data.arch of a system call made through
+// the 64-bit ABI the program is built for; every other is killed.
+const nativeAuditArch = unix.AUDIT_ARCH_X86_64
+
+// x32SyscallBit (__X32_SYSCALL_BIT) marks the number of an x32 system
+// call: the native architecture, another ABI.
+const x32SyscallBit = 0x40000000
+
+// archRefusedSyscalls are refused calls that exist on this architecture
+// only.
+var archRefusedSyscalls = []string{"iopl", "ioperm", "uselib", "inotify_init"}
