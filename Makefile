@@ -23,6 +23,7 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod is not tidy: run 'go mod tidy' and commit"; exit 1; }
 	$(GO) tool templ generate -path web
 	@git diff --exit-code --stat -- '*_templ.go' || { echo "templ output is not up to date: run 'go tool templ generate' and commit"; exit 1; }
 
