@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"mpplayground/internal/testload"
 )
 
 func limitEvent(t testing.TB, rr runResult, kind string) Event {
@@ -107,8 +109,11 @@ func TestEndlessProgramsTimeOut(t *testing.T) {
 			if rr.text("stdout") == "" {
 				t.Errorf("output before the timeout was lost")
 			}
-			if el := time.Since(start); el > 3500*time.Millisecond {
-				t.Errorf("took %v to stop", el)
+			// The wall time is the runner's own timer and a kill takes no
+			// CPU work to speak of: 2 s past the 1.5 s limit on a quiet
+			// machine, more where the machine is busy.
+			if el, bound := time.Since(start), testload.Scaled(t, 3500*time.Millisecond, 100); el > bound {
+				t.Errorf("took %v to stop (bound %v)", el, bound)
 			}
 		})
 	}

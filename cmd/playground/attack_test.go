@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/internal/testload"
 	"mpplayground/store"
 )
 
@@ -178,7 +179,7 @@ func stableHost(t *testing.T) hostState {
 // reaped by the kernel and the runner at the machine's pace).
 func waitForBaseline(t *testing.T, base hostState) {
 	t.Helper()
-	deadline := time.Now().Add(scaled(t, time.Second, 40))
+	deadline := time.Now().Add(testload.Scaled(t, time.Second, 40))
 	for {
 		now := observeHost(t)
 		if now == base {
@@ -498,7 +499,7 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 			worst = max(worst, time.Since(start))
 		}
 		// 200 ms on a quiet machine; on a busy one, what it allows.
-		if bound := scaled(t, 200*time.Millisecond, 8); worst > bound {
+		if bound := testload.Scaled(t, 200*time.Millisecond, 8); worst > bound {
 			t.Errorf("/healthz took up to %v (bound %v) with 2,000 idle connections and 200 slow ones", worst, bound)
 		}
 		c := dialWS(t, base)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/internal/testload"
 	"mpplayground/store"
 )
 
@@ -97,7 +98,7 @@ func TestServeSIGTERM(t *testing.T) {
 		t.Fatalf("the server exited with %v after SIGTERM; log:\n%s", err, log.String())
 	}
 	t.Logf("the server exited 0, %v after SIGTERM", took.Round(time.Millisecond))
-	if took > shutdownTimeout+time.Second {
+	if took > shutdownTimeout+testload.Scaled(t, time.Second, 40) {
 		t.Errorf("the shutdown took %v, longer than its deadline of %v", took, shutdownTimeout)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mpplayground/lessons"
+	"mpplayground/internal/testload"
 	"mpplayground/store"
 )
 
@@ -74,7 +75,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	// CPU-heavy example must not time out because the machine is busy,
 	// while a run that hangs still ends as a timeout.
 	rf := addRunnerFlags(flag.NewFlagSet("soak", flag.ContinueOnError))
-	rf.timeout = scaled(t, rf.timeout, 60)
+	rf.timeout = testload.Scaled(t, rf.timeout, 60)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "soak.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 4, Runner: rf}
 	base, _ := startServe(t, o)
 
@@ -157,7 +158,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 		t.Errorf("the heap grows with the runs: %+.1f MiB over the second half of the soak (%s)", growth, formatSeries(heap))
 	}
 
-	deadline := time.Now().Add(scaled(t, 10*time.Second, 200))
+	deadline := time.Now().Add(testload.Scaled(t, 10*time.Second, 200))
 	for {
 		after := observeServer(t)
 		ok := after.goroutines <= before.goroutines+5 && after.fds <= before.fds+5 && after.host == before.host

@@ -1,0 +1,47 @@
+// Package testload measures how busy the machine running the tests is, so
+// that a test's time bounds hold on a loaded laptop or CI host as well as
+// on a quiet one: a bound is a floor on a quiet machine and grows with the
+// measured cost of a unit of work. Only tests import it.
+package testload
+
+import (
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	once sync.Once
+	unit time.Duration
+)
+
+// quietUnit is what Unit assumes when it cannot measure (no python3).
+const quietUnit = 50 * time.Millisecond
+
+// Unit is the best of three starts of `python3 -c pass`, measured once per
+// test binary: the unit of work of every run, as slow as the machine is
+// busy now (about 20 ms on a quiet 2-core machine).
+func Unit(tb testing.TB) time.Duration {
+	tb.Helper()
+	once.Do(func() {
+		unit = time.Hour
+		for range 3 {
+			start := time.Now()
+			if err := exec.Command("python3", "-c", "pass").Run(); err != nil {
+				unit = quietUnit
+				return
+			}
+			unit = min(unit, time.Since(start))
+		}
+		tb.Logf("calibration: python3 starts and ends in %v on this machine now", unit.Round(time.Millisecond))
+	})
+	return unit
+}
+
+// Scaled is floor on a quiet machine, or units times Unit when that is
+// longer.
+func Scaled(tb testing.TB, floor time.Duration, units int) time.Duration {
+	tb.Helper()
+	return max(floor, time.Duration(units)*Unit(tb))
+}
