@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"mpplayground/lessons"
 	"mpplayground/internal/testload"
+	"mpplayground/lessons"
 	"mpplayground/store"
 )
 
