@@ -40,7 +40,8 @@ const (
 	// sandboxUID and sandboxGID are the program's ids inside the sandbox.
 	sandboxUID = 1000
 	sandboxGID = 1000
-	// nobodyID is the host id the program runs as when the server is root.
+	// nobodyID is the host id the program runs as when the server is root
+	// but has no range of per-run uids (see uidrange.go).
 	nobodyID = 65534
 	// initHostID is the host id of the sandbox's init when the server is
 	// root: unprivileged, and distinct from the program's.
@@ -58,6 +59,10 @@ type Config struct {
 	NoSandbox bool
 	// Limits are the defaults of every run; zero fields take the defaults above.
 	Limits Limits
+	// UIDRange holds the host uids (and gids) a root server gives its
+	// runs, one each; zero means DefaultUIDRange. A server that is not
+	// root cannot map other ids: its runs share its own.
+	UIDRange UIDRange
 }
 
 // Runner runs programs. It is safe for concurrent use: runs are independent.
@@ -67,10 +72,13 @@ type Runner struct {
 	cgroups    *cgroupManager
 	info       SandboxInfo
 	sandboxErr error
-	hostUID    int
+	hostUID    int // the host uid all runs share without per-run uids
 	hostGID    int
-	pool       initPool
-	token      string // names this runner's cgroups
+	uids       *uidPool  // the range of per-run uids; nil when runs share hostUID
+	uidsOff    string    // why runs share hostUID
+	bound      *runUID   // set on the copy of the runner that one run sees (bindRun)
+	pool       *initPool // shared by the copies
+	token      string    // names this runner's cgroups
 }
 
 // New resolves the interpreter and finds out which protections this host
@@ -81,13 +89,14 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid(), token: NewRunID()[:8]}
+	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid(), pool: &initPool{}, token: NewRunID()[:8]}
 	r.cfg.Limits = r.withDefaults(cfg.Limits)
 	if r.hostUID == 0 {
 		r.hostUID, r.hostGID = nobodyID, nobodyID
 	}
 	if cfg.NoSandbox {
 		r.info = SandboxInfo{Enabled: false, Namespaces: []string{}, Cgroup: "none", UID: os.Geteuid(), HostUID: os.Geteuid()}
+		r.uidsOff = "the sandbox is off"
 		return r, nil
 	}
 	r.cgroups = detectCgroups()
@@ -105,6 +114,9 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if r.info.Cgroup == "" {
 		r.info.Cgroup = "none"
+	}
+	if err := r.setUpUIDs(cfg.UIDRange); err != nil {
+		return nil, err
 	}
 	r.sandboxErr = r.probe()
 	return r, nil
@@ -215,7 +227,9 @@ func NewRunID() string {
 // calling goroutine, as the events happen: run.start first, run.end last,
 // always. Cancelling ctx stops the run (status "stopped").
 func (r *Runner) Run(ctx context.Context, req Request, emit func(Event)) Result {
-	s := newSession(r, req, emit)
+	rr := r.bindRun(r.withDefaults(req.Limits))
+	defer rr.unbindRun()
+	s := newSession(rr, req, emit)
 	return s.run(ctx)
 }
 

@@ -195,18 +195,18 @@ loop:
 	return nil
 }
 
-// initAttr is how the init is created: in new namespaces, with the
-// capabilities it needs to build the sandbox (only inside them), killed if
-// the server dies.
-func (r *Runner) initAttr() *syscall.SysProcAttr {
+// initAttr is how the init is created: in new namespaces, the program's
+// ids mapped to host uid and gid, with the capabilities it needs to build
+// the sandbox (only inside them), killed if the server dies.
+func (r *Runner) initAttr(uid, gid int) *syscall.SysProcAttr {
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if !r.info.Enabled {
 		return attr
 	}
 	attr.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWNS |
 		syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
-	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: r.hostUID, Size: 1}}
-	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxGID, HostID: r.hostGID, Size: 1}}
+	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: uid, Size: 1}}
+	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxGID, HostID: gid, Size: 1}}
 	if os.Geteuid() == 0 {
 		// A privileged server maps root of the namespace too, to another
 		// unprivileged host id, for the init to become once it has opened

@@ -23,18 +23,32 @@ type startedInit struct {
 	cmd     *exec.Cmd
 	cg      *runCgroup // nil without cgroups
 	limits  Limits     // the cgroup's limits
+	uid     int        // the host uid (and gid) of its program
+	giveUID *uidPool   // where close gives uid back; nil when a run holds it
 	ctl     *os.File   // write end of the init's fd 3
 	wire    *os.File   // read end of its fd 4
 	stdin   *os.File   // write end of the program's standard input
 	initErr *bytes.Buffer
 }
 
-// startInit starts an init in a new cgroup bounded by l.
+// startInit starts an init in a new cgroup bounded by l, its program
+// mapped to a host uid of its own when the server has a range of them.
 func (r *Runner) startInit(l Limits) (*startedInit, error) {
-	si := &startedInit{limits: l, initErr: &bytes.Buffer{}}
+	uid, owned, err := r.initUID()
+	if err != nil {
+		return nil, err
+	}
+	si := &startedInit{limits: l, uid: uid, initErr: &bytes.Buffer{}}
+	if owned {
+		si.giveUID = r.uids
+	}
+	gid := r.hostGID
+	if r.uids != nil {
+		gid = uid
+	}
 	if r.cgroups != nil && len(r.cgroups.bases) > 0 {
-		var err error
 		if si.cg, err = r.cgroups.create(r.token+"-"+NewRunID()[:12], l); err != nil {
+			si.close()
 			return nil, err
 		}
 	}
@@ -66,13 +80,13 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
 		ExtraFiles:  child,
 		Stderr:      &limitedWriter{w: si.initErr, n: 4096},
-		SysProcAttr: r.initAttr(),
+		SysProcAttr: r.initAttr(uid, gid),
 	}
 	if os.Getenv("PLAYGROUND_DEBUG_INIT") != "" {
 		si.cmd.Stderr = os.Stderr
 		si.cmd.Env = append(si.cmd.Env, "PLAYGROUND_DEBUG_INIT=1")
 	}
-	err := si.cmd.Start()
+	err = si.cmd.Start()
 	closeChild()
 	if err != nil {
 		si.cmd = nil
@@ -91,7 +105,8 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 	return si, nil
 }
 
-// close ends an init that will not be used and removes its cgroup.
+// close ends an init that will not be used, removes its cgroup and, once
+// the init is reaped, gives back its uid unless a run holds it.
 func (si *startedInit) close() {
 	for _, f := range []*os.File{si.ctl, si.wire, si.stdin} {
 		if f != nil {
@@ -105,6 +120,10 @@ func (si *startedInit) close() {
 	if si.cg != nil {
 		si.cg.destroy()
 	}
+	if si.giveUID != nil {
+		si.giveUID.give(si.uid)
+		si.giveUID = nil
+	}
 }
 
 // initPool holds the warm inits of a Runner.
@@ -115,9 +134,23 @@ type initPool struct {
 	closed  bool
 }
 
-// takeInit returns an init for a run with limits l: a warm one when l
-// bounds its cgroup as the defaults do, a new one otherwise.
+// takeInit returns an init for a run with limits l: on a copy of the
+// runner bound to a run, the init taken for it (see bindRun); else a warm
+// one when l bounds its cgroup as the defaults do, a new one otherwise.
 func (r *Runner) takeInit(l Limits) (*startedInit, error) {
+	if b := r.bound; b != nil {
+		si := b.si
+		b.si = nil
+		switch {
+		case b.err != nil:
+			return nil, b.err
+		case si != nil && sameCgroupLimits(l, si.limits):
+			return si, nil
+		case si != nil:
+			si.close()
+		}
+		return r.startInit(l)
+	}
 	if sameCgroupLimits(l, r.cfg.Limits) {
 		r.pool.mu.Lock()
 		if n := len(r.pool.ready); n > 0 {
