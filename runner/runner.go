@@ -225,7 +225,8 @@ func NewRunID() string {
 
 // Run executes req and calls emit for each event, in order, from the
 // calling goroutine, as the events happen: run.start first, run.end last,
-// always. Cancelling ctx stops the run (status "stopped").
+// always. Cancelling ctx stops the run (status "stopped"). The run's host
+// uid, if it has one of its own, is given back before Run returns.
 func (r *Runner) Run(ctx context.Context, req Request, emit func(Event)) Result {
 	rr := r.bindRun(r.withDefaults(req.Limits))
 	defer rr.unbindRun()

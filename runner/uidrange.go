@@ -66,8 +66,10 @@ func (u UIDRange) contains(id int) bool { return u.First <= id && id <= u.Last }
 // or too few ids.
 func (u UIDRange) check() error {
 	switch {
-	case u.First < 1 || u.Last > maxHostID || u.First > u.Last:
-		return fmt.Errorf("the range %s is not within 1-%d, with its first id first", u, maxHostID)
+	case u.First > u.Last:
+		return fmt.Errorf("the range %s ends before it starts", u)
+	case u.First < 1 || u.Last > maxHostID:
+		return fmt.Errorf("the range %s is not within 1-%d", u, maxHostID)
 	case u.Size() < minUIDRangeSize:
 		return fmt.Errorf("the range %s holds %d ids; runs need at least %d (%d for the inits kept ready, and one run)", u, u.Size(), minUIDRangeSize, warmInits)
 	}

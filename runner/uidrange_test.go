@@ -21,7 +21,7 @@ func TestParseUIDRange(t *testing.T) {
 		"2000000000":            "FIRST-LAST",
 		"a-b":                   "FIRST-LAST",
 		"0-999":                 "within 1-",
-		"5000-4000":             "its first id first",
+		"5000-4000":             "ends before it starts",
 		"1-4294967295":          "within 1-",
 		"100000-100001":         "at least 3",
 		"60000-70000":           "65533",
@@ -103,10 +103,10 @@ func TestUIDPoolIgnoresAnIDGivenBackTwice(t *testing.T) {
 func TestUIDRangeMustBeMappedInTheServersNamespace(t *testing.T) {
 	rng := UIDRange{First: 2000000000, Last: 2000000999}
 	for text, want := range map[string]bool{
-		"         0          0 4294967295\n":                         true,  // the host
-		"         0     100000      65536\n":                         false, // a rootless container
-		"0 0 1000\n2000000000 2000000000 500\n":                      false, // half of it
-		"0 0 1000\n1999999000 5000 2000\n":                           true,
+		"         0          0 4294967295\n":                            true,  // the host
+		"         0     100000      65536\n":                            false, // a rootless container
+		"0 0 1000\n2000000000 2000000000 500\n":                         false, // half of it
+		"0 0 1000\n1999999000 5000 2000\n":                              true,
 		"         0     100000      65536\n1 2 3 4\nnot numbers at all": false,
 	} {
 		if got := rng.mappedIn(strings.NewReader(text)); got != want {

@@ -11,8 +11,9 @@ import (
 // Starting a run's init costs more than starting Python: above all,
 // moving a process into a v1 memory cgroup takes ~10 ms of kernel time.
 // So the runner keeps a few inits started ahead of time, each in its own
-// cgroup, waiting for a program (as golang/playground keeps containers
-// ready). A run takes one if its cgroup limits are the runner's defaults.
+// cgroup and with its own host uid, waiting for a program (as
+// golang/playground keeps containers ready). A run takes one if its cgroup
+// limits are the runner's defaults.
 
 // warmInits is how many inits wait ready.
 const warmInits = 2
