@@ -28,5 +28,10 @@ type SandboxInfo struct {
 	NoNewPrivs bool     `json:"no_new_privs"`
 	Seccomp    bool     `json:"seccomp"`
 	UID        int      `json:"uid"`
-	HostUID    int      `json:"host_uid"`
+	// HostUID is the host uid of the run's program; -1 where no single one
+	// applies (the server's description when each run has its own).
+	HostUID int `json:"host_uid"`
+	// UIDRange is the range each run takes a host uid of its own from,
+	// "" when runs share one.
+	UIDRange string `json:"uid_range,omitempty"`
 }

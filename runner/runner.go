@@ -47,7 +47,8 @@ const (
 	// sandboxUID and sandboxGID are the program's ids inside the sandbox.
 	sandboxUID = 1000
 	sandboxGID = 1000
-	// nobodyID is the host id the program runs as when the server is root.
+	// nobodyID is the host id the program runs as when the server is root
+	// but has no range of per-run uids (see uidrange.go).
 	nobodyID = 65534
 	// initHostID is the host id of the sandbox's init when the server is
 	// root: unprivileged, and distinct from the program's.
@@ -65,6 +66,10 @@ type Config struct {
 	NoSandbox bool
 	// Limits are the defaults of every run; zero fields take the defaults above.
 	Limits Limits
+	// UIDRange holds the host uids (and gids) a root server gives its
+	// runs, one each; zero means DefaultUIDRange. A server that is not
+	// root cannot map other ids: its runs share its own.
+	UIDRange UIDRange
 }
 
 // Runner runs programs. It is safe for concurrent use: runs are independent.
@@ -74,8 +79,10 @@ type Runner struct {
 	cgroups    *cgroupManager
 	info       SandboxInfo
 	sandboxErr error
-	hostUID    int
+	hostUID    int // the host uid all runs share without per-run uids
 	hostGID    int
+	uids       *uidPool // the range of per-run uids; nil when runs share hostUID
+	uidsOff    string   // why runs share hostUID
 	pool       initPool
 	token      string // names this runner's cgroups
 }
@@ -95,6 +102,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.NoSandbox {
 		r.info = SandboxInfo{Enabled: false, Namespaces: []string{}, Cgroup: "none", UID: os.Geteuid(), HostUID: os.Geteuid()}
+		r.uidsOff = "the sandbox is off"
 		return r, nil
 	}
 	r.cgroups = detectCgroups()
@@ -112,6 +120,9 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if r.info.Cgroup == "" {
 		r.info.Cgroup = "none"
+	}
+	if err := r.setUpUIDs(cfg.UIDRange); err != nil {
+		return nil, err
 	}
 	r.sandboxErr = r.probe()
 	return r, nil
@@ -220,7 +231,8 @@ func NewRunID() string {
 
 // Run executes req and calls emit for each event, in order, from the
 // calling goroutine, as the events happen: run.start first, run.end last,
-// always. Cancelling ctx stops the run (status "stopped").
+// always. Cancelling ctx stops the run (status "stopped"). The run's host
+// uid, if it has one of its own, is given back before Run returns.
 func (r *Runner) Run(ctx context.Context, req Request, emit func(Event)) Result {
 	s := newSession(r, req, emit)
 	return s.run(ctx)

@@ -83,34 +83,48 @@ func (s *session) run(ctx context.Context) Result {
 	s.startNS = monoNS()
 	info := s.r.info
 	lim := s.limits
-	s.send(s.startNS, Event{Type: TypeRunStart, RunID: s.req.RunID, Python: s.r.python.Version, Limits: &lim, Sandbox: &info})
-
-	if len(s.req.Program) > MaxProgramBytes {
+	// The init is taken before run.start, which names the host uid it
+	// maps the program to (fixed when the init was made).
+	var si *startedInit
+	switch {
+	case len(s.req.Program) > MaxProgramBytes:
 		s.internal = fmt.Sprintf("The program is too large: %s, and the limit is %s.", sizeText(int64(len(s.req.Program))), sizeText(MaxProgramBytes))
-		return s.end()
-	}
-	if s.r.sandboxErr != nil {
+	case s.r.sandboxErr != nil:
 		s.internal = "The sandbox cannot be set up on this server, so nothing can run: " + s.r.sandboxErr.Error()
+	default:
+		var err error
+		if si, err = s.r.takeInit(s.limits); err != nil {
+			s.internal = "The run could not be started: " + err.Error()
+		}
+	}
+	if s.r.uids != nil {
+		info.HostUID = noHostUID
+		if si != nil {
+			info.HostUID = si.uid
+		}
+	}
+	s.send(s.startNS, Event{Type: TypeRunStart, RunID: s.req.RunID, Python: s.r.python.Version, Limits: &lim, Sandbox: &info})
+	if si == nil {
 		return s.end()
 	}
-	if err := s.execute(ctx); err != nil {
+	if err := s.execute(ctx, si); err != nil {
 		s.internal = "The run could not be started: " + err.Error()
 	}
 	return s.end()
 }
 
-// execute starts the init and follows the run to its end.
-func (s *session) execute(ctx context.Context) error {
+// execute hands the program to the init and follows the run to its end;
+// it closes the init, its cgroup and its uid once the init is reaped.
+func (s *session) execute(ctx context.Context, si *startedInit) error {
 	line, _ := json.Marshal(s.initConfig())
 	line = append(line, '\n')
-	si, err := s.r.takeInit(s.limits)
-	if err != nil {
-		return err
-	}
 	if err := handConfig(si, line); err != nil {
-		// A warm init that died while it waited: start a fresh one.
+		// A warm init that died while it waited: start a fresh one, for
+		// the same host uid (run.start named it).
+		uid, pool := si.uid, si.giveUID
+		si.giveUID = nil
 		si.close()
-		if si, err = s.r.startInit(s.limits); err != nil {
+		if si, err = s.r.startInitAs(s.limits, uid, pool); err != nil {
 			return err
 		}
 		if err := handConfig(si, line); err != nil {
@@ -118,11 +132,7 @@ func (s *session) execute(ctx context.Context) error {
 			return fmt.Errorf("hand the program to the sandbox: %w", err)
 		}
 	}
-	if si.cg != nil {
-		defer si.cg.destroy()
-	}
-	defer si.ctl.Close()
-	defer si.wire.Close()
+	defer si.close()
 	go feedStdin(s.req.Stdin, si.stdin)
 	s.init = si
 	s.follow(ctx)
@@ -287,18 +297,18 @@ func (s *session) checkCgroup() {
 	}
 }
 
-// initAttr is how the init is created: in new namespaces, with the
-// capabilities it needs to build the sandbox (only inside them), killed if
-// the server dies.
-func (r *Runner) initAttr() *syscall.SysProcAttr {
+// initAttr is how the init is created: in new namespaces, the program's
+// ids mapped to host uid and gid, with the capabilities it needs to build
+// the sandbox (only inside them), killed if the server dies.
+func (r *Runner) initAttr(uid, gid int) *syscall.SysProcAttr {
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if !r.info.Enabled {
 		return attr
 	}
 	attr.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWNS |
 		syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
-	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: r.hostUID, Size: 1}}
-	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxGID, HostID: r.hostGID, Size: 1}}
+	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: uid, Size: 1}}
+	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: sandboxGID, HostID: gid, Size: 1}}
 	if os.Geteuid() == 0 {
 		// A privileged server maps root of the namespace too, to another
 		// unprivileged host id, for the init to become once it has opened

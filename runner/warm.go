@@ -11,8 +11,9 @@ import (
 // Starting a run's init costs more than starting Python: above all,
 // moving a process into a v1 memory cgroup takes ~10 ms of kernel time.
 // So the runner keeps a few inits started ahead of time, each in its own
-// cgroup, waiting for a program (as golang/playground keeps containers
-// ready). A run takes one if its cgroup limits are the runner's defaults.
+// cgroup and with its own host uid, waiting for a program (as
+// golang/playground keeps containers ready). A run takes one if its cgroup
+// limits are the runner's defaults.
 
 // warmInits is how many inits wait ready.
 const warmInits = 2
@@ -23,18 +24,36 @@ type startedInit struct {
 	cmd     *exec.Cmd
 	cg      *runCgroup // nil without cgroups
 	limits  Limits     // the cgroup's limits
+	uid     int        // the host uid (and gid) of its program
+	giveUID *uidPool   // where close gives uid back; nil when it is shared
 	ctl     *os.File   // write end of the init's fd 3
 	wire    *os.File   // read end of its fd 4
 	stdin   *os.File   // write end of the program's standard input
 	initErr *bytes.Buffer
 }
 
-// startInit starts an init in a new cgroup bounded by l.
+// startInit starts an init in a new cgroup bounded by l, its program
+// mapped to a host uid of its own when the server has a range of them.
 func (r *Runner) startInit(l Limits) (*startedInit, error) {
-	si := &startedInit{limits: l, initErr: &bytes.Buffer{}}
+	uid, pool, err := r.takeUID()
+	if err != nil {
+		return nil, err
+	}
+	return r.startInitAs(l, uid, pool)
+}
+
+// startInitAs starts an init whose program is host uid uid; closing the
+// init gives uid back to pool (if not nil), also when it fails to start.
+func (r *Runner) startInitAs(l Limits, uid int, pool *uidPool) (*startedInit, error) {
+	si := &startedInit{limits: l, uid: uid, giveUID: pool, initErr: &bytes.Buffer{}}
+	var err error
+	gid := r.hostGID
+	if r.uids != nil {
+		gid = uid
+	}
 	if r.cgroups != nil && len(r.cgroups.bases) > 0 {
-		var err error
 		if si.cg, err = r.cgroups.create(r.token+"-"+NewRunID()[:12], l); err != nil {
+			si.close()
 			return nil, err
 		}
 	}
@@ -66,7 +85,7 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
 		ExtraFiles:  child,
 		Stderr:      &limitedWriter{w: si.initErr, n: 4096},
-		SysProcAttr: r.initAttr(),
+		SysProcAttr: r.initAttr(uid, gid),
 		// Wait returns this long after the init is gone even if something
 		// still holds its stderr.
 		WaitDelay: streamDrainGrace,
@@ -75,7 +94,7 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 		si.cmd.Stderr = os.Stderr
 		si.cmd.Env = append(si.cmd.Env, "PLAYGROUND_DEBUG_INIT=1")
 	}
-	err := si.cmd.Start()
+	err = si.cmd.Start()
 	closeChild()
 	if err != nil {
 		si.cmd = nil
@@ -94,7 +113,8 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 	return si, nil
 }
 
-// close ends an init that will not be used and removes its cgroup.
+// close ends an init that will not be used, removes its cgroup and, once
+// the init is reaped, gives back its uid unless a run holds it.
 func (si *startedInit) close() {
 	for _, f := range []*os.File{si.ctl, si.wire, si.stdin} {
 		if f != nil {
@@ -107,6 +127,10 @@ func (si *startedInit) close() {
 	}
 	if si.cg != nil {
 		si.cg.destroy()
+	}
+	if si.giveUID != nil {
+		si.giveUID.give(si.uid)
+		si.giveUID = nil
 	}
 }
 

@@ -24,6 +24,7 @@ type runnerFlags struct {
 	shmSize     string
 	python      string
 	sandbox     string
+	uidRange    string
 }
 
 func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
@@ -38,6 +39,7 @@ func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
 	fs.StringVar(&f.shmSize, "shm-size", "64MiB", "size of the run's own /dev/shm")
 	fs.StringVar(&f.python, "python", "python3", "the Python interpreter (resolved to its real path)")
 	fs.StringVar(&f.sandbox, "sandbox", "on", "on, or off to run programs without any sandbox (trusted use only)")
+	fs.StringVar(&f.uidRange, "uid-range", runner.DefaultUIDRange.String(), "host uids (and gids) FIRST-LAST of which a root server gives each run its own, so that the kernel's per-user limits are per run; a server that is not root runs every program as its own uid")
 	return f
 }
 
@@ -70,6 +72,11 @@ func (f *runnerFlags) config() (runner.Config, error) {
 	default:
 		return cfg, fmt.Errorf("--sandbox must be on or off, not %q", f.sandbox)
 	}
+	uids, err := runner.ParseUIDRange(f.uidRange)
+	if err != nil {
+		return cfg, fmt.Errorf("--uid-range: %w", err)
+	}
+	cfg.UIDRange = uids
 	cfg.Python = f.python
 	cfg.Limits = l
 	return cfg, nil

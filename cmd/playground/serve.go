@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -111,6 +112,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 	}
 	defer run.Close() // the warm inits; runs are over by then
 	describeRunner(log, run)
+	if err := checkUIDCapacity(run, o.MaxRuns); err != nil {
+		return err
+	}
 
 	db, err := openStore(ctx, o.DB, o.KeepRuns, log)
 	if err != nil {
@@ -214,13 +218,26 @@ func describeRunner(log *slog.Logger, r *runner.Runner) {
 		return
 	}
 	log.Info("sandbox", "namespaces", info.Namespaces, "cgroup", info.Cgroup,
-		"memory_limit", info.Memory, "pids_limit", info.Pids, "cpu_limit", info.CPU)
+		"memory_limit", info.Memory, "pids_limit", info.Pids, "cpu_limit", info.CPU,
+		"per_run_uids", r.PerRunUIDs())
 	if p := r.CgroupProblem(); p != "" {
 		log.Warn("sandbox limits", "problem", p)
 	}
 	if err := r.SandboxError(); err != nil {
 		log.Error("the sandbox cannot be built on this machine; runs will fail", "err", err)
 	}
+}
+
+// checkUIDCapacity refuses a uid range too small for --max-runs runs at
+// once, which would otherwise fail runs only when the server is busy.
+func checkUIDCapacity(r *runner.Runner, maxRuns int) error {
+	if maxRuns <= 0 {
+		maxRuns = runtime.NumCPU() // web.Config's default
+	}
+	if c := r.UIDCapacity(); c > 0 && c < maxRuns {
+		return fmt.Errorf("--uid-range %s leaves room for only %d runs at once (the inits kept ready hold uids too), fewer than --max-runs %d; give a larger range", r.Info().UIDRange, c, maxRuns)
+	}
+	return nil
 }
 
 // browserURL is the address to open, e.g. http://localhost:8080 for ":8080".
