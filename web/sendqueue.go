@@ -9,18 +9,22 @@ import (
 // The send queue holds what waits for a connection's writer. It starts
 // empty and grows with what is queued, so an idle connection holds nothing
 // but the queue itself; it is bounded, and a producer that finds it full
-// waits for the writer to make room.
+// waits for the writer to make room, so that a slow reader slows its own
+// run rather than losing events.
 //
 // The slow-client rule: a client is dropped, and its run stopped, when the
-// queue stays full for sendQueueFullWait (or when one write to it takes
-// longer than writeWait, the conn's write deadline). Both are wall-clock
-// deadlines: a timer and the kernel's socket deadline, neither of which
-// needs the server's CPU or more events to expire. On a loaded machine a
-// flooding program produces its events more slowly, but a client that
-// reads nothing still fills the socket, then the queue, with the first
-// few hundred of them, and from then on sendQueueFullWait runs on the
-// clock alone. A client that reads at all makes room within it, since the
-// writer takes at most maxBatchBytes at a time.
+// queue stays full for sendQueueFullWait, or when one write to it takes
+// longer than writeWait (the conn's write deadline). Why the bound holds on
+// a loaded machine: both are wall-clock deadlines, a timer and the socket's
+// deadline, which expire without the server's CPU and without any more
+// events. What must happen first is bounded in bytes: a client that
+// reads nothing fills its socket's fixed buffer (wsSocketSendBuffer) and
+// then this queue, a few hundred KiB or a few thousand events, which a
+// flood produces in a fraction of a second (a few seconds when it gets
+// little CPU). A program slower than that holds no more than these bytes
+// until its run's own time limit ends it. A client that reads at all
+// makes room well within sendQueueFullWait, since the writer takes at most
+// maxBatchBytes at a time.
 const (
 	// sendQueueMessages and sendQueueBytes bound the queue: enough for a
 	// burst of events to be written as a few batches, not so much that a

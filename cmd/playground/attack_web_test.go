@@ -85,7 +85,7 @@ func TestWebTierRefusesForeignHostsAndOffsiteLinks(t *testing.T) {
 		for _, r := range []struct{ method, path string }{{"GET", "/"}, {"GET", "/lessons/" + testLesson}, {"POST", "/nickname"}, {"POST", "/teacher"}} {
 			res, body := webRequest(t, r.method, base, r.path, rebound, http.Header{"Origin": {"http://" + rebound}}, url.Values{"nickname": {"x"}})
 			if res.StatusCode != http.StatusMisdirectedRequest || !strings.HasSuffix(strings.TrimSpace(body), ".") || strings.Contains(body, "<") {
-				t.Errorf("%s %s: %s %q", r.method, r.path, res.Status, body)
+				t.Errorf("%s %s: %s %.80q", r.method, r.path, res.Status, body)
 			}
 		}
 	})
