@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -153,6 +154,16 @@ func TestWebTierRefusesForeignHostsAndOffsiteLinks(t *testing.T) {
 		}
 		if res, _ := webRequest(t, "GET", base, "/", "play.example.org.evil.example", nil, nil); res.StatusCode != http.StatusMisdirectedRequest {
 			t.Errorf("another name: %s", res.Status)
+		}
+	})
+
+	t.Run("a public URL that is not one stops the server with a sentence", func(t *testing.T) {
+		o := o
+		o.DB = filepath.Join(t.TempDir(), "runs.db")
+		o.PublicURL = "play.example.org/app"
+		err := serve(t.Context(), o, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		if err == nil || !strings.Contains(err.Error(), "--public-url") {
+			t.Errorf("serve: %v", err)
 		}
 	})
 }
