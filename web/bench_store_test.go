@@ -83,7 +83,7 @@ func BenchmarkLessonPageWithHistory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := httptest.NewRequest("GET", "/lessons/pool", nil)
+	req := localRequest("GET", "/lessons/pool")
 	req.Header.Set("Cookie", learnerCookie+"="+fmt.Sprintf(benchLearnerFormat, 123))
 	b.ResetTimer()
 	serverTime(b, app, req, lessonPageTarget, func(w *httptest.ResponseRecorder) {
@@ -119,7 +119,7 @@ func BenchmarkRunAPI(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := httptest.NewRequest("GET", "/api/runs/"+r.ID, nil)
+	req := localRequest("GET", "/api/runs/"+r.ID)
 	b.SetBytes(int64(size))
 	b.ResetTimer()
 	serverTime(b, app, req, runAPITarget, func(w *httptest.ResponseRecorder) {

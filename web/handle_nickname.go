@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode"
 )
@@ -19,11 +18,9 @@ func (s *Server) handleNickname(w http.ResponseWriter, r *http.Request) {
 	}
 	// The learner cookie is SameSite=Lax, so another site's form does not
 	// carry it; refusing a foreign Origin says so plainly.
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			http.Error(w, "This form can only be sent from this site.", http.StatusForbidden)
-			return
-		}
+	if !s.sameOrigin(r) {
+		http.Error(w, msgForeignForm, http.StatusForbidden)
+		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
@@ -35,11 +32,8 @@ func (s *Server) handleNickname(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	back := r.PostForm.Get("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	// back is the page the form was on: only a page of this site.
+	http.Redirect(w, r, s.localRedirect(r.PostForm.Get("back")), http.StatusSeeOther)
 }
 
 // cleanNickname drops control characters, folds white space and cuts the

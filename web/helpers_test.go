@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -115,6 +117,14 @@ func MustServer(tb testing.TB, cfg Config) (*Server, *httptest.Server) {
 		app.Shutdown(tb.Context())
 	})
 	return app, ts
+}
+
+// localRequest is a request as the server sees one sent to 127.0.0.1:8080,
+// for a handler called without a listener (benchmarks).
+func localRequest(method, target string) *http.Request {
+	r := httptest.NewRequest(method, "http://127.0.0.1:8080"+target, nil)
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	return r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, local))
 }
 
 // MustGet fetches a page and parses it.

@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 // page is what every page's frame needs.
 type page struct {
 	Title   string
-	Path    string // the request path, for the language switch
+	Path    string // the request's path if it is a route's, else "/" (localpath.go); escaped, for the language switch
 	CSS     string
 	CodeCSS string
 	JS      string

@@ -11,7 +11,7 @@ import (
 func (s *Server) page(r *http.Request, title string, wide bool) page {
 	return page{
 		Title:   title,
-		Path:    r.URL.Path,
+		Path:    s.localPath(r.URL.Path),
 		CSS:     s.asset("css/app.css"),
 		CodeCSS: s.asset("code.css"),
 		Icon:    s.asset("img/icon.svg"),

@@ -53,6 +53,11 @@ type Config struct {
 	SlotStuckAfter time.Duration
 	// TeacherToken opens /teacher; empty: the teacher view is off.
 	TeacherToken string
+	// PublicURL is the address learners use when it is none of the
+	// server's own (a proxy's, such as https://play.example.org): the
+	// server also answers to its host, and cookies are https-only when it
+	// is https. Empty: only localhost and IP addresses are answered.
+	PublicURL string
 }
 
 // Server is the web application: an http.Handler.
@@ -65,6 +70,10 @@ type Server struct {
 	recent    *recentRuns
 	metrics   *metrics
 	upgrader  websocket.Upgrader
+	hosts     hostPolicy
+	conns     *connLimit       // WebSockets per client address
+	signIns   *throttle        // teacher sign-in attempts per client address
+	teachers  *teacherSessions // signed-in teachers
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -96,16 +105,31 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = defaultMaxQueue
 	}
+	hosts, err := newHostPolicy(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
 		admission: newAdmission(cfg.MaxRuns, cfg.MaxQueue),
 		recent:    newRecentRuns(),
 		sessions:  map[*session]struct{}{},
-		// CheckOrigin is left nil: gorilla/websocket then refuses a
-		// handshake whose Origin is not this host, so another site cannot
-		// run programs with a learner's cookie.
-		upgrader: websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16 << 10},
+		hosts:     hosts,
+		conns:     newConnLimit(maxConnsPerClient),
+		signIns:   newThrottle(signInBurst, signInEvery, maxThrottledClients),
+		teachers:  newTeacherSessions(),
+	}
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  wsReadBufferSize,
+		WriteBufferSize: wsWriteBufferSize,
+		// Write buffers are taken only while a message is written, so an
+		// idle connection holds none.
+		WriteBufferPool: &sync.Pool{},
+		// The same origin as gorilla/websocket's default check, or the
+		// public URL's: another site cannot run programs with a learner's
+		// cookie.
+		CheckOrigin: s.sameOrigin,
 	}
 	s.metrics = newMetrics(s.admission)
 	if err := s.hashAssets(); err != nil {
@@ -131,12 +155,18 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /teacher", s.handleTeacher)
 	m.HandleFunc("POST /teacher", s.handleTeacherLogin)
 	m.HandleFunc("GET /teacher/runs", s.handleTeacherRuns)
+	m.HandleFunc("POST /teacher/signout", s.handleTeacherSignOut)
 	m.HandleFunc("/", s.handleNotFound)
 	s.mux = m
 }
 
-// ServeHTTP adds the security headers, the learner id and the language.
+// ServeHTTP refuses requests for other host names (hostcheck.go), adds the
+// security headers, the learner id and the language.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !exempt(r) && !s.hosts.allows(r) {
+		s.refuseHost(w, r)
+		return
+	}
 	h := w.Header()
 	// Everything is served from this origin: no CDN, no inline script.
 	// CodeMirror injects its own style elements, hence style-src inline.
@@ -144,7 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	r = withLang(w, r)
-	r = withLearner(w, r)
+	r = withLearner(w, r, s.secureCookies(r))
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -197,11 +227,17 @@ func (s *Server) handleCodeCSS(w http.ResponseWriter, r *http.Request) {
 	w.Write(highlightCSS())
 }
 
+// secureCookies reports whether cookies must be https-only: the public URL
+// is https, or the request came over https.
+func (s *Server) secureCookies(r *http.Request) bool {
+	return s.hosts.secure() || r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
 type learnerKey struct{}
 
 // withLearner gives each browser an anonymous, unguessable id kept in a
 // cookie, under which its runs will be kept.
-func withLearner(w http.ResponseWriter, r *http.Request) *http.Request {
+func withLearner(w http.ResponseWriter, r *http.Request, secure bool) *http.Request {
 	id := ""
 	if c, err := r.Cookie(learnerCookie); err == nil && validLearnerID(c.Value) {
 		id = c.Value
@@ -211,7 +247,7 @@ func withLearner(w http.ResponseWriter, r *http.Request) *http.Request {
 		id = hex.EncodeToString(b[:])
 		http.SetCookie(w, &http.Cookie{Name: learnerCookie, Value: id, Path: "/",
 			MaxAge: int(learnerCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-			Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
+			Secure: secure})
 	}
 	return r.WithContext(context.WithValue(r.Context(), learnerKey{}, id))
 }

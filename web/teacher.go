@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
-	"net/url"
 	"time"
 
 	"mpplayground/store"
@@ -14,11 +13,10 @@ import (
 
 // The teacher view lists the class's recent runs. It is opened with the
 // token the server was started with (--teacher-token), given once (the
-// sign-in form, or ?token= in a link) and then kept in a cookie.
+// sign-in form, or ?token= in a link); the browser then keeps a session
+// (sessions.go) in a cookie. Attempts are throttled (throttle.go).
 const (
 	teacherCookie = "pg_teacher"
-	// teacherCookieAge covers a school day; then the teacher signs in again.
-	teacherCookieAge = 12 * time.Hour
 	// teacherRunsShown is how many of the newest runs the view lists.
 	teacherRunsShown = 50
 	// teacherPollEvery is how often the page asks for the list again.
@@ -63,12 +61,15 @@ func (s *Server) handleTeacher(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tok := r.URL.Query().Get("token"); tok != "" {
+		if !s.allowSignIn(w, r) {
+			return
+		}
 		if !s.teacherTokenOK(tok) {
+			s.log.Warn("teacher sign-in refused", "remote", r.RemoteAddr)
 			s.teacherLoginPage(w, r, true)
 			return
 		}
-		s.setTeacherCookie(w, r)
-		http.Redirect(w, r, "/teacher", http.StatusSeeOther)
+		s.signInTeacher(w, r)
 		return
 	}
 	if !s.isTeacher(r) {
@@ -93,15 +94,16 @@ func (s *Server) handleTeacherLogin(w http.ResponseWriter, r *http.Request) {
 		s.teacherOff(w, r)
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			http.Error(w, "This form can only be sent from this site.", http.StatusForbidden)
-			return
-		}
+	if !s.sameOrigin(r) {
+		http.Error(w, msgForeignForm, http.StatusForbidden)
+		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxTeacherForm)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	if !s.allowSignIn(w, r) {
 		return
 	}
 	if !s.teacherTokenOK(r.PostForm.Get("token")) {
@@ -109,7 +111,21 @@ func (s *Server) handleTeacherLogin(w http.ResponseWriter, r *http.Request) {
 		s.teacherLoginPage(w, r, true)
 		return
 	}
-	s.setTeacherCookie(w, r)
+	s.signInTeacher(w, r)
+}
+
+// handleTeacherSignOut ends the session of the browser and forgets its
+// cookie.
+func (s *Server) handleTeacherSignOut(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		http.Error(w, msgForeignForm, http.StatusForbidden)
+		return
+	}
+	if c, err := r.Cookie(teacherCookie); err == nil {
+		s.teachers.revoke(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: "", Path: "/teacher", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
 	http.Redirect(w, r, "/teacher", http.StatusSeeOther)
 }
 
@@ -183,26 +199,18 @@ func (s *Server) teacherTokenOK(given string) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
-// teacherCookieValue is what the cookie holds: a hash of the token, so
-// the token itself is not stored in the browser. It changes when the
-// token does, which signs every teacher out.
-func (s *Server) teacherCookieValue() string {
-	sum := sha256.Sum256([]byte("mpplayground teacher cookie\x00" + s.cfg.TeacherToken))
-	return hex.EncodeToString(sum[:])
-}
-
 func (s *Server) isTeacher(r *http.Request) bool {
 	c, err := r.Cookie(teacherCookie)
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.teacherCookieValue())) == 1
+	return err == nil && s.teachers.valid(c.Value)
 }
 
-func (s *Server) setTeacherCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: s.teacherCookieValue(), Path: "/teacher",
-		MaxAge: int(teacherCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
+// signInTeacher starts a session, sets its cookie and goes to the view,
+// without the token in the address.
+func (s *Server) signInTeacher(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: s.teachers.create(), Path: "/teacher",
+		MaxAge: int(teacherSessionAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.secureCookies(r)})
+	http.Redirect(w, r, "/teacher", http.StatusSeeOther)
 }
 
 // teacherLoginPage refuses the page (403) with the sign-in form.

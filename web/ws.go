@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -27,22 +28,27 @@ const (
 	// six times longer; a program over the cap but under this limit gets a
 	// plain error and the connection stays usable.
 	maxMessageBytes = 8 * MaxProgramBytes
-	// writeWait bounds one write to the client.
+	// writeWait bounds one write to the client: the conn's write deadline.
 	writeWait = 10 * time.Second
 	// pongWait is how long the connection may be silent before it is
 	// taken for dead; pings go out at 9/10 of it.
 	pongWait   = 60 * time.Second
 	pingPeriod = pongWait * 9 / 10
-	// sendBuffer is how many messages may wait for the writer. A client
-	// that falls this far behind is dropped and its run stopped, so a slow
-	// reader cannot hold the server's memory or slow the program. A run
-	// reports at most ~35,000 events besides its output (1 MiB), so a
-	// client that reads at all keeps up.
-	sendBuffer = 16384
 	// maxBatchMessages and maxBatchBytes bound one WebSocket message when
-	// events arrive faster than they can be written.
+	// events arrive faster than they can be written. The bytes also bound
+	// the room one write makes in the send queue (sendqueue.go): a client
+	// that reads 32 KiB/s is not taken for one that does not read.
 	maxBatchMessages = 512
-	maxBatchBytes    = 256 << 10
+	maxBatchBytes    = 64 << 10
+	// wsReadBufferSize and wsWriteBufferSize are the connection's I/O
+	// buffers; they do not limit message sizes. The write buffer comes
+	// from a pool for the time of one message.
+	wsReadBufferSize  = 1 << 10
+	wsWriteBufferSize = 8 << 10
+	// wsSocketSendBuffer is the kernel's send buffer of a WebSocket (Linux
+	// doubles it for its own bookkeeping). 128 KiB in flight still moves
+	// over 1 MB/s at 100 ms round trip, more than a run's events need.
+	wsSocketSendBuffer = 64 << 10
 )
 
 // clientMessage is any message the page sends.
@@ -81,9 +87,10 @@ type session struct {
 	learner string
 	lang    string // the page's language: checks are sent in it
 
-	send      chan []byte   // JSON values (objects or arrays) for the writer
+	send      *sendQueue    // JSON values (objects or arrays) for the writer
 	closed    chan struct{} // closed when the session ends
 	closeOnce sync.Once
+	dropped   atomic.Bool     // closed for not reading: nothing more is written
 	ctx       context.Context // cancelled when the session ends: stops its run
 	cancel    context.CancelFunc
 
@@ -103,17 +110,28 @@ type liveRun struct {
 }
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	release, ok := s.admitConn(w, r)
+	if !ok {
+		return
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has answered with an HTTP error (bad origin, not a
 		// WebSocket request).
 		s.log.Info("websocket refused", "err", err, "origin", r.Header.Get("Origin"))
+		release()
 		return
+	}
+	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
+		// A fixed socket buffer instead of one the kernel grows to
+		// megabytes: a client that does not read holds little of the
+		// kernel's memory, and fills it soon (sendqueue.go).
+		tc.SetWriteBuffer(wsSocketSendBuffer)
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	ss := &session{
 		srv: s, conn: conn, log: s.log, learner: Learner(r.Context()), lang: Lang(r.Context()),
-		send: make(chan []byte, sendBuffer), closed: make(chan struct{}),
+		send: newSendQueue(), closed: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
 	if !s.track(ss) {
@@ -121,8 +139,21 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server is shutting down"),
 			time.Now().Add(time.Second))
 		conn.Close()
+		release()
 		return
 	}
+	// The session goes on in goroutines of its own and this handler
+	// returns, so that the HTTP server's state for the request (its
+	// buffers, the request, the response) is freed now rather than held
+	// for the connection's life.
+	go ss.serve(release)
+}
+
+// serve runs the session until the connection ends and its run with it;
+// release then gives back the connection's place under its client's cap.
+func (ss *session) serve(release func()) {
+	s := ss.srv
+	defer release()
 	defer s.untrack(ss)
 	s.metrics.connections.Inc()
 	defer s.metrics.connections.Dec()
@@ -171,26 +202,31 @@ func (ss *session) writeLoop() {
 		ss.conn.Close() // unblocks the reader
 		ss.close()
 	}()
-	batch := make([][]byte, 0, maxBatchMessages)
+	// One batch per turn, so that pings go out during a long stream. The
+	// batch's array is dropped once the queue is empty: an idle connection
+	// keeps none.
+	var batch [][]byte
 	for {
 		select {
-		case b := <-ss.send:
+		case <-ss.send.ready:
 			// Send what is ready now in one message: the first event of
 			// a run goes out at once, a burst goes out as an array.
-			batch = append(batch[:0], b)
-			size := len(b)
-		drain:
-			for len(batch) < maxBatchMessages && size < maxBatchBytes {
-				select {
-				case b := <-ss.send:
-					batch = append(batch, b)
-					size += len(b)
-				default:
-					break drain
+			var more bool
+			batch, more = ss.send.take(batch[:0])
+			if len(batch) > 0 {
+				err := ss.writeBatch(batch)
+				clear(batch)
+				if err != nil {
+					return
 				}
 			}
-			if err := ss.writeBatch(batch); err != nil {
-				return
+			if more {
+				select {
+				case ss.send.ready <- struct{}{}:
+				default:
+				}
+			} else {
+				batch = nil
 			}
 		case <-ticker.C:
 			ss.conn.SetWriteDeadline(time.Now().Add(writeWait))
@@ -198,10 +234,14 @@ func (ss *session) writeLoop() {
 				return
 			}
 		case <-ss.closed:
+			if ss.dropped.Load() {
+				return // it does not read: nothing more is written to it
+			}
 			// Send what is already queued (a run's last events), then
 			// say goodbye.
-			for n := len(ss.send); n > 0; n-- {
-				if ss.writeBatch([][]byte{<-ss.send}) != nil {
+			for more := true; more; {
+				batch, more = ss.send.take(batch[:0])
+				if len(batch) > 0 && ss.writeBatch(batch) != nil {
 					return
 				}
 			}
@@ -244,22 +284,26 @@ func (ss *session) writeBatch(batch [][]byte) error {
 	return w.Close()
 }
 
-// enqueue hands a message to the writer without blocking. A client whose
-// queue is full cannot keep up: it is dropped and its run stopped.
+// enqueue hands a message to the writer. While the send queue is full it
+// waits for room; a client that makes none within sendQueueFullWait does
+// not read: it is dropped and its run stopped (sendqueue.go).
 func (ss *session) enqueue(b []byte) bool {
 	select {
 	case <-ss.closed:
 		return false
 	default:
 	}
-	select {
-	case ss.send <- b:
-		return true
-	default:
-		ss.log.Warn("websocket client too slow; dropping it", "learner", ss.learner)
+	switch err := ss.send.push(b, ss.closed); {
+	case errors.Is(err, errClientTooSlow):
+		ss.log.Warn("websocket client too slow; dropping it", "learner", ss.learner, "err", err)
+		ss.dropped.Store(true)
 		ss.close()
+		ss.conn.Close() // ends a write blocked on it and the reader
+		return false
+	case err != nil:
 		return false
 	}
+	return true
 }
 
 func (ss *session) sendJSON(v any) {

@@ -45,7 +45,10 @@ type serveOptions struct {
 	MaxQueue   int
 	// TeacherToken opens the teacher view (/teacher); empty: it is off.
 	TeacherToken string
-	Runner       *runnerFlags // the same limits and sandbox flags as `playground run`
+	// PublicURL is the address learners open when it is not the server's
+	// own (a proxy's); empty: only localhost and IP addresses are answered.
+	PublicURL string
+	Runner    *runnerFlags // the same limits and sandbox flags as `playground run`
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -56,6 +59,8 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxRuns, "max-runs", 0, "programs running at once (default: the number of CPUs)")
 	fs.IntVar(&o.MaxQueue, "max-queue", 0, "programs waiting for a slot before new ones are refused (default 200)")
 	fs.StringVar(&o.TeacherToken, "teacher-token", "", "`token` that opens the teacher view at /teacher (default: the view is off)")
+	fs.StringVar(&o.PublicURL, "public-url", "", "the `URL` learners open, when it is a name and not this server's address (a proxy's, such as https://play.example.org); "+
+		"requests for any other name are refused (default: only localhost and IP addresses are answered)")
 	o.Runner = addRunnerFlags(fs)
 }
 
@@ -139,6 +144,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		SlotStuckAfter: run.Limits().WallTime + slotStuckMargin,
 
 		TeacherToken: o.TeacherToken,
+		PublicURL:    o.PublicURL,
 	}
 	cfg.UseStore(db)
 	app, err := web.New(cfg)
@@ -155,7 +161,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving the playground", "url", browserURL(ln.Addr()), "lessons", len(course.Lessons()))
+	log.Info("serving the playground", "url", browserURL(ln.Addr()), "public_url", o.PublicURL, "lessons", len(course.Lessons()))
 	if ready != nil {
 		ready(ln.Addr())
 	}
