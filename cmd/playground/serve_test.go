@@ -85,8 +85,13 @@ func dialWS(t testing.TB, base string) *websocket.Conn {
 // not events, such as checks, are skipped). It returns what it saw when the
 // connection breaks.
 func runWS(c *websocket.Conn, code string, started func(id string)) (wsRun, error) {
+	return runWSMessage(c, map[string]any{"type": "run", "lesson": testLesson, "code": code}, started)
+}
+
+// runWSMessage sends a run message of the page's protocol and reads its run.
+func runWSMessage(c *websocket.Conn, fields map[string]any, started func(id string)) (wsRun, error) {
 	var r wsRun
-	msg, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson, "code": code})
+	msg, _ := json.Marshal(fields)
 	if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
 		return r, err
 	}

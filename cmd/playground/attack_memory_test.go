@@ -1,0 +1,103 @@
+package main
+
+import (
+	"flag"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"mpplayground/store"
+)
+
+// forgedReports sends IPC report lines straight to the events socket, with
+// keys as long as a datagram allows: what a runner that kept keys would
+// remember without bound.
+const forgedReports = `import os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect('\0' + os.environ['PLAYGROUND_EVENTS'][1:])
+k = 'k' * 60000
+for i in range(400):
+    for kind in ('pipe.pair', 'queue.put'):
+        try:
+            s.send(('\x01%s\t%d%s\t\t%d%s\t\t-1\t-1\t-1\t\t\t\t%d%sX\t0' % (kind, i, k, i, k, i, k)).encode())
+        except OSError:
+            pass
+print('reports sent')
+`
+
+// The server's memory for one run stays bounded whatever the program sends
+// to the events socket, with IPC events on or off.
+func TestForgedReportsCannotExhaustTheServer(t *testing.T) {
+	requireSandbox(t)
+	rf := addRunnerFlags(flag.NewFlagSet("memory", flag.ContinueOnError))
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
+	base, _ := startServe(t, o)
+	for _, ipc := range []bool{true, false} {
+		c := dialWS(t, base)
+		var run wsRun
+		var err error
+		grew := serverPeakHeap(func() { run, err = runWSWithIPC(c, forgedReports, ipc) })
+		c.Close()
+		if err != nil || !run.End {
+			t.Fatalf("ipc %v: the run did not end: %v", ipc, err)
+		}
+		t.Logf("ipc %v: the server's heap grew by %.1f MiB at its peak", ipc, float64(grew)/(1<<20))
+		if grew > 64<<20 {
+			t.Errorf("ipc %v: one run grew the server's heap by %d MiB", ipc, grew>>20)
+		}
+		hs := heads(run.Raws)
+		if end := hs[len(hs)-1]; end.Status != "ok" {
+			t.Errorf("ipc %v: %s (%s)", ipc, end.Status, end.Message)
+		}
+		for _, raw := range run.Raws {
+			if len(raw) > 4096 && !strings.Contains(string(raw), `"type":"run.start"`) {
+				t.Errorf("ipc %v: an event carries a forged key: %.200s", ipc, raw)
+			}
+			if !ipc && strings.Contains(string(raw), `"type":"queue.put"`) {
+				t.Errorf("with IPC off a forged report was accepted: %s", raw)
+			}
+		}
+	}
+}
+
+// runWSWithIPC runs code with IPC events switched on or off.
+func runWSWithIPC(c *websocket.Conn, code string, ipc bool) (wsRun, error) {
+	return runWSMessage(c, map[string]any{"type": "run", "lesson": testLesson, "code": code, "ipc": ipc}, nil)
+}
+
+// serverPeakHeap runs f while sampling this process's heap (the server runs
+// in it); it returns the growth of the peak over the heap before.
+func serverPeakHeap(f func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapInuse
+	var peak atomic.Uint64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	return max(peak.Load(), before) - before
+}
