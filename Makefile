@@ -1,7 +1,7 @@
 # The one test command is `make test` (see README.md).
 GO ?= go
 
-.PHONY: test test-under-load check js-test generate build lessons-check bench
+.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench
 
 # The suite includes a soak of 2,000 runs: it needs more than go test's
 # default ten minutes per package under the race detector. Packages run one
@@ -11,7 +11,7 @@ GO ?= go
 # a short one: make test SOAK_RUNS=200. go test prints each package's time.
 SOAK_RUNS ?=
 
-test: check js-test
+test: check js-test bundle-check
 	PLAYGROUND_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -race -count=1 -p 1 -timeout 45m ./...
 	$(GO) run ./cmd/playground lessons check
 
@@ -30,6 +30,14 @@ js-test:
 	@if command -v node >/dev/null; then cd static/src && node --test --test-reporter=dot; \
 	elif [ "$$CI" = true ]; then echo "js-test: node is required under CI"; exit 1; \
 	else echo "js-test: node not found; skipping the tests of static/src"; fi
+
+# The committed browser bundle is built from the current sources (the
+# versions pinned in static/src/package-lock.json). Skipped where npm is not
+# installed, except under CI.
+bundle-check:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory -C static check-bundle; \
+	elif [ "$$CI" = true ]; then echo "bundle-check: npm is required under CI"; exit 1; \
+	else echo "bundle-check: npm not found; skipping the check of static/js/app.js"; fi
 
 # Formatting, vet, and generated templ output that matches its sources.
 check:
