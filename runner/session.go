@@ -42,9 +42,10 @@ type session struct {
 	internal  string // why the run could not be carried out
 	budget    budget
 
-	init     *startedInit
-	killSent bool
-	backstop <-chan time.Time // armed by kill
+	init       *startedInit
+	killSent   bool
+	initKilled bool             // the runner killed the init itself
+	backstop   <-chan time.Time // armed by kill
 }
 
 func newSession(r *Runner, req Request, emit func(Event)) *session {
@@ -180,8 +181,10 @@ func (s *session) follow(ctx context.Context) {
 		case b := <-records:
 			if b.err != nil {
 				records = nil
-				if !errors.Is(b.err, io.EOF) {
-					// The stream cannot be read past a broken record.
+				// A stream cut short by the init's own death after the run
+				// killed it is its end; any other bad record is a broken
+				// stream, which cannot be read past.
+				if !errors.Is(b.err, io.EOF) && !s.initKilled {
 					s.internalError("The run's event stream broke: " + b.err.Error() + ".")
 					s.killInit()
 				}
@@ -278,7 +281,7 @@ func (s *session) kill() {
 // killInit ends the init at once; as pid 1 of the run's namespace it takes
 // every process of the run with it.
 func (s *session) killInit() {
-	s.killSent = true
+	s.killSent, s.initKilled = true, true
 	_ = s.init.cmd.Process.Kill()
 }
 

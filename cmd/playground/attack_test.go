@@ -389,7 +389,11 @@ func contains(list []string, s string) bool {
 // The WebSocket cases of the suite, against the real server.
 func TestWebSocketAbuseIsContained(t *testing.T) {
 	requireSandbox(t)
-	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns}
+	// Limits that the slow-client case cannot reach first: only the drop of
+	// the client may end its run.
+	rf := addRunnerFlags(flag.NewFlagSet("abuse", flag.ContinueOnError))
+	rf.timeout, rf.outputLimit = time.Minute, "64MiB"
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf}
 	base, _ := startServe(t, o)
 	host := strings.TrimPrefix(base, "http://")
 
@@ -443,18 +447,20 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 			before[id] = true
 		}
 		msg, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson,
-			"code": "import os\nwhile True:\n    os.write(1, b'o\\n')\n    os.write(2, b'e\\n')\n"})
+			"code": "import os, time\nwhile True:\n    os.write(1, b'o' * 8000 + b'\\n')\n    time.sleep(0.004)\n"})
 		sent := time.Now()
 		c.WriteMessage(websocket.TextMessage, msg)
 		// The connection stays open: only the server may end this run. It
 		// drops a client whose send queue stays full for 2 s, by the clock
-		// (web/sendqueue.go). The flood's first few thousand events fill
-		// the client's socket (128 KiB) and the queue (256 KiB) within a
-		// second even on a busy machine, and from then on nothing but time
-		// is needed: the run is stopped and stored within about 3 s (6 s
-		// under the race detector), and 15 s leaves a loaded machine room
-		// to start the run and store it.
-		const bound = 15 * time.Second
+		// (web/sendqueue.go). The program writes about 2 MB/s in events of
+		// a few KiB (not so many or so fast that the event budget or the
+		// output limit ends the run first): they fill the client's socket
+		// (128 KiB) and the queue (256 KiB) within a second even on a busy
+		// machine, and from then on nothing but time is needed: the run is
+		// stopped and stored within about 3 s (6 s under the race
+		// detector); the bound leaves a loaded machine room to start the
+		// run and store it.
+		bound := testload.Scaled(t, 15*time.Second, 300)
 		for time.Since(sent) < bound {
 			time.Sleep(200 * time.Millisecond)
 			for _, id := range storedRunIDs(t, o.DB) {

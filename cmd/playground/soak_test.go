@@ -71,11 +71,12 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 			programs = append(programs, a.program)
 		}
 	}
-	// The default wall time (10 s), longer on a busy machine: a lesson's
-	// CPU-heavy example must not time out because the machine is busy,
-	// while a run that hangs still ends as a timeout.
+	// A wall time of a minute (more on a very busy machine): a lesson's
+	// CPU-heavy example must not time out because four of them share two
+	// cores under the race detector, while a run that hangs still ends as
+	// a timeout, unlike its warm-up.
 	rf := addRunnerFlags(flag.NewFlagSet("soak", flag.ContinueOnError))
-	rf.timeout = testload.Scaled(t, rf.timeout, 60)
+	rf.timeout = testload.Scaled(t, time.Minute, 200)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "soak.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 4, Runner: rf}
 	base, _ := startServe(t, o)
 
