@@ -101,3 +101,52 @@ func serverPeakHeap(f func()) uint64 {
 	<-done
 	return max(peak.Load(), before) - before
 }
+
+// execLoop replaces its program with itself, forever, each time with 60 KB
+// of argv and no output: the budget, not the output limit, must end it.
+const execLoop = "print('before the flood', flush=True)\nimport os\nopen('/tmp/loop.sh', 'w').write('exec /bin/sh /tmp/loop.sh \"$@\"\\n')\nos.execv('/bin/sh', ['sh', '/tmp/loop.sh'] + ['a' * 1000] * 60)\n"
+
+// One budget covers everything a run makes the server store and send: an
+// exec loop that prints nothing ends with a limit of kind events, its
+// output before kept, its run stored, and the server serves the next.
+func TestTheEventBudgetEndsAnArgvFlood(t *testing.T) {
+	requireSandbox(t)
+	rf := addRunnerFlags(flag.NewFlagSet("budget", flag.ContinueOnError))
+	rf.timeout = time.Minute // only the budget may end it
+	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
+	base, _ := startServe(t, o)
+	c := dialWS(t, base)
+	defer c.Close()
+	run, err := runWS(c, execLoop, nil)
+	if err != nil || !run.End {
+		t.Fatalf("the run did not end: %v", err)
+	}
+	hs := heads(run.Raws)
+	end := hs[len(hs)-1]
+	var limits []string
+	var out strings.Builder
+	for _, h := range hs {
+		if h.Type == "limit" {
+			limits = append(limits, h.Kind)
+			if !strings.HasPrefix(h.Message, "Stopped: ") {
+				t.Errorf("limit message %q", h.Message)
+			}
+		}
+		if h.Type == "output" {
+			out.WriteString(h.Text)
+		}
+	}
+	if end.Status != "limit" || len(limits) != 1 || limits[0] != "events" {
+		t.Errorf("status %q, limits %v; want limit and [events] (%s)", end.Status, limits, end.Message)
+	}
+	if !strings.Contains(out.String(), "before the flood") {
+		t.Errorf("the output before the flood was not kept")
+	}
+	if status, stored := getAPIRun(t, base, run.ID); status != end.Status || !sameEvents(stored, run.Raws) {
+		t.Errorf("stored run differs: status %q, %d events against %d streamed", status, len(stored), len(run.Raws))
+	}
+	next, err := runWS(c, "print('next')\n", nil)
+	if err != nil || !next.End || heads(next.Raws)[len(next.Raws)-1].Status != "ok" {
+		t.Errorf("the next run failed: %v", err)
+	}
+}

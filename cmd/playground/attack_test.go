@@ -72,7 +72,6 @@ func attacks() []attack {
 		{name: "the observer's descriptors", program: pre + "import os\nfound = []\nfor fd in range(3, 1024):\n    try:\n        os.fstat(fd); found.append(fd)\n    except OSError:\n        pass\nfor fd in found:\n    try:\n        os.write(fd, b'\\x05\\x01forged exit')\n        print('ESCAPED wrote to', fd)\n    except OSError:\n        pass\nprint('descriptors', found)\n", statuses: []string{"ok"}, keep: "descriptors []", absent: []string{"ESCAPED"}},
 		{name: "one write of 1 MiB", program: pre + "import os\nos.write(1, b'x' * (1 << 20))\n", statuses: []string{"limit"}, limit: "output", keep: attackMarker},
 		{name: "forged IPC reports with huge keys", program: pre + "import os, socket\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect('\\0' + os.environ['PLAYGROUND_EVENTS'][1:])\nk = 'k' * 60000\nfor i in range(60):\n    for kind in ('pipe.pair', 'queue.put', 'ipc.truncated'):\n        try:\n            s.send(('\\x01%s\\t%d%s\\t\\t%d%s\\t\\t-1\\t-1\\t-1\\t\\t\\t\\t%d%s\\t0' % (kind, i, k, i, k, i, k)).encode())\n        except OSError:\n            pass\nprint('reports sent')\n", statuses: []string{"ok"}, keep: "reports sent"},
-		{name: "an exec loop with long argv and no output", program: pre + "import os\nopen('/tmp/loop.sh', 'w').write('exec /bin/sh /tmp/loop.sh \"$@\"\\n')\nos.execv('/bin/sh', ['sh', '/tmp/loop.sh'] + ['a' * 1000] * 60)\n", statuses: []string{"limit"}, limit: "events", keep: attackMarker},
 		{name: "names and argv with control characters", program: pre + "import subprocess, sys\nsubprocess.run(['worker-1\\n\\x1b]0;title\\x07', '-c', 'print(\"child ran\")'], executable=sys.executable)\n", statuses: []string{"ok"}, keep: "child ran", absentNames: []string{"worker-1"}},
 		// disk
 		{name: "fill /tmp", program: pre + "for n in range(4):\n    with open(f'/tmp/f{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
@@ -392,7 +391,7 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 	// Limits that the slow-client case cannot reach first: only the drop of
 	// the client may end its run.
 	rf := addRunnerFlags(flag.NewFlagSet("abuse", flag.ContinueOnError))
-	rf.timeout, rf.outputLimit = time.Minute, "64MiB"
+	rf.timeout, rf.outputLimit = time.Minute, "512MiB"
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf}
 	base, _ := startServe(t, o)
 	host := strings.TrimPrefix(base, "http://")
@@ -447,19 +446,18 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 			before[id] = true
 		}
 		msg, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson,
-			"code": "import os, time\nwhile True:\n    os.write(1, b'o' * 8000 + b'\\n')\n    time.sleep(0.004)\n"})
+			"code": "import os, time\nwhile True:\n    os.write(1, b'o' * 8000 + b'\\n')\n    time.sleep(0.001)\n"})
 		sent := time.Now()
 		c.WriteMessage(websocket.TextMessage, msg)
 		// The connection stays open: only the server may end this run. It
 		// drops a client whose send queue stays full for 2 s, by the clock
-		// (web/sendqueue.go). The program writes about 2 MB/s in events of
-		// a few KiB (not so many or so fast that the event budget or the
-		// output limit ends the run first): they fill the client's socket
-		// (128 KiB) and the queue (256 KiB) within a second even on a busy
-		// machine, and from then on nothing but time is needed: the run is
-		// stopped and stored within about 3 s (6 s under the race
-		// detector); the bound leaves a loaded machine room to start the
-		// run and store it.
+		// (web/sendqueue.go). The program writes up to 8 MB/s in events of
+		// up to 64 KiB (not so many that the event budget, nor so much that
+		// this server's output limit, ends the run first): they fill the
+		// client's socket (128 KiB) and the queue (8 MiB) within a few
+		// seconds even on a busy machine, and from then on nothing but
+		// time is needed; the bound leaves a loaded machine room to start
+		// the run and store it.
 		bound := testload.Scaled(t, 15*time.Second, 300)
 		for time.Since(sent) < bound {
 			time.Sleep(200 * time.Millisecond)
