@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"mpplayground/internal/testload"
+	"mpplayground/internal/testmem"
 )
 
 // The observed program is untrusted: these tests try, as a hostile program
@@ -212,42 +211,6 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.connect('\0' + addr[1:])
 `
 
-// peakHeap runs f while sampling the heap; it returns the growth of the
-// peak over the heap before.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	before := ms.HeapInuse
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				var m runtime.MemStats
-				runtime.ReadMemStats(&m)
-				if m.HeapInuse > peak.Load() {
-					peak.Store(m.HeapInuse)
-				}
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	if peak.Load() < before {
-		return 0
-	}
-	return peak.Load() - before
-}
-
 // Reports sent straight to the events socket, with keys as long as a
 // datagram allows, cannot make the runner keep them: its memory for the
 // run stays bounded, and with IPC off nothing is accepted at all.
@@ -266,7 +229,7 @@ for i in range(20000):
 print('sent')
 `
 	var rr runResult
-	grew := peakHeap(func() { rr = runProgram(t, r, program, Limits{}) })
+	grew := testmem.PeakGrowth(func() { rr = runProgram(t, r, program, Limits{}) })
 	mustStatus(t, rr, StatusOK)
 	t.Logf("the runner's heap grew by %.1f MiB at its peak", float64(grew)/(1<<20))
 	if grew > 64<<20 {

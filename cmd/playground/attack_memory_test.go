@@ -3,14 +3,13 @@ package main
 import (
 	"flag"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/internal/testmem"
 	"mpplayground/store"
 )
 
@@ -41,7 +40,7 @@ func TestForgedReportsCannotExhaustTheServer(t *testing.T) {
 		c := dialWS(t, base)
 		var run wsRun
 		var err error
-		grew := serverPeakHeap(func() { run, err = runWSWithIPC(c, forgedReports, ipc) })
+		grew := testmem.PeakGrowth(func() { run, err = runWSWithIPC(c, forgedReports, ipc) })
 		c.Close()
 		if err != nil || !run.End {
 			t.Fatalf("ipc %v: the run did not end: %v", ipc, err)
@@ -68,38 +67,6 @@ func TestForgedReportsCannotExhaustTheServer(t *testing.T) {
 // runWSWithIPC runs code with IPC events switched on or off.
 func runWSWithIPC(c *websocket.Conn, code string, ipc bool) (wsRun, error) {
 	return runWSMessage(c, map[string]any{"type": "run", "lesson": testLesson, "code": code, "ipc": ipc}, nil)
-}
-
-// serverPeakHeap runs f while sampling this process's heap (the server runs
-// in it); it returns the growth of the peak over the heap before.
-func serverPeakHeap(f func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	before := ms.HeapInuse
-	var peak atomic.Uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				var m runtime.MemStats
-				runtime.ReadMemStats(&m)
-				if m.HeapInuse > peak.Load() {
-					peak.Store(m.HeapInuse)
-				}
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	return max(peak.Load(), before) - before
 }
 
 // execLoop replaces its program with itself, forever, each time with 60 KB
