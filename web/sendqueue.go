@@ -32,8 +32,10 @@ const (
 	sendQueueMessages = 1024
 	sendQueueBytes    = 256 << 10
 	// sendQueueFullWait is how long a producer waits for room in a full
-	// queue before the client is taken for one that does not read.
-	sendQueueFullWait = 2 * time.Second
+	// queue before the client is taken for one that does not read: long
+	// enough that a client which reads, but gets no CPU for a while on a
+	// loaded machine, is not taken for one.
+	sendQueueFullWait = 5 * time.Second
 )
 
 var (

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/internal/testload"
 	"mpplayground/runner"
 )
 
@@ -125,7 +126,8 @@ func dialWS(t *testing.T, base string) *websocket.Conn {
 // dropped, and its run stopped, within a bound that a slow producer
 // (2,000 events a second) does not stretch.
 func TestWSClientThatNeverReadsIsDroppedByTheClock(t *testing.T) {
-	const bound = 8 * time.Second
+	// The queue's wait and a few seconds to fill it, more on a busy machine.
+	bound := testload.Scaled(t, sendQueueFullWait+6*time.Second, 200)
 	stopped := make(chan time.Duration, 1)
 	_, ts := MustServer(t, Config{Executor: pacedExecutor(500*time.Microsecond, stopped)})
 	conn := dialWS(t, ts.URL)

@@ -450,7 +450,7 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 		sent := time.Now()
 		c.WriteMessage(websocket.TextMessage, msg)
 		// The connection stays open: only the server may end this run. It
-		// drops a client whose send queue stays full for 2 s, by the clock
+		// drops a client whose send queue stays full for 5 s, by the clock
 		// (web/sendqueue.go). The program writes up to 8 MB/s in events of
 		// up to 64 KiB (not so many that the event budget, nor so much that
 		// this server's output limit, ends the run first): they fill the
