@@ -106,21 +106,10 @@ func TestOneLargeWriteIsCutIntoEvents(t *testing.T) {
 // whatever it writes on fd 4 is what the runner reads.
 func fakeInit(t *testing.T, script string) *startedInit {
 	t.Helper()
-	var child []*os.File
 	si := &startedInit{initErr: &bytes.Buffer{}}
-	for i := range 3 {
-		rd, wr, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch i {
-		case 0:
-			child, si.ctl = append(child, rd), wr
-		case 1:
-			child, si.wire = append(child, wr), rd
-		case 2:
-			child, si.stdin = append(child, rd), wr
-		}
+	child, err := si.openPipes()
+	if err != nil {
+		t.Fatal(err)
 	}
 	si.cmd = exec.Command("/bin/sh", "-c", script)
 	si.cmd.ExtraFiles = child

@@ -63,21 +63,11 @@ func (r *Runner) startInitAs(l Limits, uid int, pool *uidPool) (*startedInit, er
 			f.Close()
 		}
 	}
-	for i := range 3 {
-		rd, wr, err := os.Pipe()
-		if err != nil {
-			closeChild()
-			si.close()
-			return nil, err
-		}
-		switch i {
-		case 0:
-			child, si.ctl = append(child, rd), wr
-		case 1:
-			child, si.wire = append(child, wr), rd
-		case 2:
-			child, si.stdin = append(child, rd), wr
-		}
+	child, err = si.openPipes()
+	if err != nil {
+		closeChild()
+		si.close()
+		return nil, err
 	}
 	si.cmd = &exec.Cmd{
 		Path:        "/proc/self/exe",
@@ -111,6 +101,26 @@ func (r *Runner) startInitAs(l Limits, uid int, pool *uidPool) (*startedInit, er
 		}
 	}
 	return si, nil
+}
+
+// openPipes makes the init's three pipes: it keeps its ends in si and
+// returns the child's, to become the init's fds 3, 4 and 5 (wire.go).
+func (si *startedInit) openPipes() (child []*os.File, err error) {
+	for i := range 3 {
+		rd, wr, err := os.Pipe()
+		if err != nil {
+			return child, err
+		}
+		switch i {
+		case 0:
+			child, si.ctl = append(child, rd), wr
+		case 1:
+			child, si.wire = append(child, wr), rd
+		case 2:
+			child, si.stdin = append(child, rd), wr
+		}
+	}
+	return child, nil
 }
 
 // close ends an init that will not be used, removes its cgroup and, once
