@@ -6,6 +6,7 @@ package testload
 
 import (
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,22 +20,30 @@ var (
 // quietUnit is what Unit assumes when it cannot measure (no python3).
 const quietUnit = 50 * time.Millisecond
 
-// Unit is the best of three starts of `python3 -c pass`, measured once per
-// test binary: the unit of work of every run, as slow as the machine is
-// busy now (about 20 ms on a quiet 2-core machine).
+// Unit is the best of three starts of `python3 -I -c pass`, measured once
+// per test binary: the unit of work of every run, as slow as the machine is
+// busy now (about 20 ms on a quiet 2-core machine). It times the real
+// interpreter, as the runner calls it: python3 on PATH may be a shim script
+// (pyenv's) that costs many times the interpreter's own start.
 func Unit(tb testing.TB) time.Duration {
 	tb.Helper()
 	once.Do(func() {
-		unit = time.Hour
+		unit = quietUnit
+		out, err := exec.Command("python3", "-I", "-c", "import os, sys; print(os.path.realpath(sys.executable))").Output()
+		if err != nil {
+			return
+		}
+		python := strings.TrimSpace(string(out))
+		best := time.Hour
 		for range 3 {
 			start := time.Now()
-			if err := exec.Command("python3", "-c", "pass").Run(); err != nil {
-				unit = quietUnit
+			if err := exec.Command(python, "-I", "-c", "pass").Run(); err != nil {
 				return
 			}
-			unit = min(unit, time.Since(start))
+			best = min(best, time.Since(start))
 		}
-		tb.Logf("calibration: python3 starts and ends in %v on this machine now", unit.Round(time.Millisecond))
+		unit = best
+		tb.Logf("calibration: %s starts and ends in %v on this machine now", python, unit.Round(time.Millisecond))
 	})
 	return unit
 }
