@@ -1,19 +1,37 @@
 package lessons
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"mpplayground/event"
 )
 
-// Result is the verdict of one check on one run.
+// Result is the verdict of one check on one run. Its JSON form is kept with
+// the run (in a Verdict).
 type Result struct {
-	Check       Check
-	Description Text // what the check wants, in each language
-	Passed      bool
-	Detail      Text // what was found, e.g. "found 2 processes, wanted exactly 3"
+	Check       Check `json:"-"`
+	Description Text  `json:"description"` // what the check wants, in each language
+	Passed      bool  `json:"passed"`
+	Detail      Text  `json:"detail,omitempty"` // what was found, e.g. "found 2 processes, wanted exactly 3"
+}
+
+// Verdict is the verdict of the checks on one run of a lesson's example
+// (Exercise "") or of one of its exercises, as it is kept with the run.
+type Verdict struct {
+	Exercise string   `json:"exercise"`
+	Passed   bool     `json:"passed"` // every check passed
+	Solved   bool     `json:"solved"` // an exercise, and every check passed: progress
+	Results  []Result `json:"results"`
+}
+
+// NewVerdict sums up the results of the checks of exercise ("" for the
+// lesson's example).
+func NewVerdict(exercise string, results []Result) Verdict {
+	passed := Passed(results)
+	return Verdict{Exercise: exercise, Passed: passed, Solved: exercise != "" && passed, Results: results}
 }
 
 // Passed reports whether every result passed (and there is at least one).
@@ -24,22 +42,6 @@ func Passed(results []Result) bool {
 		}
 	}
 	return len(results) > 0
-}
-
-// event holds the fields of the event-stream contract that checks read.
-type event struct {
-	Type       string   `json:"type"`
-	PID        int      `json:"pid"`
-	PPID       *int     `json:"ppid"`
-	Name       string   `json:"name"`
-	Via        string   `json:"via"`
-	Stream     string   `json:"stream"`
-	Text       string   `json:"text"`
-	Code       *int     `json:"code"`
-	Signal     string   `json:"signal"`
-	Status     string   `json:"status"`
-	ExitCode   *int     `json:"exit_code"`
-	DurationMS *float64 `json:"duration_ms"`
 }
 
 // proc is one process of a run, as its events tell it.
@@ -64,7 +66,7 @@ type run struct {
 	procs []*proc
 	order []procEvent // starts and exits, in stream order
 	lines []line
-	end   *event
+	end   *event.Event
 }
 
 type procEvent struct {
@@ -72,103 +74,112 @@ type procEvent struct {
 	start bool
 }
 
-// parseRun builds the view. Events that are not JSON objects are skipped:
-// a check then fails for lack of what it looks for rather than for a
-// malformed stream.
-func parseRun(events []json.RawMessage) *run {
-	r := &run{}
-	live := map[int]*proc{} // pid -> the process now using it (pids are reused)
-	type key struct {
-		p      *proc
-		stream string
-	}
-	partial := map[key]*strings.Builder{}
-	var partialOrder []key
-	lookup := func(pid int) *proc {
-		if p, ok := live[pid]; ok {
-			return p
+// A Judge builds, event by event as a run streams, the view of the run that
+// checks read, and judges the run against its checks when it has ended. It
+// keeps the processes and the lines they wrote, not the events.
+type Judge struct {
+	checks       []Check
+	r            run
+	live         map[int]*proc // pid -> the process now using it (pids are reused)
+	partial      map[streamKey]*strings.Builder
+	partialOrder []streamKey
+}
+
+// streamKey is one stream of one process.
+type streamKey struct {
+	p      *proc
+	stream string
+}
+
+// NewJudge judges a run against checks.
+func NewJudge(checks []Check) *Judge {
+	return &Judge{checks: checks, live: map[int]*proc{}, partial: map[streamKey]*strings.Builder{}}
+}
+
+// Add takes the run's next event.
+func (j *Judge) Add(e event.Event) {
+	r := &j.r
+	switch e.Type {
+	case event.TypeProcStart:
+		p := &proc{pid: e.PID, name: e.Name, via: e.Via}
+		j.live[e.PID] = p
+		r.procs = append(r.procs, p)
+		r.order = append(r.order, procEvent{p, true})
+	case event.TypeOutput:
+		j.output(e)
+	case event.TypeProcExit:
+		p, ok := j.live[e.PID]
+		if !ok {
+			return
 		}
+		p.exited, p.code, p.signal = true, e.Code, e.Signal
+		r.order = append(r.order, procEvent{p, false})
+	case event.TypeRunEnd:
+		end := e
+		r.end = &end
+	}
+}
+
+func (j *Judge) output(e event.Event) {
+	p, ok := j.live[e.PID]
+	if !ok {
 		// Output of a process whose start was not reported still counts.
-		p := &proc{pid: pid}
-		live[pid] = p
-		return p
+		p = &proc{pid: e.PID}
+		j.live[e.PID] = p
 	}
-	for _, raw := range events {
-		var e event
-		if err := json.Unmarshal(raw, &e); err != nil {
-			continue
-		}
-		switch e.Type {
-		case "proc.start":
-			p := &proc{pid: e.PID, name: e.Name, via: e.Via}
-			live[e.PID] = p
-			r.procs = append(r.procs, p)
-			r.order = append(r.order, procEvent{p, true})
-		case "output":
-			p := lookup(e.PID)
-			k := key{p, e.Stream}
-			b, ok := partial[k]
-			if !ok {
-				b = &strings.Builder{}
-				partial[k] = b
-				partialOrder = append(partialOrder, k)
-			}
-			b.WriteString(e.Text)
-			// Only the new text can end a line: a long line written in
-			// many small pieces costs its length, not its length squared.
-			if strings.IndexByte(e.Text, '\n') < 0 {
-				continue
-			}
-			s := b.String()
-			if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-				for _, t := range strings.Split(s[:i], "\n") {
-					r.lines = append(r.lines, line{p, e.Stream, strings.TrimSuffix(t, "\r")})
-				}
-				b.Reset()
-				b.WriteString(s[i+1:])
-			}
-		case "proc.exit":
-			p, ok := live[e.PID]
-			if !ok {
-				continue
-			}
-			p.exited, p.code, p.signal = true, e.Code, e.Signal
-			r.order = append(r.order, procEvent{p, false})
-		case "run.end":
-			end := e
-			r.end = &end
-		default:
-			// proc.exec may carry a new name; later names win.
-			if e.PID != 0 && e.Name != "" {
-				if p, ok := live[e.PID]; ok {
-					p.name = e.Name
-				}
-			}
-		}
+	k := streamKey{p, e.Stream}
+	b, ok := j.partial[k]
+	if !ok {
+		b = &strings.Builder{}
+		j.partial[k] = b
+		j.partialOrder = append(j.partialOrder, k)
 	}
-	for _, k := range partialOrder {
-		if s := partial[k].String(); s != "" {
+	b.WriteString(e.Text)
+	// Only the new text can end a line: a long line written in many small
+	// pieces costs its length, not its length squared.
+	if strings.IndexByte(e.Text, '\n') < 0 {
+		return
+	}
+	s := b.String()
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		for _, t := range strings.Split(s[:i], "\n") {
+			j.r.lines = append(j.r.lines, line{p, e.Stream, strings.TrimSuffix(t, "\r")})
+		}
+		b.Reset()
+		b.WriteString(s[i+1:])
+	}
+}
+
+// Results judges the run: one result per check, in order. A check that is
+// not valid fails with the reason. Lines left unfinished count as lines.
+func (j *Judge) Results() []Result {
+	r := j.r
+	r.lines = append([]line(nil), j.r.lines...)
+	for _, k := range j.partialOrder {
+		if s := j.partial[k].String(); s != "" {
 			r.lines = append(r.lines, line{k.p, k.stream, s})
 		}
 	}
-	return r
-}
-
-// Evaluate judges the events of one run against checks, one result per
-// check, in order. A check that is not valid fails with the reason.
-func Evaluate(checks []Check, events []json.RawMessage) []Result {
-	r := parseRun(events)
-	out := make([]Result, 0, len(checks))
-	for _, c := range checks {
+	out := make([]Result, 0, len(j.checks))
+	for _, c := range j.checks {
 		res := Result{Check: c, Description: c.Description()}
 		if err := c.Validate(); err != nil {
 			res.Detail = Text{"en": "invalid check: " + err.Error(), "zh": "检查项无效：" + err.Error()}
 		} else {
-			res.Passed, res.Detail = c.eval(r)
+			res.Passed, res.Detail = c.eval(&r)
 		}
 		out = append(out, res)
 	}
 	return out
+}
+
+// Evaluate judges the events of one whole run against checks.
+func Evaluate(checks []Check, events []event.Event) []Result {
+	j := NewJudge(checks)
+	for _, e := range events {
+		j.Add(e)
+	}
+	return j.Results()
 }
 
 func (c Check) nameOK(p *proc, re *regexp.Regexp) bool {

@@ -2,12 +2,13 @@ package lessons
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mpplayground/event"
 )
 
 // wantOrder is the course the issue asks for, in order.
@@ -249,7 +250,7 @@ func TestVerify(t *testing.T) {
 
 	// A fake sandbox: a program "prints hi" if its source says so, and
 	// exits 1 if it raises SystemExit(1).
-	run := func(ctx context.Context, code string) ([]json.RawMessage, error) {
+	run := func(ctx context.Context, code string) ([]event.Event, error) {
 		b := stream().proc(1, "MainProcess")
 		if strings.Contains(code, "print('hi')") {
 			b.out(1, "stdout", "hi\n")
@@ -286,7 +287,7 @@ func TestVerify(t *testing.T) {
 	}
 
 	t.Run("RunErrorsAreReported", func(t *testing.T) {
-		failing := func(ctx context.Context, code string) ([]json.RawMessage, error) {
+		failing := func(ctx context.Context, code string) ([]event.Event, error) {
 			return nil, errors.New("sandbox unavailable")
 		}
 		rep := cat.Verify(context.Background(), failing)
@@ -299,7 +300,7 @@ func TestVerify(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		calls := 0
-		counting := func(ctx context.Context, code string) ([]json.RawMessage, error) {
+		counting := func(ctx context.Context, code string) ([]event.Event, error) {
 			calls++
 			return run(ctx, code)
 		}

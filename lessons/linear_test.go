@@ -1,20 +1,21 @@
 package lessons
 
 import (
-	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
+
+	"mpplayground/event"
 )
 
 // floodEvents is a run whose one line is written in n pieces of one byte,
 // as a hostile program may write it, with a checked line at the end.
-func floodEvents(n int) []json.RawMessage {
-	events := []json.RawMessage{json.RawMessage(`{"seq":1,"t":0,"type":"proc.start","pid":1,"ppid":0,"name":"MainProcess","via":"exec"}`)}
+func floodEvents(n int) []event.Event {
+	zero := 0
+	events := []event.Event{{Seq: 1, Type: event.TypeProcStart, PID: 1, PPID: &zero, Name: "MainProcess", Via: "exec"}}
 	for i := range n {
-		events = append(events, json.RawMessage(fmt.Sprintf(`{"seq":%d,"t":1,"type":"output","pid":1,"stream":"stdout","text":"x"}`, i+2)))
+		events = append(events, event.Event{Seq: int64(i + 2), T: 1, Type: event.TypeOutput, PID: 1, Stream: "stdout", Text: "x"})
 	}
-	events = append(events, json.RawMessage(`{"seq":0,"t":2,"type":"output","pid":1,"stream":"stdout","text":"\ndone = 1\n"}`))
+	events = append(events, event.Event{T: 2, Type: event.TypeOutput, PID: 1, Stream: "stdout", Text: "\ndone = 1\n"})
 	return events
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mpplayground/event"
 )
 
 // programDeadline is how long an example or a reference solution may take
@@ -78,7 +80,7 @@ func withoutEnv(env []string, name string) []string {
 
 // events builds the event stream a plain run can honestly give: one process
 // whose stdout and stderr are known, but not which process wrote what.
-func (r plainRun) events() []json.RawMessage {
+func (r plainRun) events() []event.Event {
 	status := "ok"
 	if r.code != 0 {
 		status = "error"
@@ -92,11 +94,15 @@ func (r plainRun) events() []json.RawMessage {
 		{"type": "proc.exit", "pid": 1, "code": r.code},
 		{"type": "run.end", "status": status, "exit_code": r.code, "duration_ms": ms},
 	}
-	var out []json.RawMessage
+	var out []event.Event
 	for i, o := range objs {
 		o["seq"] = i + 1
 		b, _ := json.Marshal(o)
-		out = append(out, b)
+		var e event.Event
+		if err := json.Unmarshal(b, &e); err != nil {
+			panic(err)
+		}
+		out = append(out, e)
 	}
 	return out
 }

@@ -2,15 +2,16 @@ package lessons
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"mpplayground/event"
 )
 
 // RunFunc runs a Python program (in the sandbox, for `playground lessons
 // check`) and returns the events of its run.
-type RunFunc func(ctx context.Context, code string) ([]json.RawMessage, error)
+type RunFunc func(ctx context.Context, code string) ([]event.Event, error)
 
 // Report is the outcome of Verify, lesson by lesson in course order.
 type Report struct {

@@ -1,6 +1,10 @@
 package runner
 
-import "fmt"
+import (
+	"fmt"
+
+	"mpplayground/event"
+)
 
 // One budget per run bounds everything the run makes the server store and
 // send: output, process events with their names and argv, IPC events and
@@ -26,7 +30,7 @@ type budget struct {
 	spent               bool
 }
 
-func newBudget(l Limits) budget {
+func newBudget(l event.Limits) budget {
 	return budget{maxEvents: MaxRunEvents, maxBytes: l.OutputBytes + runBudgetSlack}
 }
 
@@ -34,14 +38,14 @@ func newBudget(l Limits) budget {
 // and the exits of processes whose start was sent (at most one each).
 func exempt(typ string) bool {
 	switch typ {
-	case TypeRunStart, TypeRunEnd, TypeLimit, TypeProcExit:
+	case event.TypeRunStart, event.TypeRunEnd, event.TypeLimit, event.TypeProcExit:
 		return true
 	}
 	return false
 }
 
 // spend takes e from the budget; false once the budget is spent.
-func (b *budget) spend(e *Event) bool {
+func (b *budget) spend(e *event.Event) bool {
 	if exempt(e.Type) {
 		return true
 	}
@@ -64,7 +68,7 @@ func (b *budget) message() string {
 
 // eventCost is about the size of e's JSON form: the text it carries plus a
 // fixed overhead.
-func eventCost(e *Event) int64 {
+func eventCost(e *event.Event) int64 {
 	n := eventOverhead + len(e.Text) + len(e.Name) + len(e.Message) + len(e.Summary) +
 		len(e.Object) + len(e.Function) + len(e.Error) + len(e.Msg)
 	for _, a := range e.Argv {

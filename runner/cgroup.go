@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mpplayground/event"
 )
 
 // cgroups bound what a run uses in total (memory, processes, CPU). Pure
@@ -222,7 +224,7 @@ type runCgroup struct {
 	dirs    map[string]string // controller -> directory
 }
 
-func (m *cgroupManager) create(id string, l Limits) (*runCgroup, error) {
+func (m *cgroupManager) create(id string, l event.Limits) (*runCgroup, error) {
 	c := &runCgroup{version: m.version, dirs: map[string]string{}}
 	for ctrl, base := range m.bases {
 		dir := filepath.Join(base, cgroupName(id))
@@ -239,7 +241,7 @@ func (m *cgroupManager) create(id string, l Limits) (*runCgroup, error) {
 	return c, nil
 }
 
-func (c *runCgroup) setLimits(l Limits) error {
+func (c *runCgroup) setLimits(l event.Limits) error {
 	mem := strconv.FormatInt(l.MemoryBytes, 10)
 	pids := strconv.Itoa(l.Pids + initTasksReserve)
 	quota := strconv.Itoa(l.CPUs * 100000)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mpplayground/event"
 )
 
 func readTrim(t *testing.T, path string) string {
@@ -37,7 +39,7 @@ func TestCgroupV2WritesLimitsAndReadsCounters(t *testing.T) {
 	if got := readTrim(t, filepath.Join(runs, "cgroup.subtree_control")); got != "+memory +pids +cpu" {
 		t.Errorf("subtree_control %q", got)
 	}
-	c, err := m.create("abc", Limits{MemoryBytes: 256 << 20, Pids: 64, CPUs: 2})
+	c, err := m.create("abc", event.Limits{MemoryBytes: 256 << 20, Pids: 64, CPUs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mpplayground/event"
 )
 
 // helperEnv makes the test binary act as a small server that starts one
@@ -30,8 +32,8 @@ if os.fork() == 0:
 time.sleep(1)
 print("up", flush=True)
 time.sleep(1000)
-`)}, func(e Event) {
-			if e.Type == TypeOutput && strings.Contains(e.Text, "up") {
+`)}, func(e event.Event) {
+			if e.Type == event.TypeOutput && strings.Contains(e.Text, "up") {
 				fmt.Println("ready")
 			}
 		})

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"mpplayground/event"
+	"mpplayground/internal/testload"
 )
 
 var (
@@ -36,30 +39,43 @@ func testRunner(t testing.TB) *Runner {
 
 // runResult is a finished run as a test sees it.
 type runResult struct {
-	Events []Event
+	Events []event.Event
 	Result Result
 }
 
-func runProgram(t testing.TB, r *Runner, program string, l Limits) runResult {
+// runProgram runs program with limits l. A wall time left zero is the
+// default's on a quiet machine and grows with the machine's load: a test
+// that does not test the wall time must not end in one because other
+// work shares the cores.
+func runProgram(t testing.TB, r *Runner, program string, l event.Limits) runResult {
+	t.Helper()
+	if l.WallTime == 0 {
+		l.WallTime = testload.Scaled(t, DefaultWallTime, 150)
+	}
+	return runWithLimits(t, r, program, l)
+}
+
+// runWithLimits runs program with limits l as they are.
+func runWithLimits(t testing.TB, r *Runner, program string, l event.Limits) runResult {
 	t.Helper()
 	var rr runResult
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), max(time.Minute, l.WallTime+30*time.Second))
 	defer cancel()
-	rr.Result = r.Run(ctx, Request{Program: []byte(program), Limits: l}, func(e Event) { rr.Events = append(rr.Events, e) })
+	rr.Result = r.Run(ctx, Request{Program: []byte(program), Limits: l}, func(e event.Event) { rr.Events = append(rr.Events, e) })
 	checkContract(t, rr.Events)
 	return rr
 }
 
 // checkContract asserts the guarantees of the event stream (docs/events.md).
-func checkContract(t testing.TB, events []Event) {
+func checkContract(t testing.TB, events []event.Event) {
 	t.Helper()
 	if len(events) < 2 {
 		t.Fatalf("stream too short: %d events", len(events))
 	}
-	if events[0].Type != TypeRunStart {
+	if events[0].Type != event.TypeRunStart {
 		t.Errorf("first event is %q, want run.start", events[0].Type)
 	}
-	if last := events[len(events)-1]; last.Type != TypeRunEnd {
+	if last := events[len(events)-1]; last.Type != event.TypeRunEnd {
 		t.Errorf("last event is %q, want run.end", last.Type)
 	}
 	started := map[int]bool{}
@@ -73,11 +89,11 @@ func checkContract(t testing.TB, events []Event) {
 			t.Errorf("seq %d: t went back from %v to %v", e.Seq, lastT, e.T)
 		}
 		lastT = e.T
-		if e.Type == TypeRunEnd && i != len(events)-1 {
+		if e.Type == event.TypeRunEnd && i != len(events)-1 {
 			t.Errorf("run.end at seq %d is not last", e.Seq)
 		}
 		switch e.Type {
-		case TypeProcStart:
+		case event.TypeProcStart:
 			if started[e.PID] {
 				t.Errorf("pid %d started twice", e.PID)
 			}
@@ -88,11 +104,11 @@ func checkContract(t testing.TB, events []Event) {
 				t.Errorf("pid %d started after its parent %d exited", e.PID, *e.PPID)
 			}
 			started[e.PID] = true
-		case TypeOutput, TypeProcExec:
+		case event.TypeOutput, event.TypeProcExec:
 			if !started[e.PID] || exited[e.PID] {
 				t.Errorf("%s of pid %d outside its lifetime", e.Type, e.PID)
 			}
-		case TypeProcExit:
+		case event.TypeProcExit:
 			if !started[e.PID] || exited[e.PID] {
 				t.Errorf("proc.exit of pid %d without start or twice", e.PID)
 			}
@@ -109,10 +125,10 @@ func checkContract(t testing.TB, events []Event) {
 	}
 }
 
-func (rr runResult) end() Event { return rr.Events[len(rr.Events)-1] }
+func (rr runResult) end() event.Event { return rr.Events[len(rr.Events)-1] }
 
-func (rr runResult) byType(typ string) []Event {
-	var out []Event
+func (rr runResult) byType(typ string) []event.Event {
+	var out []event.Event
 	for _, e := range rr.Events {
 		if e.Type == typ {
 			out = append(out, e)
@@ -122,18 +138,18 @@ func (rr runResult) byType(typ string) []Event {
 }
 
 // procs maps pid to its proc.start event.
-func (rr runResult) procs() map[int]Event {
-	m := map[int]Event{}
-	for _, e := range rr.byType(TypeProcStart) {
+func (rr runResult) procs() map[int]event.Event {
+	m := map[int]event.Event{}
+	for _, e := range rr.byType(event.TypeProcStart) {
 		m[e.PID] = e
 	}
 	return m
 }
 
 // exits maps pid to its proc.exit event.
-func (rr runResult) exits() map[int]Event {
-	m := map[int]Event{}
-	for _, e := range rr.byType(TypeProcExit) {
+func (rr runResult) exits() map[int]event.Event {
+	m := map[int]event.Event{}
+	for _, e := range rr.byType(event.TypeProcExit) {
 		m[e.PID] = e
 	}
 	return m
@@ -142,7 +158,7 @@ func (rr runResult) exits() map[int]Event {
 // stdout joins everything written to a stream by all processes.
 func (rr runResult) text(stream string) string {
 	var b strings.Builder
-	for _, e := range rr.byType(TypeOutput) {
+	for _, e := range rr.byType(event.TypeOutput) {
 		if stream == "" || e.Stream == stream {
 			b.WriteString(e.Text)
 		}
@@ -153,7 +169,7 @@ func (rr runResult) text(stream string) string {
 // textOf joins what one process wrote to both streams.
 func (rr runResult) textOf(pid int) string {
 	var b strings.Builder
-	for _, e := range rr.byType(TypeOutput) {
+	for _, e := range rr.byType(event.TypeOutput) {
 		if e.PID == pid {
 			b.WriteString(e.Text)
 		}
@@ -178,7 +194,7 @@ func mustStatus(t testing.TB, rr runResult, status string) {
 	}
 }
 
-func exitCode(e Event) int {
+func exitCode(e event.Event) int {
 	if e.Code == nil {
 		return -1000
 	}

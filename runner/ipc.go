@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"mpplayground/event"
+	"mpplayground/runner/record"
 )
 
 // ipcMessage is a report of the startup hook's IPC module
@@ -19,19 +22,10 @@ type ipcMessage struct {
 	NS                              int64 // CLOCK_MONOTONIC when it happened
 }
 
-const ipcPrefix = '\x01'
-
-// ipcBatch is one datagram of IPC reports, as the init received it: the
-// sender's pid (from the kernel) and one or more report lines, in the order
-// they happened in that process. The init passes it on unread; the runner
-// turns it into events (session.forwardIPC).
-type ipcBatch struct {
-	PID   int
-	Lines string
-}
-
-// each calls fn with every report line of a batch, in order.
-func (b *ipcBatch) each(fn func(line string)) {
+// eachIPCLine calls fn with every report line of a batch (one datagram of
+// the hook, as the init received it), in order. The init passes a batch on
+// unread; the runner turns it into events (session.forwardIPC).
+func eachIPCLine(b *record.IPCBatch, fn func(line string)) {
 	data := b.Lines
 	for len(data) > 0 {
 		line := data
@@ -40,7 +34,7 @@ func (b *ipcBatch) each(fn func(line string)) {
 		} else {
 			data = ""
 		}
-		if len(line) > 0 && line[0] == ipcPrefix {
+		if len(line) > 0 && line[0] == record.IPCPrefix {
 			fn(line)
 		}
 	}
@@ -87,31 +81,19 @@ func atoiOr(s string, def int) int {
 	return n
 }
 
-// Bounds on what a program can make the init remember and report.
+// Bounds on what a program can make the runner remember and report (the
+// run's bounds of objects and events are in package record: the init
+// passes on no more than they need).
 const (
-	maxIPCObjects = 4096
+	maxIPCObjects = record.MaxIPCObjects
+	maxIPCEvents  = record.MaxIPCEvents
 	maxIPCText    = 200
-	// maxIPCEvents bounds the IPC events of one run; past it they are
-	// dropped, after one ipc.truncated event says so. (Each process also
-	// stops reporting after PLAYGROUND_IPC_BUDGET, 10,000, events of its
-	// own, so that a hot loop does not pay for reports nobody will see.)
-	maxIPCEvents = 30000 // said in words in event
-	// ipcForwardLines bounds the report lines of a run the init passes on:
-	// enough for the runner to report maxIPCEvents events and say that the
-	// rest are cut (pipe.pair lines, one per pipe, do not count as events).
-	ipcForwardLines = maxIPCEvents + maxIPCObjects + 1
-	// ipcForwardBytes bounds the bytes of report lines of a run the init
-	// passes on (an honest report is about 100 bytes).
-	ipcForwardBytes = 8 << 20
 	// maxIPCKey bounds the keys a report names objects and items by: an
 	// honest key is an inode number, a semaphore's or block's name (at most
 	// 255 bytes) or a place in the shared heap. The runner remembers keys,
 	// so a longer one is refused rather than kept.
 	maxIPCKey = 256
 )
-
-// TypeIPCTruncated says that a run's further IPC events are not reported.
-const TypeIPCTruncated = "ipc.truncated"
 
 // ipcState turns the hook's keys into short ids that are the same in every
 // process and numbered in order of appearance: queue-1, pipe-2, task-3.
@@ -165,8 +147,8 @@ func (s *ipcState) next(kind string) string {
 // for a get, which also takes the put's summary and size. Items are
 // remembered only while they are in a queue (at most one per reported
 // event).
-func (s *ipcState) queueItem(e *Event, key string) {
-	if e.Type == TypeQueuePut {
+func (s *ipcState) queueItem(e *event.Event, key string) {
+	if e.Type == event.TypeQueuePut {
 		e.Msg = s.next("msg")
 		size := -1
 		if e.Size != nil {
@@ -199,11 +181,11 @@ func cut(s string) string {
 
 // event turns a report into e; false for a report that is malformed or
 // only registers an object.
-func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
+func (s *ipcState) event(pid int, m *ipcMessage, e *event.Event) bool {
 	if m.Key == "" || len(m.Key) > maxIPCKey || len(m.Msg) > maxIPCKey || len(m.Other) > maxIPCKey || len(m.Task) > maxIPCKey {
 		return false
 	}
-	if m.Type == TypeIPCTruncated {
+	if m.Type == event.TypeIPCTruncated {
 		// Said once per process (so at most once per process of the run):
 		// the text is the runner's own, with the process's budget, a number.
 		if s.reported > maxIPCEvents || s.cutSaid[pid] || len(s.cutSaid) >= maxIPCObjects {
@@ -214,7 +196,7 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 			return false
 		}
 		s.cutSaid[pid] = true
-		*e = Event{Type: TypeIPCTruncated, PID: pid,
+		*e = event.Event{Type: event.TypeIPCTruncated, PID: pid,
 			Message: fmt.Sprintf("Process %d reported more than %d messages between processes: the rest of its messages are not shown.", pid, budget)}
 		return true
 	}
@@ -222,14 +204,14 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 		s.reported++
 		switch {
 		case s.reported == maxIPCEvents+1:
-			*e = Event{Type: TypeIPCTruncated, PID: pid,
+			*e = event.Event{Type: event.TypeIPCTruncated, PID: pid,
 				Message: "More than 30,000 messages between processes: the rest are not shown."}
 			return true
 		case s.reported > maxIPCEvents:
 			return false
 		}
 	}
-	*e = Event{Type: m.Type, PID: pid, Object: cut(m.Object), Summary: cut(m.Summary)}
+	*e = event.Event{Type: m.Type, PID: pid, Object: cut(m.Object), Summary: cut(m.Summary)}
 	if m.Size >= 0 || m.Index >= 0 || m.WaitedMS >= 0 {
 		// The event's numbers live together: one allocation.
 		n := &struct {
@@ -255,26 +237,26 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 		s.ids[ipcKey{"pipe", m.Other}] = id
 		s.ends[m.Key], s.ends[m.Other] = 0, 1
 		return false
-	case TypeQueuePut, TypeQueueGet:
+	case event.TypeQueuePut, event.TypeQueueGet:
 		e.Queue = s.id("queue", m.Key)
 		if m.Msg != "" {
 			s.queueItem(e, m.Msg)
 		}
-	case TypePipeSend, TypePipeRecv:
+	case event.TypePipeSend, event.TypePipeRecv:
 		e.Pipe = s.id("pipe", m.Key)
 		end := s.ends[m.Key]
 		e.End = &end
-	case TypePoolSubmit:
+	case event.TypePoolSubmit:
 		e.Pool = s.id("pool", m.Key)
 		e.Task = s.id("task", m.Task)
 		s.taskPool[e.Task] = e.Pool
 		e.Function = cut(m.Function)
-	case TypePoolStart, TypePoolDone:
+	case event.TypePoolStart, event.TypePoolDone:
 		e.Task = s.id("task", m.Key)
 		e.Pool = s.taskPool[e.Task]
 		e.Function = cut(m.Function)
 		e.Error = cut(m.Error)
-	case TypeShmWrite:
+	case event.TypeShmWrite:
 		switch m.Object {
 		case "SharedMemory":
 			e.Shm = cut(m.Key)
@@ -283,7 +265,7 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *Event) bool {
 		default:
 			e.Shm = s.id("value", m.Key)
 		}
-	case TypeLockAcquire, TypeLockRelease:
+	case event.TypeLockAcquire, event.TypeLockRelease:
 		e.Lock = s.id("lock", m.Key)
 	default:
 		return false

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"mpplayground/event"
 )
 
 // The hook sends IPC reports in batches (hook/_playground_ipc.py). These
@@ -11,7 +13,7 @@ import (
 
 // indexOf returns the position in the stream of the first event that
 // matches, or -1.
-func indexOf(events []Event, match func(Event) bool) int {
+func indexOf(events []event.Event, match func(event.Event) bool) int {
 	for i, e := range events {
 		if match(e) {
 			return i
@@ -20,8 +22,8 @@ func indexOf(events []Event, match func(Event) bool) int {
 	return -1
 }
 
-func outputIs(text string) func(Event) bool {
-	return func(e Event) bool { return e.Type == TypeOutput && strings.Contains(e.Text, text) }
+func outputIs(text string) func(event.Event) bool {
+	return func(e event.Event) bool { return e.Type == event.TypeOutput && strings.Contains(e.Text, text) }
 }
 
 // hotQueueProgram moves 6,000 items from one process to two others as fast
@@ -49,12 +51,12 @@ func checkPutsBeforeGets(t *testing.T, rr runResult, n int) {
 	gets := 0
 	for _, e := range rr.Events {
 		switch e.Type {
-		case TypeQueuePut:
+		case event.TypeQueuePut:
 			if _, dup := puts[e.Msg]; dup {
 				t.Fatalf("two puts with msg %q", e.Msg)
 			}
 			puts[e.Msg] = e.Summary
-		case TypeQueueGet:
+		case event.TypeQueueGet:
 			gets++
 			summary, ok := puts[e.Msg]
 			if !ok {
@@ -74,8 +76,8 @@ func checkPutsBeforeGets(t *testing.T, rr runResult, n int) {
 // A hot loop between three processes: every get after its put.
 func TestIPCBatchedQueueKeepsPutBeforeGet(t *testing.T) {
 	r := testRunner(t)
-	rr := runProgram(t, r, hotQueueProgram, Limits{})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, hotQueueProgram, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	checkPutsBeforeGets(t, rr, 6000)
 }
 
@@ -100,15 +102,15 @@ if __name__ == "__main__":
     print("after the burst", flush=True)
     q.put("last")
     done.wait(); p.join()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	mark := indexOf(rr.Events, outputIs("after the burst"))
 	if mark < 0 {
 		t.Fatal("no output")
 	}
 	n := 0
 	for _, e := range rr.Events[:mark] {
-		if e.Type == TypeQueueGet {
+		if e.Type == event.TypeQueueGet {
 			n++
 		}
 	}
@@ -141,13 +143,13 @@ if __name__ == "__main__":
     print("main received", a.recv(), flush=True)
     q.put("x")
     p.join()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	ev := rr.Events
-	send := indexOf(ev, func(e Event) bool { return e.Type == TypePipeSend })
-	recv := indexOf(ev, func(e Event) bool { return e.Type == TypePipeRecv })
+	send := indexOf(ev, func(e event.Event) bool { return e.Type == event.TypePipeSend })
+	recv := indexOf(ev, func(e event.Event) bool { return e.Type == event.TypePipeRecv })
 	printed := indexOf(ev, outputIs("main received"))
-	get := indexOf(ev, func(e Event) bool { return e.Type == TypeQueueGet })
+	get := indexOf(ev, func(e event.Event) bool { return e.Type == event.TypeQueueGet })
 	childPrinted := indexOf(ev, outputIs("child got"))
 	if send < 0 || recv < 0 || printed < 0 || get < 0 || childPrinted < 0 {
 		t.Fatalf("missing events: send %d recv %d printed %d get %d child printed %d", send, recv, printed, get, childPrinted)
@@ -162,16 +164,16 @@ if __name__ == "__main__":
 	held := false
 	for _, e := range ev {
 		switch e.Type {
-		case TypeLockAcquire:
+		case event.TypeLockAcquire:
 			if held {
 				t.Fatalf("seq %d: lock acquired while held", e.Seq)
 			}
 			held = true
-		case TypeLockRelease:
+		case event.TypeLockRelease:
 			held = false
 		}
 	}
-	if acquires := len(rr.byType(TypeLockAcquire)); acquires != 100 {
+	if acquires := len(rr.byType(event.TypeLockAcquire)); acquires != 100 {
 		t.Errorf("%d acquires, want 100", acquires)
 	}
 }
@@ -188,14 +190,14 @@ if __name__ == "__main__":
         q.put("\u00e9" * 70 + str(i))
     for i in range(300):
         q.get()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	var puts, gets []string
 	for _, e := range rr.Events {
 		switch e.Type {
-		case TypeQueuePut:
+		case event.TypeQueuePut:
 			puts = append(puts, e.Summary)
-		case TypeQueueGet:
+		case event.TypeQueueGet:
 			gets = append(gets, e.Summary)
 		}
 	}
@@ -233,9 +235,9 @@ if __name__ == "__main__":
 func truncations(rr runResult) (perProcess, perRun, after int) {
 	for _, e := range rr.Events {
 		switch {
-		case e.Type == TypeIPCTruncated && strings.Contains(e.Message, "more than 10000 messages"):
+		case e.Type == event.TypeIPCTruncated && strings.Contains(e.Message, "more than 10000 messages"):
 			perProcess++
-		case e.Type == TypeIPCTruncated && strings.HasPrefix(e.Message, "More than 30,000"):
+		case e.Type == event.TypeIPCTruncated && strings.HasPrefix(e.Message, "More than 30,000"):
 			perRun++
 		case perRun > 0 && strings.HasPrefix(e.Type, "lock."):
 			after++
@@ -251,9 +253,9 @@ func TestIPCEventsAreBounded(t *testing.T) {
 	// run runs the spin program with n processes; it returns the number of
 	// lock events and the truncations.
 	run := func(t *testing.T, n int) (locks, perProcess, perRun, after int, rr runResult) {
-		rr = runProgram(t, r, spinProgram(n), Limits{})
-		mustStatus(t, rr, StatusOK)
-		locks = len(rr.byType(TypeLockAcquire)) + len(rr.byType(TypeLockRelease))
+		rr = runProgram(t, r, spinProgram(n), event.Limits{})
+		mustStatus(t, rr, event.StatusOK)
+		locks = len(rr.byType(event.TypeLockAcquire)) + len(rr.byType(event.TypeLockRelease))
 		perProcess, perRun, after = truncations(rr)
 		return
 	}

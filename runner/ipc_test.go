@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mpplayground/event"
 )
 
 // ipcLine is an IPC event reduced to what a test can predict.
-func ipcLine(e Event, names map[int]string) string {
+func ipcLine(e event.Event, names map[int]string) string {
 	parts := []string{e.Type, names[e.PID]}
 	add := func(k, v string) {
 		if v != "" {
@@ -72,8 +74,8 @@ if __name__ == "__main__":
     p = ctx.Process(target=produce, args=(q,), name="producer")
     p.start(); p.join()
     print(q.get(), q.get())
-`, Limits{})
-			mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+			mustStatus(t, rr, event.StatusOK)
 			sameLines(t, ipcLines(rr), []string{
 				"queue.put producer queue=queue-1 object=Queue msg=msg-1 summary='a'",
 				"queue.put producer queue=queue-1 object=Queue msg=msg-2 summary={'n': 2}",
@@ -101,8 +103,8 @@ if __name__ == "__main__":
     a.send("ping")
     print(a.recv())
     p.join()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	sameLines(t, ipcLines(rr), []string{
 		"pipe.send MainProcess pipe=pipe-1 end=0 summary='ping'",
 		"pipe.recv ponger pipe=pipe-1 end=1 summary='ping'",
@@ -127,8 +129,8 @@ if __name__ == "__main__":
         except ValueError as e:
             print("caught", e)
         print(pool.map(square, [5], chunksize=1))
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	sameLines(t, ipcLines(rr), []string{
 		"pool.submit MainProcess pool=pool-1 task=task-1 function=square",
 		"pool.start ForkPoolWorker-1 pool=pool-1 task=task-1 function=square",
@@ -165,8 +167,8 @@ if __name__ == "__main__":
     p.start(); p.join()
     print(v.value, arr[:], bytes(s.buf[:4]))
     s.close(); s.unlink()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	sameLines(t, ipcLines(rr), []string{
 		"lock.acquire worker lock=lock-1 object=Lock",
 		"shm.write worker shm=value-1 object=Value summary=5",
@@ -177,7 +179,7 @@ if __name__ == "__main__":
 		"lock.release worker lock=lock-2 object=Value lock",
 		"shm.write worker shm=pgtest object=SharedMemory index=2 summary=b'hi'",
 	})
-	for _, e := range rr.byType(TypeLockAcquire) {
+	for _, e := range rr.byType(event.TypeLockAcquire) {
 		if e.WaitedMS == nil {
 			t.Errorf("lock.acquire without waited_ms: %+v", e)
 		}
@@ -198,18 +200,18 @@ if __name__ == "__main__":
         pool.map(abs, range(4))
     q = mp.Queue(); q.put(1); q.get()
 `
-	rr := runProgram(t, r, program, Limits{})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, program, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	for _, line := range ipcLines(rr) {
 		if !strings.HasPrefix(line, "pool.") && !strings.HasPrefix(line, "queue.") {
 			t.Errorf("an internal object was reported: %s", line)
 		}
 	}
-	if n := len(rr.byType(TypeQueuePut)); n != 1 {
+	if n := len(rr.byType(event.TypeQueuePut)); n != 1 {
 		t.Errorf("%d queue.put events, want 1 (the program's own queue)", n)
 	}
-	var events []Event
-	res := r.Run(t.Context(), Request{Program: []byte(program), NoIPC: true}, func(e Event) { events = append(events, e) })
+	var events []event.Event
+	res := r.Run(t.Context(), Request{Program: []byte(program), NoIPC: true}, func(e event.Event) { events = append(events, e) })
 	off := runResult{Events: events, Result: res}
 	checkContract(t, events)
 	if lines := ipcLines(off); len(lines) != 0 {
@@ -226,14 +228,14 @@ if __name__ == "__main__":
     q.put("x" * 1000000)
     q.put(list(range(100000)))
     q.get(); q.get()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
-	for _, e := range rr.byType(TypeQueuePut) {
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	for _, e := range rr.byType(event.TypeQueuePut) {
 		if n := len([]rune(e.Summary)); n == 0 || n > 80 {
 			t.Errorf("summary of %d characters: %q", n, e.Summary)
 		}
 	}
-	if puts := rr.byType(TypeQueuePut); len(puts) != 2 || *puts[0].Size < 1000000 {
+	if puts := rr.byType(event.TypeQueuePut); len(puts) != 2 || *puts[0].Size < 1000000 {
 		t.Errorf("size of the big string not reported: %+v", puts)
 	}
 }
@@ -277,8 +279,8 @@ if __name__ == "__main__":
     print(q.get())
     with mp.Pool(1) as pool:
         print(pool.apply_async(square, (3,)).get())
-`, Limits{})
-			mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+			mustStatus(t, rr, event.StatusOK)
 			sameLines(t, ipcLines(rr), []string{
 				"lock.acquire producer lock=lock-1 object=Lock",
 				"queue.put producer queue=queue-1 object=Queue msg=msg-1 summary='a'",
@@ -288,8 +290,8 @@ if __name__ == "__main__":
 				"pool.start ForkPoolWorker-2 pool=pool-1 task=task-1 function=square",
 				"pool.done ForkPoolWorker-2 pool=pool-1 task=task-1 function=square summary=9",
 			})
-			hot := runProgram(t, r, hotQueueProgram, Limits{})
-			mustStatus(t, hot, StatusOK)
+			hot := runProgram(t, r, hotQueueProgram, event.Limits{})
+			mustStatus(t, hot, event.StatusOK)
 			checkPutsBeforeGets(t, hot, 6000)
 		})
 	}

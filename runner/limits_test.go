@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/event"
 	"mpplayground/internal/testload"
 )
 
-func limitEvent(t testing.TB, rr runResult, kind string) Event {
+func limitEvent(t testing.TB, rr runResult, kind string) event.Event {
 	t.Helper()
-	ls := rr.byType(TypeLimit)
+	ls := rr.byType(event.TypeLimit)
 	if len(ls) != 1 || ls[0].Kind != kind {
 		t.Fatalf("want one %s limit event, got %+v\n%s", kind, ls, rr.dump())
 	}
@@ -37,9 +38,9 @@ while True:
         os.fork()
     except OSError:
         time.sleep(0.01)
-`, Limits{WallTime: 5 * time.Second})
-	mustStatus(t, rr, StatusLimit)
-	l := limitEvent(t, rr, LimitPids)
+`, event.Limits{WallTime: 5 * time.Second})
+	mustStatus(t, rr, event.StatusLimit)
+	l := limitEvent(t, rr, event.LimitPids)
 	if !strings.Contains(l.Message, "64 processes") {
 		t.Errorf("message %q", l.Message)
 	}
@@ -70,9 +71,9 @@ if __name__ == "__main__":
 `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rr := runProgram(t, r, tc.program, Limits{WallTime: 8 * time.Second})
-			mustStatus(t, rr, StatusLimit)
-			l := limitEvent(t, rr, LimitMemory)
+			rr := runProgram(t, r, tc.program, event.Limits{WallTime: 8 * time.Second})
+			mustStatus(t, rr, event.StatusLimit)
+			l := limitEvent(t, rr, event.LimitMemory)
 			if l.Message != "Stopped: the program used more than 256 MiB of memory." {
 				t.Errorf("message %q", l.Message)
 			}
@@ -93,16 +94,16 @@ func TestEndlessProgramsTimeOut(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
 			var rr runResult
-			req := Request{Program: []byte(program), Limits: Limits{WallTime: 1500 * time.Millisecond}}
+			req := Request{Program: []byte(program), Limits: event.Limits{WallTime: 1500 * time.Millisecond}}
 			if strings.Contains(name, "stdin") {
 				pr, pw := io_Pipe()
 				defer pw.Close()
 				req.Stdin = pr
 			}
-			rr.Result = r.Run(context.Background(), req, func(e Event) { rr.Events = append(rr.Events, e) })
+			rr.Result = r.Run(context.Background(), req, func(e event.Event) { rr.Events = append(rr.Events, e) })
 			checkContract(t, rr.Events)
-			mustStatus(t, rr, StatusTimeout)
-			l := limitEvent(t, rr, LimitWallTime)
+			mustStatus(t, rr, event.StatusTimeout)
+			l := limitEvent(t, rr, event.LimitWallTime)
 			if l.Message != "Stopped: the program ran longer than 1.5 s." {
 				t.Errorf("message %q", l.Message)
 			}
@@ -121,7 +122,7 @@ func TestEndlessProgramsTimeOut(t *testing.T) {
 
 func TestDefaultLimits(t *testing.T) {
 	r := testRunner(t)
-	rr := runProgram(t, r, "pass\n", Limits{})
+	rr := runWithLimits(t, r, "pass\n", event.Limits{})
 	l := rr.Events[0].Limits
 	if l.WallTimeMS != 10000 || l.MemoryBytes != 256<<20 || l.Pids != 64 || l.OutputBytes != 1<<20 ||
 		l.FileBytes != 16<<20 || l.OpenFiles != 256 || l.TmpBytes != 32<<20 || l.ShmBytes != 64<<20 || l.CPUs < 1 {
@@ -147,15 +148,15 @@ if os.fork() == 0:
     os._exit(0)
 time.sleep(0.2)
 print("main done", flush=True)
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
-	var daemon Event
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	var daemon event.Event
 	for _, p := range rr.procs() {
 		if p.Via == "fork" && p.Name == "MainProcess" {
 			continue
 		}
 	}
-	for _, e := range rr.byType(TypeProcExec) {
+	for _, e := range rr.byType(event.TypeProcExec) {
 		if len(e.Argv) == 2 && e.Argv[1] == marker {
 			daemon = e
 		}
@@ -181,9 +182,9 @@ print("main done", flush=True)
 
 func TestOutputFloodIsStoppedAtTheCap(t *testing.T) {
 	r := testRunner(t)
-	rr := runProgram(t, r, "while True:\n    print('flood ' * 20)\n", Limits{})
-	mustStatus(t, rr, StatusLimit)
-	l := limitEvent(t, rr, LimitOutput)
+	rr := runProgram(t, r, "while True:\n    print('flood ' * 20)\n", event.Limits{})
+	mustStatus(t, rr, event.StatusLimit)
+	l := limitEvent(t, rr, event.LimitOutput)
 	if l.Message != "Stopped: the program printed more than 1 MiB of output." {
 		t.Errorf("message %q", l.Message)
 	}
@@ -227,8 +228,8 @@ try:
     print("RESOLVED")
 except OSError as e:
     print("no dns", type(e).__name__)
-`, port), Limits{})
-	mustStatus(t, rr, StatusOK)
+`, port), event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	out := rr.text("stdout")
 	if strings.Contains(out, "CONNECTED") || strings.Contains(out, "RESOLVED") || !strings.Contains(out, "refused 127.0.0.1") {
 		t.Errorf("network reachable from the sandbox:\n%s", out)
@@ -264,8 +265,8 @@ for path in ("/x", "/usr/x", "/home/learner/x", "/etc/passwd", "/tmp/ok", "/dev/
         print("denied", path, type(e).__name__)
 print("uid", os.getuid(), "gid", os.getgid(), "groups", os.getgroups())
 print("cwd", os.getcwd(), os.listdir("."))
-`, secret, filepath.Join(wd, "runner.go")), Limits{})
-	mustStatus(t, rr, StatusOK)
+`, secret, filepath.Join(wd, "runner.go")), event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	out := rr.text("stdout")
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		switch {
@@ -299,13 +300,13 @@ def say(i):
 if __name__ == "__main__":
     with mp.Pool(2) as p:
         p.map(say, range(4))
-`, i), Limits{})
+`, i), event.Limits{})
 		}()
 	}
 	wg.Wait()
 	ids := map[string]bool{}
 	for i, rr := range results {
-		mustStatus(t, rr, StatusOK)
+		mustStatus(t, rr, event.StatusOK)
 		ids[rr.Events[0].RunID] = true
 		out := rr.text("stdout")
 		if got := strings.Count(out, fmt.Sprintf("run-%d ", i)); got != 800 {
@@ -338,9 +339,9 @@ if __name__ == "__main__":
         mp.Process(target=forever).start()
     print("started", flush=True)
     time.sleep(1000)
-`)}, func(e Event) {
+`)}, func(e event.Event) {
 			rr.Events = append(rr.Events, e)
-			if e.Type == TypeOutput && strings.Contains(e.Text, "started") {
+			if e.Type == event.TypeOutput && strings.Contains(e.Text, "started") {
 				cancel()
 			}
 		})
@@ -351,7 +352,7 @@ if __name__ == "__main__":
 		t.Fatal("stop did not end the run")
 	}
 	checkContract(t, rr.Events)
-	mustStatus(t, rr, StatusStopped)
+	mustStatus(t, rr, event.StatusStopped)
 	if n := len(rr.procs()); n != 4 {
 		t.Errorf("%d processes, want 4", n)
 	}
@@ -363,8 +364,8 @@ func TestNothingIsLeftInCgroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runProgram(t, r, "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Pool(2).map(abs, range(3))\n", Limits{})
-	runProgram(t, r, "pass\n", Limits{Pids: 10}) // not the defaults: a cgroup of its own
+	runProgram(t, r, "import multiprocessing as mp\nif __name__ == '__main__':\n    mp.Pool(2).map(abs, range(3))\n", event.Limits{})
+	runProgram(t, r, "pass\n", event.Limits{Pids: 10}) // not the defaults: a cgroup of its own
 	mine := func() []string {
 		var out []string
 		for _, base := range r.cgroups.bases {
@@ -394,8 +395,8 @@ func TestWithoutSandboxRunStartSaysSo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rr := runProgram(t, r, "import os\nprint(os.getpid())\n", Limits{})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, "import os\nprint(os.getpid())\n", event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	if rr.Events[0].Sandbox.Enabled {
 		t.Errorf("run.start claims a sandbox: %+v", rr.Events[0].Sandbox)
 	}
@@ -403,8 +404,8 @@ func TestWithoutSandboxRunStartSaysSo(t *testing.T) {
 
 func TestTooLargeProgramIsRefusedPlainly(t *testing.T) {
 	r := testRunner(t)
-	rr := runProgram(t, r, strings.Repeat("#", MaxProgramBytes+1), Limits{})
-	mustStatus(t, rr, StatusInternalError)
+	rr := runProgram(t, r, strings.Repeat("#", MaxProgramBytes+1), event.Limits{})
+	mustStatus(t, rr, event.StatusInternalError)
 	if !strings.Contains(rr.end().Message, "too large") {
 		t.Errorf("message %q", rr.end().Message)
 	}
@@ -427,8 +428,8 @@ call("mount", 165, b"none", b"/tmp", b"tmpfs", 0, None)
 call("clone-newuser", 56, 0x10000000 | 17, 0, 0, 0, 0)
 t = threading.Thread(target=print, args=("threads work",)); t.start(); t.join()
 print(subprocess.run(["echo", "subprocesses work"], capture_output=True, text=True).stdout.strip())
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	out := rr.text("stdout")
 	if strings.Contains(out, "ALLOWED") || strings.Count(out, "refused") != 7 {
 		t.Errorf("seccomp let something through:\n%s", out)
@@ -451,16 +452,16 @@ func TestFullDisksStopTheRunPlainly(t *testing.T) {
 		"dev shm":    {"for n in range(6):\n    with open(f'/dev/shm/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/dev/shm"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rr := runProgram(t, r, tc.program, Limits{})
-			mustStatus(t, rr, StatusLimit)
-			l := limitEvent(t, rr, LimitDisk)
+			rr := runProgram(t, r, tc.program, event.Limits{})
+			mustStatus(t, rr, event.StatusLimit)
+			l := limitEvent(t, rr, event.LimitDisk)
 			if !strings.Contains(l.Message, "filled "+tc.where+" (") {
 				t.Errorf("message %q", l.Message)
 			}
 		})
 	}
-	rr := runProgram(t, r, "f = open('/tmp/sparse', 'wb')\nf.truncate(1 << 40)\n", Limits{})
-	mustStatus(t, rr, StatusError)
+	rr := runProgram(t, r, "f = open('/tmp/sparse', 'wb')\nf.truncate(1 << 40)\n", event.Limits{})
+	mustStatus(t, rr, event.StatusError)
 	if !strings.Contains(rr.text("stderr"), "File too large") {
 		t.Errorf("a 1 TiB sparse file: %s", rr.text("stderr"))
 	}
@@ -473,8 +474,8 @@ import os, ctypes
 open("/dev/shm/left-by-a", "w").write("a")
 libc = ctypes.CDLL(None, use_errno=True)
 print("shmget", libc.shmget(0x4242, 4096, 0o1666))
-`, Limits{})
-	mustStatus(t, first, StatusOK)
+`, event.Limits{})
+	mustStatus(t, first, event.StatusOK)
 	if strings.Contains(first.text("stdout"), "shmget -1") {
 		t.Fatalf("run A could not make a System V segment: %s", first.text(""))
 	}
@@ -483,8 +484,8 @@ import os, ctypes
 print("shm files", os.listdir("/dev/shm"))
 libc = ctypes.CDLL(None, use_errno=True)
 print("shmget", libc.shmget(0x4242, 4096, 0o666))
-`, Limits{})
-	mustStatus(t, second, StatusOK)
+`, event.Limits{})
+	mustStatus(t, second, event.StatusOK)
 	out := second.text("stdout")
 	if !strings.Contains(out, "shm files []") || !strings.Contains(out, "shmget -1") {
 		t.Errorf("run B sees what run A left:\n%s", out)
@@ -518,6 +519,6 @@ func TestADeadWarmInitIsReplaced(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond)
-	rr := runProgram(t, r, "print('fine')\n", Limits{})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, "print('fine')\n", event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 }

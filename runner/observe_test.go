@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"mpplayground/event"
 )
 
 // The order-and-attribution test of the issue: 8 processes, 2,000 lines
@@ -28,11 +30,11 @@ if __name__ == "__main__":
     ps = [mp.Process(target=work, args=(lock, counter)) for _ in range(8)]
     for p in ps: p.start()
     for p in ps: p.join()
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	want := 1
 	partial := map[string]string{}
-	for _, e := range rr.byType(TypeOutput) {
+	for _, e := range rr.byType(event.TypeOutput) {
 		key := fmt.Sprint(e.PID, e.Stream)
 		text := partial[key] + e.Text
 		lines := strings.Split(text, "\n")
@@ -81,8 +83,8 @@ if __name__ == "__main__":
             p.terminate()
         p.join()
         print(name, p.pid, p.exitcode, flush=True)
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	exits, procs := rr.exits(), rr.procs()
 	byName := map[string]int{}
 	for pid, e := range procs {
@@ -116,13 +118,13 @@ if __name__ == "__main__":
 
 func TestMainProcessKilledBySignalEndsWithError(t *testing.T) {
 	r := testRunner(t)
-	rr := runProgram(t, r, "import os\nos.kill(os.getpid(), 9)\n", Limits{})
-	mustStatus(t, rr, StatusError)
+	rr := runProgram(t, r, "import os\nos.kill(os.getpid(), 9)\n", event.Limits{})
+	mustStatus(t, rr, event.StatusError)
 	if got := *rr.end().ExitCode; got != -9 {
 		t.Errorf("exit_code %d, want -9", got)
 	}
-	rr = runProgram(t, r, "raise SystemExit(7)\n", Limits{})
-	mustStatus(t, rr, StatusError)
+	rr = runProgram(t, r, "raise SystemExit(7)\n", event.Limits{})
+	mustStatus(t, rr, event.StatusError)
 	if got := *rr.end().ExitCode; got != 7 {
 		t.Errorf("exit_code %d, want 7", got)
 	}
@@ -150,11 +152,11 @@ if __name__ == "__main__":
     p = ctx.Process(target=who); p.start(); p.join()
     with ctx.Pool(2) as pool:
         pool.map(who, range(4), chunksize=1)
-`, Limits{})
-			mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+			mustStatus(t, rr, event.StatusOK)
 			procs := rr.procs()
 			seen := regexp.MustCompile(`I am (\S+) (\d+) (\d+)`)
-			for _, e := range rr.byType(TypeOutput) {
+			for _, e := range rr.byType(event.TypeOutput) {
 				for _, m := range seen.FindAllStringSubmatch(e.Text, -1) {
 					pid, _ := strconv.Atoi(m[2])
 					ppid, _ := strconv.Atoi(m[3])
@@ -232,8 +234,8 @@ if pid == 0:
     os._exit(5)
 os.waitpid(pid, 0)
 os.write(2, b"raw from main\n")
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	procs, exits := rr.procs(), rr.exits()
 	var main int
 	for pid, p := range procs {
@@ -241,8 +243,8 @@ os.write(2, b"raw from main\n")
 			main = pid
 		}
 	}
-	find := func(pred func(Event) bool) []Event {
-		var out []Event
+	find := func(pred func(event.Event) bool) []event.Event {
+		var out []event.Event
 		for _, p := range procs {
 			if pred(p) {
 				out = append(out, p)
@@ -250,13 +252,13 @@ os.write(2, b"raw from main\n")
 		}
 		return out
 	}
-	if ls := find(func(p Event) bool { return p.Name == "ls" }); len(ls) != 1 || *ls[0].PPID != main || ls[0].Via != "exec" {
+	if ls := find(func(p event.Event) bool { return p.Name == "ls" }); len(ls) != 1 || *ls[0].PPID != main || ls[0].Via != "exec" {
 		t.Errorf("ls: %+v", ls)
 	}
-	if len(find(func(p Event) bool { return p.Name == "sh" })) < 3 {
+	if len(find(func(p event.Event) bool { return p.Name == "sh" })) < 3 {
 		t.Errorf("want at least 3 sh processes (system, popen, shell=True):\n%s", rr.dump())
 	}
-	forked := find(func(p Event) bool { return p.Via == "fork" && *p.PPID == main })
+	forked := find(func(p event.Event) bool { return p.Via == "fork" && *p.PPID == main })
 	if len(forked) != 1 || exitCode(exits[forked[0].PID]) != 5 {
 		t.Fatalf("os.fork child: %+v\n%s", forked, rr.dump())
 	}
@@ -265,7 +267,7 @@ os.write(2, b"raw from main\n")
 	}
 	for _, want := range []string{"from-system", "from-popen", "from-grandchild", "raw from main"} {
 		found := false
-		for _, e := range rr.byType(TypeOutput) {
+		for _, e := range rr.byType(event.TypeOutput) {
 			if strings.Contains(e.Text, want) {
 				found = true
 				switch want {
@@ -285,7 +287,7 @@ os.write(2, b"raw from main\n")
 		}
 	}
 	// A grandchild's parent is the shell, not main.
-	grand := find(func(p Event) bool { return p.Name == "sh" && *p.PPID != main })
+	grand := find(func(p event.Event) bool { return p.Name == "sh" && *p.PPID != main })
 	if len(grand) == 0 {
 		t.Errorf("no grandchild shell:\n%s", rr.dump())
 	}
@@ -326,8 +328,8 @@ if __name__ == "__main__":
         s.close(); s.unlink()
         print(method, "ok", flush=True)
     print("ALL OK")
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	if !strings.Contains(rr.text("stdout"), "ALL OK") {
 		t.Fatalf("multiprocessing failed inside:\n%s", rr.text(""))
 	}
@@ -342,8 +344,8 @@ s = "héllo wörld ✓ 中文\n".encode()
 for i in range(len(s)):
     os.write(1, s[i:i+1])
 sys.stdout.write("x" * 300000 + "\n")
-`, Limits{})
-	mustStatus(t, rr, StatusOK)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	out := rr.text("stdout")
 	if !strings.Contains(out, "bad \uFFFD") {
 		t.Errorf("invalid UTF-8 not replaced: %q", out[:40])
@@ -358,9 +360,9 @@ sys.stdout.write("x" * 300000 + "\n")
 
 func TestStdinReachesTheProgram(t *testing.T) {
 	r := testRunner(t)
-	var events []Event
+	var events []event.Event
 	res := r.Run(t.Context(), Request{Program: []byte("name = input('name? ')\nprint('hello', name)\nprint(repr(input()))\n"),
-		Stdin: strings.NewReader("Ada\n")}, func(e Event) { events = append(events, e) })
+		Stdin: strings.NewReader("Ada\n")}, func(e event.Event) { events = append(events, e) })
 	rr := runResult{Events: events, Result: res}
 	checkContract(t, events)
 	if !strings.Contains(rr.text("stdout"), "name? hello Ada") {

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"mpplayground/event"
 	"mpplayground/internal/testload"
 	"mpplayground/internal/testmem"
+	"mpplayground/runner/record"
 )
 
 // The observed program is untrusted: these tests try, as a hostile program
@@ -51,8 +51,8 @@ func TestProgramStartsWithOnlyItsStandardDescriptors(t *testing.T) {
 	defer syscall.Close(dirFD)
 	// Limits other than the defaults: a fresh init, started after the
 	// descriptor was opened.
-	rr := runProgram(t, r, fdsProgram, Limits{Pids: DefaultPids - 1})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, fdsProgram, event.Limits{Pids: DefaultPids - 1})
+	mustStatus(t, rr, event.StatusOK)
 	if out := rr.text("stdout"); !strings.Contains(out, "fds []\n") || strings.Contains(out, "ESCAPED") {
 		t.Errorf("the program holds descriptors of its observer: %q (the server's stray one is %d)", out, dirFD)
 	}
@@ -63,36 +63,16 @@ func TestProgramStartsWithOnlyItsStandardDescriptors(t *testing.T) {
 	}
 }
 
-func TestCloseInheritedFDsClosesOnlyStrays(t *testing.T) {
-	stray, err := syscall.Open("/", syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	own, err := os.Open("/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer own.Close()
-	CloseInheritedFDs()
-	if _, err := unix.FcntlInt(uintptr(stray), unix.F_GETFD, 0); err == nil {
-		syscall.Close(stray)
-		t.Errorf("descriptor %d without close-on-exec is still open", stray)
-	}
-	if _, err := own.Stat(); err != nil {
-		t.Errorf("a descriptor of this process's own was closed: %v", err)
-	}
-}
-
 // A single write larger than an event may carry (1 MiB here, where
 // net.core.wmem_max allows it) is cut into events of at most 64 KiB.
 func TestOneLargeWriteIsCutIntoEvents(t *testing.T) {
 	r := testRunner(t)
 	program := "import os\nn = 1 << 20\nwhile n:\n    try:\n        os.write(1, b'x' * n)\n        break\n    except OSError:\n        n //= 2\nprint('\\nwrote', n)\n"
-	rr := runProgram(t, r, program, Limits{OutputBytes: 4 << 20})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, program, event.Limits{OutputBytes: 4 << 20})
+	mustStatus(t, rr, event.StatusOK)
 	total := 0
-	for _, e := range rr.byType(TypeOutput) {
-		if len(e.Text) > maxOutputEvent {
+	for _, e := range rr.byType(event.TypeOutput) {
+		if len(e.Text) > record.MaxOutputText {
 			t.Errorf("an output event of %d bytes", len(e.Text))
 		}
 		total += strings.Count(e.Text, "x")
@@ -129,10 +109,10 @@ func followFake(t *testing.T, si *startedInit, wall time.Duration, ctx context.C
 	t.Helper()
 	r := testRunner(t)
 	var rr runResult
-	s := newSession(r, Request{}, func(e Event) { rr.Events = append(rr.Events, e) })
+	s := newSession(r, Request{}, func(e event.Event) { rr.Events = append(rr.Events, e) })
 	s.limits.WallTime = wall
-	s.startNS = monoNS()
-	s.send(s.startNS, Event{Type: TypeRunStart})
+	s.startNS = record.MonoNS()
+	s.send(s.startNS, event.Event{Type: event.TypeRunStart})
 	s.init = si
 	start := time.Now()
 	s.follow(ctx)
@@ -148,7 +128,7 @@ func TestABrokenOrSilentInitCannotHoldTheRun(t *testing.T) {
 		// A length of 2^28, far over maxRecord, then silence.
 		si := fakeInit(t, `printf '\377\377\377\177' >&4; exec sleep 60`)
 		rr, took := followFake(t, si, time.Minute, context.Background())
-		mustStatus(t, rr, StatusInternalError)
+		mustStatus(t, rr, event.StatusInternalError)
 		if !strings.Contains(rr.end().Message, "stream broke") || took > testload.Scaled(t, 2*time.Second, 40) {
 			t.Errorf("%q after %v", rr.end().Message, took)
 		}
@@ -158,7 +138,7 @@ func TestABrokenOrSilentInitCannotHoldTheRun(t *testing.T) {
 		si := fakeInit(t, `trap '' TERM INT HUP; exec sleep 60`)
 		wall := 500 * time.Millisecond
 		rr, took := followFake(t, si, wall, context.Background())
-		mustStatus(t, rr, StatusTimeout)
+		mustStatus(t, rr, event.StatusTimeout)
 		// Within a second of the deadline: the runner's own timers (500 ms
 		// backstop, 250 ms drain), not the machine's speed, decide it; a
 		// busy machine may only delay their goroutine.
@@ -171,7 +151,7 @@ func TestABrokenOrSilentInitCannotHoldTheRun(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(200*time.Millisecond, cancel)
 		rr, took := followFake(t, si, time.Minute, ctx)
-		mustStatus(t, rr, StatusStopped)
+		mustStatus(t, rr, event.StatusStopped)
 		if took > 200*time.Millisecond+testload.Scaled(t, time.Second, 20) {
 			t.Errorf("the run ended %v after Stop", took-200*time.Millisecond)
 		}
@@ -218,13 +198,13 @@ for i in range(20000):
 print('sent')
 `
 	var rr runResult
-	grew := testmem.PeakGrowth(func() { rr = runProgram(t, r, program, Limits{}) })
-	mustStatus(t, rr, StatusOK)
+	grew := testmem.PeakGrowth(func() { rr = runProgram(t, r, program, event.Limits{}) })
+	mustStatus(t, rr, event.StatusOK)
 	t.Logf("the runner's heap grew by %.1f MiB at its peak", float64(grew)/(1<<20))
 	if grew > 64<<20 {
 		t.Errorf("the runner's heap grew by %d MiB for one run", grew>>20)
 	}
-	if n := len(rr.byType(TypeIPCTruncated)); n > 1 {
+	if n := len(rr.byType(event.TypeIPCTruncated)); n > 1 {
 		t.Errorf("%d ipc.truncated events from one process", n)
 	}
 	for _, e := range rr.Events {
@@ -234,12 +214,12 @@ print('sent')
 	}
 
 	var off runResult
-	var out []Event
+	var out []event.Event
 	off.Result = r.Run(context.Background(), Request{Program: []byte(eventsSocket + "s.send(b'\\x01queue.put\\tq1\\tQueue\\tm1\\t1\\t1\\t-1\\t-1\\t\\t\\t\\t\\t0')\nprint('sent')\n"), NoIPC: true},
-		func(e Event) { out = append(out, e) })
+		func(e event.Event) { out = append(out, e) })
 	off.Events = out
-	mustStatus(t, off, StatusOK)
-	if n := len(off.byType(TypeQueuePut)); n != 0 {
+	mustStatus(t, off, event.StatusOK)
+	if n := len(off.byType(event.TypeQueuePut)); n != 0 {
 		t.Errorf("with IPC off, %d forged queue.put events were accepted", n)
 	}
 }
@@ -258,9 +238,9 @@ func TestTheEventBudgetEndsAFlood(t *testing.T) {
 		"exec loop with long argv":    execLoopProgram,
 	} {
 		t.Run(name, func(t *testing.T) {
-			rr := runProgram(t, r, program, Limits{WallTime: 30 * time.Second})
-			mustStatus(t, rr, StatusLimit)
-			l := limitEvent(t, rr, LimitEvents)
+			rr := runProgram(t, r, program, event.Limits{WallTime: 30 * time.Second})
+			mustStatus(t, rr, event.StatusLimit)
+			l := limitEvent(t, rr, event.LimitEvents)
 			if !strings.HasPrefix(l.Message, "Stopped: ") {
 				t.Errorf("limit message %q", l.Message)
 			}
@@ -286,15 +266,15 @@ s.send(b'{"k":"spawn","name":"worker-1","tid":0}')
 subprocess.run(['/bin/sh', '-c', 'true', 'from multiprocessing.spawn import spawn_main', '--multiprocessing-fork'])
 subprocess.run(['worker-2\n\x1b]0;title\x07', '-c', 'print(1)'], executable=sys.executable)
 `
-	rr := runProgram(t, r, program, Limits{})
-	mustStatus(t, rr, StatusOK)
-	for _, e := range rr.byType(TypeProcStart) {
+	rr := runProgram(t, r, program, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	for _, e := range rr.byType(event.TypeProcStart) {
 		if strings.HasPrefix(e.Name, "worker") || e.Via == "spawn" {
 			t.Errorf("a process took the program's word for its name: %+v", e)
 		}
 	}
 	names := map[string]bool{}
-	for _, e := range rr.byType(TypeProcStart) {
+	for _, e := range rr.byType(event.TypeProcStart) {
 		names[e.Name] = true
 	}
 	if !names["sh"] {
@@ -302,42 +282,16 @@ subprocess.run(['worker-2\n\x1b]0;title\x07', '-c', 'print(1)'], executable=sys.
 	}
 }
 
-func TestTheTranscriptEscapesNamesAndArgv(t *testing.T) {
-	var b strings.Builder
-	tr := NewTranscript(&b, false)
-	ppid := 1
-	evil := "worker-1\n[9 MainProcess] forged line\x1b]52;c;cGF3bmVk\x07\u202e"
-	tr.Write(Event{Type: TypeProcStart, PID: 7, PPID: &ppid, Name: evil, Via: "fork"})
-	tr.Write(Event{Type: TypeProcExec, PID: 7, Argv: []string{evil, "-c"}})
-	code := 0
-	tr.Write(Event{Type: TypeProcExit, PID: 7, Code: &code})
-	tr.Write(Event{Type: TypeRunEnd, Status: StatusOK, Message: "done."})
-	out := b.String()
-	if strings.ContainsAny(out, "\x1b\x07\u202e") {
-		t.Errorf("control characters reached the terminal: %q", out)
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "[9 MainProcess]") {
-			t.Errorf("a forged line: %q", line)
-		}
-	}
-	if !strings.Contains(out, `worker-1\x0a[9 MainProcess]`) {
-		t.Errorf("the name is not shown escaped: %q", out)
-	}
-}
-
-// A SharedMemory block is bounded by the run's /dev/shm, not by the size of
-// one file; past /dev/shm the learner reads why.
 func TestSharedMemoryUpToDevShm(t *testing.T) {
 	r := testRunner(t)
-	rr := runProgram(t, r, "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=40 << 20)\ns.buf[:] = b'x' * (40 << 20)\nprint(len(s.buf))\ns.close(); s.unlink()\n", Limits{})
-	mustStatus(t, rr, StatusOK)
+	rr := runProgram(t, r, "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=40 << 20)\ns.buf[:] = b'x' * (40 << 20)\nprint(len(s.buf))\ns.close(); s.unlink()\n", event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
 	if !strings.Contains(rr.text("stdout"), fmt.Sprint(40<<20)) {
 		t.Errorf("a 40 MiB block: %s", rr.dump())
 	}
-	rr = runProgram(t, r, "print('before', flush=True)\nfrom multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=100 << 20)\nprint('ESCAPED')\n", Limits{})
-	mustStatus(t, rr, StatusLimit)
-	l := limitEvent(t, rr, LimitDisk)
+	rr = runProgram(t, r, "print('before', flush=True)\nfrom multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=100 << 20)\nprint('ESCAPED')\n", event.Limits{})
+	mustStatus(t, rr, event.StatusLimit)
+	l := limitEvent(t, rr, event.LimitDisk)
 	if !strings.Contains(l.Message, "shared memory") || strings.Contains(rr.text(""), "ESCAPED") || !strings.Contains(rr.text(""), "before") {
 		t.Errorf("a 100 MiB block: %q, output %q", l.Message, rr.text(""))
 	}

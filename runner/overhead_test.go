@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"mpplayground/event"
 )
 
 // The programs of the overhead benchmark (docs/benchmarks.md).
@@ -61,8 +63,8 @@ func BenchmarkOverhead(b *testing.B) {
 				bare = append(bare, time.Since(start))
 
 				start = time.Now()
-				res := r.Run(context.Background(), Request{Program: []byte(tc.program)}, func(Event) {})
-				if res.Status != StatusOK {
+				res := r.Run(context.Background(), Request{Program: []byte(tc.program)}, func(event.Event) {})
+				if res.Status != event.StatusOK {
 					b.Fatalf("sandboxed run: %s", res.Status)
 				}
 				sandboxed = append(sandboxed, time.Since(start))
@@ -113,12 +115,12 @@ func BenchmarkIPCCost(b *testing.B) {
 	var on, off []time.Duration
 	run := func(noIPC bool) time.Duration {
 		var d time.Duration
-		res := r.Run(context.Background(), Request{Program: []byte(queueProgram), NoIPC: noIPC}, func(e Event) {
-			if e.Type == TypeRunEnd {
+		res := r.Run(context.Background(), Request{Program: []byte(queueProgram), NoIPC: noIPC}, func(e event.Event) {
+			if e.Type == event.TypeRunEnd {
 				d = time.Duration(*e.DurationMS * float64(time.Millisecond))
 			}
 		})
-		if res.Status != StatusOK {
+		if res.Status != event.StatusOK {
 			b.Fatalf("run: %s", res.Status)
 		}
 		return d

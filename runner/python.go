@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"mpplayground/runner/record"
+	"mpplayground/runner/sandbox"
 )
 
 // hookFS holds the startup hook: sitecustomize.py, which every Python
@@ -41,10 +44,10 @@ func hookSources() map[string][]byte {
 // PATH may be a shim script (pyenv puts one first) in a directory the
 // sandbox hides, so it is resolved once and then called by absolute path.
 type interpreter struct {
-	Executable string     // absolute path of the binary
-	Version    string     // "3.11.2"
-	Binds      []string   // host directories it needs besides /usr
-	Hook       []hookFile // the startup hook, compiled by this interpreter
+	Executable string            // absolute path of the binary
+	Version    string            // "3.11.2"
+	Binds      []string          // host directories it needs besides /usr
+	Hook       []record.HookFile // the startup hook, compiled by this interpreter
 }
 
 // probeTimeout bounds the one-off interpreter probe.
@@ -100,10 +103,10 @@ func resolveInterpreter(name string) (*interpreter, error) {
 		return nil, fmt.Errorf("probe python %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	var p struct {
-		Executable string     `json:"executable"`
-		Version    string     `json:"version"`
-		Prefixes   []string   `json:"prefixes"`
-		Hook       []hookFile `json:"hook"`
+		Executable string            `json:"executable"`
+		Version    string            `json:"version"`
+		Prefixes   []string          `json:"prefixes"`
+		Hook       []record.HookFile `json:"hook"`
 	}
 	if err := json.Unmarshal(out, &p); err != nil {
 		return nil, fmt.Errorf("probe python %s: %w", path, err)
@@ -121,7 +124,7 @@ func resolveInterpreter(name string) (*interpreter, error) {
 }
 
 func underHostDirs(p string) bool {
-	for _, d := range hostDirs {
+	for _, d := range sandbox.HostDirs {
 		if p == d || strings.HasPrefix(p, d+"/") {
 			return true
 		}

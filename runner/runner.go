@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/event"
 )
 
 // Default limits of a run. Each can be changed per server (flags) and per run.
@@ -65,7 +67,7 @@ type Config struct {
 	// asked for explicitly; run.start then says so.
 	NoSandbox bool
 	// Limits are the defaults of every run; zero fields take the defaults above.
-	Limits Limits
+	Limits event.Limits
 	// UIDRange holds the host uids (and gids) a root server gives its
 	// runs, one each; zero means DefaultUIDRange. A server that is not
 	// root cannot map other ids: its runs share its own.
@@ -77,7 +79,7 @@ type Runner struct {
 	cfg        Config
 	python     *interpreter
 	cgroups    *cgroupManager
-	info       SandboxInfo
+	info       event.SandboxInfo
 	sandboxErr error
 	hostUID    int // the host uid all runs share without per-run uids
 	hostGID    int
@@ -101,12 +103,12 @@ func New(cfg Config) (*Runner, error) {
 		r.hostUID, r.hostGID = nobodyID, nobodyID
 	}
 	if cfg.NoSandbox {
-		r.info = SandboxInfo{Enabled: false, Namespaces: []string{}, Cgroup: "none", UID: os.Geteuid(), HostUID: os.Geteuid()}
+		r.info = event.SandboxInfo{Enabled: false, Namespaces: []string{}, Cgroup: "none", UID: os.Geteuid(), HostUID: os.Geteuid()}
 		r.uidsOff = "the sandbox is off"
 		return r, nil
 	}
 	r.cgroups = detectCgroups()
-	r.info = SandboxInfo{
+	r.info = event.SandboxInfo{
 		Enabled:    true,
 		Namespaces: []string{"user", "pid", "mount", "network", "ipc", "uts"},
 		Cgroup:     r.cgroups.version,
@@ -131,12 +133,12 @@ func New(cfg Config) (*Runner, error) {
 // probe runs an empty program to prove the sandbox can be built here.
 func (r *Runner) probe() error {
 	var msg string
-	res := r.Run(context.Background(), Request{Program: []byte("pass\n")}, func(e Event) {
-		if e.Type == TypeRunEnd {
+	res := r.Run(context.Background(), Request{Program: []byte("pass\n")}, func(e event.Event) {
+		if e.Type == event.TypeRunEnd {
 			msg = e.Message
 		}
 	})
-	if res.Status != StatusOK {
+	if res.Status != event.StatusOK {
 		return errors.New(msg)
 	}
 	return nil
@@ -146,7 +148,7 @@ func (r *Runner) probe() error {
 func (r *Runner) SandboxError() error { return r.sandboxErr }
 
 // Info says which protections runs get.
-func (r *Runner) Info() SandboxInfo { return r.info }
+func (r *Runner) Info() event.SandboxInfo { return r.info }
 
 // CgroupProblem says why cgroup limits are not (fully) active, if they are not.
 func (r *Runner) CgroupProblem() string {
@@ -163,9 +165,9 @@ func (r *Runner) PythonVersion() string { return r.python.Version }
 func (r *Runner) PythonPath() string { return r.python.Executable }
 
 // Limits are the runner's default limits.
-func (r *Runner) Limits() Limits { return r.cfg.Limits }
+func (r *Runner) Limits() event.Limits { return r.cfg.Limits }
 
-func (r *Runner) withDefaults(l Limits) Limits {
+func (r *Runner) withDefaults(l event.Limits) event.Limits {
 	d := r.cfg.Limits
 	pick := func(v, def, builtin int64) int64 {
 		switch {
@@ -207,7 +209,7 @@ type Request struct {
 	// gives an empty one.
 	Stdin io.Reader
 	// Limits override the runner's defaults field by field.
-	Limits Limits
+	Limits event.Limits
 	// NoIPC switches off the IPC events (queue.put, lock.acquire ...).
 	NoIPC bool
 }
@@ -233,7 +235,7 @@ func NewRunID() string {
 // calling goroutine, as the events happen: run.start first, run.end last,
 // always. Cancelling ctx stops the run (status "stopped"). The run's host
 // uid, if it has one of its own, is given back before Run returns.
-func (r *Runner) Run(ctx context.Context, req Request, emit func(Event)) Result {
+func (r *Runner) Run(ctx context.Context, req Request, emit func(event.Event)) Result {
 	s := newSession(r, req, emit)
 	return s.run(ctx)
 }

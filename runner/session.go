@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/event"
+	"mpplayground/runner/record"
+	"mpplayground/runner/sandbox"
 )
 
 // session is the runner's side of one run: it starts the init, turns its
@@ -22,8 +26,8 @@ import (
 type session struct {
 	r      *Runner
 	req    Request
-	emit   func(Event)
-	limits Limits
+	emit   func(event.Event)
+	limits event.Limits
 	ipc    ipcState
 
 	startNS int64
@@ -48,7 +52,7 @@ type session struct {
 	backstop   <-chan time.Time // armed by kill
 }
 
-func newSession(r *Runner, req Request, emit func(Event)) *session {
+func newSession(r *Runner, req Request, emit func(event.Event)) *session {
 	if req.RunID == "" {
 		req.RunID = NewRunID()
 	}
@@ -60,10 +64,10 @@ func newSession(r *Runner, req Request, emit func(Event)) *session {
 
 // send numbers an event and hands it on, if the run's budget allows it;
 // the first event over the budget ends the run. Times never go backwards.
-func (s *session) send(ns int64, e Event) bool {
+func (s *session) send(ns int64, e event.Event) bool {
 	if !s.budget.spend(&e) {
 		if s.limitKind == "" {
-			s.hitLimit(LimitEvents)
+			s.hitLimit(event.LimitEvents)
 			s.kill()
 		}
 		return false
@@ -81,7 +85,7 @@ func (s *session) send(ns int64, e Event) bool {
 }
 
 func (s *session) run(ctx context.Context) Result {
-	s.startNS = monoNS()
+	s.startNS = record.MonoNS()
 	info := s.r.info
 	lim := s.limits
 	// The init is taken before run.start, which names the host uid it
@@ -104,7 +108,7 @@ func (s *session) run(ctx context.Context) Result {
 			info.HostUID = si.uid
 		}
 	}
-	s.send(s.startNS, Event{Type: TypeRunStart, RunID: s.req.RunID, Python: s.r.python.Version, Limits: &lim, Sandbox: &info})
+	s.send(s.startNS, event.Event{Type: event.TypeRunStart, RunID: s.req.RunID, Python: s.r.python.Version, Limits: &lim, Sandbox: &info})
 	if si == nil {
 		return s.end()
 	}
@@ -206,7 +210,7 @@ func (s *session) follow(ctx context.Context) {
 			s.checkCgroup()
 		case <-wall.C:
 			if s.limitKind == "" {
-				s.hitLimit(LimitWallTime)
+				s.hitLimit(event.LimitWallTime)
 			}
 			s.kill()
 		case <-done:
@@ -228,7 +232,7 @@ func (s *session) follow(ctx context.Context) {
 }
 
 // handle acts on one batch of the init's records.
-func (s *session) handle(recs []record) {
+func (s *session) handle(recs []record.Record) {
 	for _, rec := range recs {
 		switch {
 		case rec.Error != "":
@@ -237,12 +241,12 @@ func (s *session) handle(recs []record) {
 				s.internalError("The sandbox could not be set up: " + cut(rec.Error))
 			}
 		case rec.Limit != "":
-			if !initLimits[rec.Limit] || (rec.Limit == LimitDisk && !slices.Contains(writableDirs, rec.Where)) {
+			if !initLimits[rec.Limit] || (rec.Limit == event.LimitDisk && !slices.Contains(sandbox.WritableDirs, rec.Where)) {
 				s.internalError("The sandbox reported a limit it does not enforce.")
 				s.killInit()
 				continue
 			}
-			s.outputCut = s.outputCut || rec.Limit == LimitOutput
+			s.outputCut = s.outputCut || rec.Limit == event.LimitOutput
 			s.diskWhere = rec.Where
 			s.hitLimit(rec.Limit)
 			s.kill()
@@ -250,7 +254,7 @@ func (s *session) handle(recs []record) {
 			s.forwardIPC(rec)
 		case rec.Event != nil:
 			s.forward(rec)
-			if rec.Event.Type == TypeProcExit && rec.Event.Signal == "SIGKILL" {
+			if rec.Event.Type == event.TypeProcExit && rec.Event.Signal == "SIGKILL" {
 				s.checkCgroup()
 			}
 		}
@@ -258,7 +262,7 @@ func (s *session) handle(recs []record) {
 }
 
 // initLimits are the limits the init itself enforces and reports.
-var initLimits = map[string]bool{LimitOutput: true, LimitDisk: true}
+var initLimits = map[string]bool{event.LimitOutput: true, event.LimitDisk: true}
 
 func (s *session) internalError(msg string) {
 	if s.internal == "" {
@@ -274,7 +278,7 @@ func (s *session) kill() {
 	}
 	s.killSent = true
 	_ = s.init.ctl.SetWriteDeadline(time.Now().Add(killBackstop))
-	_, _ = s.init.ctl.Write([]byte(cmdKill))
+	_, _ = s.init.ctl.Write([]byte(record.CmdKill))
 	s.backstop = time.After(killBackstop)
 }
 
@@ -292,10 +296,10 @@ func (s *session) checkCgroup() {
 	}
 	switch {
 	case cg.oomKills() > 0:
-		s.hitLimit(LimitMemory)
+		s.hitLimit(event.LimitMemory)
 		s.kill()
 	case cg.pidsRefused() > 0:
-		s.hitLimit(LimitPids)
+		s.hitLimit(event.LimitPids)
 		s.kill()
 	}
 }
@@ -325,9 +329,9 @@ func (r *Runner) initAttr(uid, gid int) *syscall.SysProcAttr {
 	return attr
 }
 
-func (s *session) initConfig() initConfig {
+func (s *session) initConfig() record.Config {
 	py := s.r.python
-	cfg := initConfig{
+	cfg := record.Config{
 		RunID:     s.req.RunID,
 		Sandbox:   s.r.info.Enabled,
 		Python:    py.Executable,
@@ -368,10 +372,10 @@ func programPath(python string) []string {
 // forward passes one observed event on, keeping track of the processes.
 // The init reports only process events, each of a known shape; anything
 // else is not passed on.
-func (s *session) forward(rec record) {
+func (s *session) forward(rec record.Record) {
 	e := *rec.Event
 	switch e.Type {
-	case TypeProcStart:
+	case event.TypeProcStart:
 		if s.open[e.PID] || e.PID <= 0 || !vias[e.Via] {
 			return
 		}
@@ -383,7 +387,7 @@ func (s *session) forward(rec record) {
 		}
 		s.open[e.PID] = true
 		return
-	case TypeProcExit:
+	case event.TypeProcExit:
 		if !s.open[e.PID] {
 			return
 		}
@@ -391,11 +395,11 @@ func (s *session) forward(rec record) {
 		if e.PID == s.mainPID {
 			s.mainCode, s.mainSig = e.Code, e.Signal
 		}
-	case TypeOutput:
+	case event.TypeOutput:
 		if !s.open[e.PID] || (e.Stream != "stdout" && e.Stream != "stderr") {
 			return
 		}
-	case TypeProcExec:
+	case event.TypeProcExec:
 		if !s.open[e.PID] {
 			return
 		}
@@ -409,18 +413,18 @@ func (s *session) forward(rec record) {
 var vias = map[string]bool{"exec": true, "fork": true, "spawn": true, "forkserver": true}
 
 // forwardIPC passes on the IPC events of one batch of reports.
-func (s *session) forwardIPC(rec record) {
+func (s *session) forwardIPC(rec record.Record) {
 	if !s.open[rec.IPC.PID] {
 		return
 	}
 	// Each event keeps the time its process took when it happened (the
 	// hook sends reports in batches), if not later than the batch's arrival.
-	rec.IPC.each(func(line string) {
+	eachIPCLine(rec.IPC, func(line string) {
 		m, ok := parseIPC(line)
 		if !ok {
 			return
 		}
-		var e Event
+		var e event.Event
 		if !s.ipc.event(rec.IPC.PID, &m, &e) {
 			return
 		}
@@ -437,30 +441,30 @@ func (s *session) hitLimit(kind string) {
 		return
 	}
 	s.limitKind = kind
-	s.send(monoNS(), Event{Type: TypeLimit, Kind: kind, Message: s.limitMessage(kind)})
+	s.send(record.MonoNS(), event.Event{Type: event.TypeLimit, Kind: kind, Message: s.limitMessage(kind)})
 }
 
 func (s *session) limitMessage(kind string) string {
 	l := s.limits
 	switch kind {
-	case LimitWallTime:
+	case event.LimitWallTime:
 		return fmt.Sprintf("Stopped: the program ran longer than %s.", secondsText(l.WallTime))
-	case LimitMemory:
+	case event.LimitMemory:
 		return fmt.Sprintf("Stopped: the program used more than %s of memory.", sizeText(l.MemoryBytes))
-	case LimitPids:
+	case event.LimitPids:
 		return fmt.Sprintf("Stopped: the program tried to run more than %d processes at once.", l.Pids)
-	case LimitOutput:
+	case event.LimitOutput:
 		return fmt.Sprintf("Stopped: the program printed more than %s of output.", sizeText(l.OutputBytes))
-	case LimitDisk:
+	case event.LimitDisk:
 		size := l.TmpBytes
 		if s.diskWhere == "/dev/shm" {
 			size = l.ShmBytes
 		}
 		if s.diskWhere == "/dev/shm" {
-			return fmt.Sprintf("Stopped: the program's shared memory filled /dev/shm (%s, %d blocks at most).", sizeText(size), tmpfsInodes)
+			return fmt.Sprintf("Stopped: the program's shared memory filled /dev/shm (%s, %d blocks at most).", sizeText(size), sandbox.TmpfsInodes)
 		}
-		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", s.diskWhere, sizeText(size), tmpfsInodes)
-	case LimitEvents:
+		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", s.diskWhere, sizeText(size), sandbox.TmpfsInodes)
+	case event.LimitEvents:
 		return s.budget.message()
 	}
 	return "Stopped: the program hit a limit."
@@ -468,9 +472,9 @@ func (s *session) limitMessage(kind string) string {
 
 // end closes every process still open and emits run.end.
 func (s *session) end() Result {
-	now := monoNS()
+	now := record.MonoNS()
 	for pid := range s.open {
-		s.send(now, Event{Type: TypeProcExit, PID: pid, Signal: "SIGKILL"})
+		s.send(now, event.Event{Type: event.TypeProcExit, PID: pid, Signal: "SIGKILL"})
 		if pid == s.mainPID && s.mainCode == nil && s.mainSig == "" {
 			s.mainSig = "SIGKILL"
 		}
@@ -487,25 +491,25 @@ func (s *session) end() Result {
 	var msg string
 	switch {
 	case s.internal != "":
-		res.Status, msg = StatusInternalError, s.internal
-	case s.limitKind == LimitWallTime:
-		res.Status, msg = StatusTimeout, s.limitMessage(s.limitKind)
+		res.Status, msg = event.StatusInternalError, s.internal
+	case s.limitKind == event.LimitWallTime:
+		res.Status, msg = event.StatusTimeout, s.limitMessage(s.limitKind)
 	case s.limitKind != "":
-		res.Status, msg = StatusLimit, s.limitMessage(s.limitKind)
+		res.Status, msg = event.StatusLimit, s.limitMessage(s.limitKind)
 	case s.stopped:
-		res.Status, msg = StatusStopped, "Stopped before the program finished."
+		res.Status, msg = event.StatusStopped, "Stopped before the program finished."
 	case s.mainCode != nil && *s.mainCode == 0:
-		res.Status, msg = StatusOK, fmt.Sprintf("The program finished in %s.", secondsText(dur))
+		res.Status, msg = event.StatusOK, fmt.Sprintf("The program finished in %s.", secondsText(dur))
 	case s.mainSig == "SIGSYS":
-		res.Status, msg = StatusError, "The program was killed by SIGSYS: it made a system call that the playground does not allow."
+		res.Status, msg = event.StatusError, "The program was killed by SIGSYS: it made a system call that the playground does not allow."
 	case s.mainSig != "":
-		res.Status, msg = StatusError, fmt.Sprintf("The program was killed by %s.", s.mainSig)
+		res.Status, msg = event.StatusError, fmt.Sprintf("The program was killed by %s.", s.mainSig)
 	default:
-		res.Status, msg = StatusError, fmt.Sprintf("The program exited with code %d.", res.ExitCode)
+		res.Status, msg = event.StatusError, fmt.Sprintf("The program exited with code %d.", res.ExitCode)
 	}
 	ms := float64(dur.Microseconds()) / 1000
 	code := res.ExitCode
-	s.send(now, Event{Type: TypeRunEnd, Status: res.Status, ExitCode: &code, DurationMS: &ms, Message: msg})
+	s.send(now, event.Event{Type: event.TypeRunEnd, Status: res.Status, ExitCode: &code, DurationMS: &ms, Message: msg})
 	res.Events = s.seq
 	return res
 }
@@ -513,7 +517,7 @@ func (s *session) end() Result {
 // recordBatch is what the reader hands the session: records, or why the
 // stream ended (io.EOF when the init closed it).
 type recordBatch struct {
-	recs []record
+	recs []record.Record
 	err  error
 }
 
@@ -532,9 +536,9 @@ func readRecords(r io.Reader, out chan<- recordBatch, quit <-chan struct{}) {
 		}
 	}
 	for {
-		var batch []record
+		var batch []record.Record
 		for {
-			rec, b, err := readRecord(br, buf)
+			rec, b, err := record.Read(br, buf)
 			buf = b
 			if err != nil {
 				if len(batch) == 0 || hand(recordBatch{recs: batch}) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mpplayground/event"
 )
 
 func TestParseUIDRange(t *testing.T) {
@@ -148,8 +150,8 @@ func startRun(r *Runner, program string) *heldRun {
 		var rr runResult
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		rr.Result = r.Run(ctx, Request{Program: []byte(program)}, func(e Event) {
-			if e.Type == TypeOutput && len(rr.byType(TypeOutput)) == 0 {
+		rr.Result = r.Run(ctx, Request{Program: []byte(program)}, func(e event.Event) {
+			if e.Type == event.TypeOutput && len(rr.byType(event.TypeOutput)) == 0 {
 				close(h.up)
 			}
 			rr.Events = append(rr.Events, e)
@@ -224,8 +226,8 @@ func TestConcurrentRunsGetDistinctHostUIDs(t *testing.T) {
 	b.waitUp(t)
 	seen := hostIDsInRange(testUIDRange)
 	ra, rb := a.wait(t), b.wait(t)
-	mustStatus(t, ra, StatusOK)
-	mustStatus(t, rb, StatusOK)
+	mustStatus(t, ra, event.StatusOK)
+	mustStatus(t, rb, event.StatusOK)
 
 	ua, ub := ra.Events[0].Sandbox.HostUID, rb.Events[0].Sandbox.HostUID
 	if ua == ub || !testUIDRange.contains(ua) || !testUIDRange.contains(ub) {
@@ -292,8 +294,8 @@ func TestWarmInitsAndRunsShareTheUIDRangeAndAFullRangeFailsPlainly(t *testing.T)
 		settle(t, r)
 		held = append(held, h)
 	}
-	full := runProgram(t, r, "print('never')\n", Limits{})
-	mustStatus(t, full, StatusInternalError)
+	full := runProgram(t, r, "print('never')\n", event.Limits{})
+	mustStatus(t, full, event.StatusInternalError)
 	msg := full.end().Message
 	if !strings.Contains(msg, "Try again in a moment.") || !strings.Contains(msg, rng.String()) {
 		t.Errorf("a full range: %q", msg)
@@ -304,19 +306,19 @@ func TestWarmInitsAndRunsShareTheUIDRangeAndAFullRangeFailsPlainly(t *testing.T)
 	uids := map[int]bool{}
 	for _, h := range held {
 		rr := h.wait(t)
-		mustStatus(t, rr, StatusOK)
+		mustStatus(t, rr, event.StatusOK)
 		uids[rr.Events[0].Sandbox.HostUID] = true
 	}
 	if len(uids) != rng.Size() {
 		t.Errorf("%d runs at once had host uids %v", rng.Size(), uids)
 	}
-	mustStatus(t, runProgram(t, r, "print('again')\n", Limits{}), StatusOK)
+	mustStatus(t, runProgram(t, r, "print('again')\n", event.Limits{}), event.StatusOK)
 }
 
 // A warm init closed unused gives its uid back.
 func TestWarmInitsGiveTheirUIDsBackWhenClosed(t *testing.T) {
 	r := uidRunner(t, testUIDRange)
-	mustStatus(t, runProgram(t, r, "print('one')\n", Limits{MemoryBytes: 100 << 20}), StatusOK)
+	mustStatus(t, runProgram(t, r, "print('one')\n", event.Limits{MemoryBytes: 100 << 20}), event.StatusOK)
 	settle(t, r)
 	if n := r.uids.held(); n != warmInits {
 		t.Fatalf("%d uids held between runs, want %d (the ready inits')", n, warmInits)

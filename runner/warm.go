@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+
+	"mpplayground/event"
+	"mpplayground/runner/sandbox"
 )
 
 // Starting a run's init costs more than starting Python: above all,
@@ -22,19 +25,19 @@ const warmInits = 2
 // its configuration.
 type startedInit struct {
 	cmd     *exec.Cmd
-	cg      *runCgroup // nil without cgroups
-	limits  Limits     // the cgroup's limits
-	uid     int        // the host uid (and gid) of its program
-	giveUID *uidPool   // where close gives uid back; nil when it is shared
-	ctl     *os.File   // write end of the init's fd 3
-	wire    *os.File   // read end of its fd 4
-	stdin   *os.File   // write end of the program's standard input
+	cg      *runCgroup   // nil without cgroups
+	limits  event.Limits // the cgroup's limits
+	uid     int          // the host uid (and gid) of its program
+	giveUID *uidPool     // where close gives uid back; nil when it is shared
+	ctl     *os.File     // write end of the init's fd 3
+	wire    *os.File     // read end of its fd 4
+	stdin   *os.File     // write end of the program's standard input
 	initErr *bytes.Buffer
 }
 
 // startInit starts an init in a new cgroup bounded by l, its program
 // mapped to a host uid of its own when the server has a range of them.
-func (r *Runner) startInit(l Limits) (*startedInit, error) {
+func (r *Runner) startInit(l event.Limits) (*startedInit, error) {
 	uid, pool, err := r.takeUID()
 	if err != nil {
 		return nil, err
@@ -44,7 +47,7 @@ func (r *Runner) startInit(l Limits) (*startedInit, error) {
 
 // startInitAs starts an init whose program is host uid uid; closing the
 // init gives uid back to pool (if not nil), also when it fails to start.
-func (r *Runner) startInitAs(l Limits, uid int, pool *uidPool) (*startedInit, error) {
+func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedInit, error) {
 	si := &startedInit{limits: l, uid: uid, giveUID: pool, initErr: &bytes.Buffer{}}
 	var err error
 	gid := r.hostGID
@@ -71,7 +74,7 @@ func (r *Runner) startInitAs(l Limits, uid int, pool *uidPool) (*startedInit, er
 	}
 	si.cmd = &exec.Cmd{
 		Path:        "/proc/self/exe",
-		Args:        []string{initArg0},
+		Args:        []string{sandbox.Arg0},
 		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
 		ExtraFiles:  child,
 		Stderr:      &limitedWriter{w: si.initErr, n: 4096},
@@ -154,7 +157,7 @@ type initPool struct {
 
 // takeInit returns an init for a run with limits l: a warm one when l
 // bounds its cgroup as the defaults do, a new one otherwise.
-func (r *Runner) takeInit(l Limits) (*startedInit, error) {
+func (r *Runner) takeInit(l event.Limits) (*startedInit, error) {
 	if sameCgroupLimits(l, r.cfg.Limits) {
 		r.pool.mu.Lock()
 		if n := len(r.pool.ready); n > 0 {
@@ -170,7 +173,7 @@ func (r *Runner) takeInit(l Limits) (*startedInit, error) {
 	return r.startInit(l)
 }
 
-func sameCgroupLimits(a, b Limits) bool {
+func sameCgroupLimits(a, b event.Limits) bool {
 	return a.MemoryBytes == b.MemoryBytes && a.Pids == b.Pids && a.CPUs == b.CPUs
 }
 

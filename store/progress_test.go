@@ -2,7 +2,12 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	_ "github.com/mattn/go-sqlite3"
 
 	"mpplayground/store"
 )
@@ -13,7 +18,8 @@ func TestProgress(t *testing.T) {
 	finish := func(lesson, learner, exercise string) {
 		t.Helper()
 		r := MustCreateRun(t, db, lesson, learner)
-		if err := db.FinishRun(ctx, r.ID, store.Finish{Status: "ok", Exercise: exercise}); err != nil {
+		solved := strings.Contains(exercise, `"solved":true`)
+		if err := db.FinishRun(ctx, r.ID, store.Finish{Status: "ok", Exercise: exercise, Solved: solved}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,4 +61,48 @@ func TestProgress(t *testing.T) {
 			t.Fatalf("got %v, %v", got, err)
 		}
 	})
+}
+
+// Runs kept before the solved column get it from their stored verdict when
+// the store is opened by this version.
+func TestTheSolvedColumnIsFilledFromOlderRuns(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), store.DefaultFile)
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The file as the version before the column left it, with two runs.
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE runs DROP COLUMN solved`,
+		`DELETE FROM schema_migrations WHERE name = 'migrations/0002_solved.sql' OR name = '0002_solved.sql'`,
+		`INSERT INTO runs (id, lesson, learner, source, started_at, status, exercise)
+			VALUES ('a', 'pools', 'ada', '', 1, 'ok', '{"exercise":"four","passed":true,"solved":true}'),
+			       ('b', 'pools', 'ada', '', 2, 'ok', '{"exercise":"","passed":true,"solved":false}')`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var left int
+	if err := raw.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&left); err != nil || left != 1 {
+		t.Fatalf("the older file has %d migrations (%v), want 1", left, err)
+	}
+	raw.Close()
+
+	db = MustOpenPath(t, path)
+	got, err := db.Progress(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.LessonProgress{Runs: 2, Solved: 1}); got["pools"] != want {
+		t.Errorf("progress %+v, want %+v", got["pools"], want)
+	}
 }

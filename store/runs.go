@@ -66,6 +66,7 @@ type Finish struct {
 	Duration  time.Duration
 	OutputCut bool
 	Exercise  string    // opaque JSON, "" when the lesson has no check
+	Solved    bool      // the run solved its lesson's exercise (Progress counts it)
 	EndedAt   time.Time // zero means now
 
 	// Events, when set, are appended in the same transaction as the
@@ -152,9 +153,9 @@ func (db *DB) FinishRun(ctx context.Context, runID string, f Finish) error {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, ended_at = ?, exit_code = ?, duration_ms = ?,
-			output_cut = ?, exercise = ? WHERE n = ?`,
+			output_cut = ?, exercise = ?, solved = ? WHERE n = ?`,
 			f.Status, f.EndedAt.UnixMilli(), f.ExitCode, float64(f.Duration)/float64(time.Millisecond),
-			f.OutputCut, f.Exercise, n)
+			f.OutputCut, f.Exercise, f.Solved, n)
 		return err
 	})
 	if err != nil {

@@ -106,7 +106,7 @@ func TestRuns(t *testing.T) {
 		}
 		want := r.RunSummary
 		want.Status, want.ExitCode, want.Duration, want.OutputCut, want.Exercise = "error", 3, f.Duration, true, f.Exercise
-		want.EndedAt = time.Date(2026, 1, 2, 3, 4, 8, 0, time.UTC) // third tick: migration, start, finish
+		want.EndedAt = time.Date(2026, 1, 2, 3, 4, 9, 0, time.UTC) // fourth tick: two migrations, start, finish
 		if got.RunSummary != want {
 			t.Fatalf("finished run\n got %+v\nwant %+v", got.RunSummary, want)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/lessons"
 	"mpplayground/store"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkLessonPageWithHistory(b *testing.B) {
 	ctx := context.Background()
 	db := MustStore(b)
 	evs := benchEvents(benchRunEvents)
-	exercise := encodeExercise("", []CheckResult{{Description: map[string]string{"en": "exit 0"}, Passed: true}})
+	exercise, _ := json.Marshal(lessons.NewVerdict("", []lessons.Result{{Description: lessons.Text{"en": "exit 0"}, Passed: true}}))
 	for i := range benchRuns {
 		r := &store.Run{RunSummary: store.RunSummary{Lesson: "pool", Learner: fmt.Sprintf(benchLearnerFormat, i%benchLearners), Source: poolProgram}}
 		if err := db.CreateRun(ctx, r); err != nil {

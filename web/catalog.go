@@ -1,8 +1,10 @@
 package web
 
 import (
-	"encoding/json"
 	"sync"
+
+	"mpplayground/event"
+	"mpplayground/lessons"
 )
 
 // Lesson is what a page needs of one lesson, in one language.
@@ -42,28 +44,19 @@ type Catalog interface {
 	Lesson(slug, lang string) (Lesson, bool)
 }
 
-// Checker judges a finished run of a lesson's example (exercise "") or of
-// one of its exercises. A Catalog that is also a Checker gets its checks
-// evaluated after every run; ok is false when there is nothing to check.
+// Checker judges runs of a lesson's example (exercise "") or of one of its
+// exercises (Config.UseLessons gives the lessons' checks).
 type Checker interface {
-	Check(slug, exercise string, events []json.RawMessage) (results []CheckResult, ok bool)
+	// Judge returns the judge of one run, or nil when there is nothing to
+	// check.
+	Judge(slug, exercise string) RunJudge
 }
 
-// CheckResult is the verdict of one check, with its texts keyed by
-// language code.
-type CheckResult struct {
-	Description map[string]string
-	Passed      bool
-	Detail      map[string]string
-}
-
-func allPassed(rs []CheckResult) bool {
-	for _, r := range rs {
-		if !r.Passed {
-			return false
-		}
-	}
-	return len(rs) > 0
+// RunJudge takes the events of one run as they stream and gives the verdict
+// of each check once the run has ended; *lessons.Judge is one.
+type RunJudge interface {
+	Add(e event.Event)
+	Results() []lessons.Result
 }
 
 // inLang picks a text in lang, falling back to English.

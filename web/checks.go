@@ -1,5 +1,7 @@
 package web
 
+import "mpplayground/lessons"
+
 // checksMessage tells the page, after run.end, how the run fared against
 // the checks of the example or of the exercise worked on (see "WebSocket
 // additions" in docs/events.md). Texts are in the page's language.
@@ -18,14 +20,20 @@ type checkResult struct {
 	Detail      string `json:"detail,omitempty"`
 }
 
-func newChecksMessage(runID string, l Lesson, exercise string, rs []CheckResult, lang string) *checksMessage {
-	m := &checksMessage{Type: "checks", RunID: runID, Exercise: exercise, Title: l.Title, Passed: allPassed(rs),
-		Results: make([]checkResult, len(rs))}
-	if e, ok := l.exercise(exercise); ok {
+func newChecksMessage(runID string, l Lesson, v lessons.Verdict, lang string) *checksMessage {
+	m := &checksMessage{Type: "checks", RunID: runID, Exercise: v.Exercise, Title: l.Title, Passed: v.Passed,
+		Results: checkResults(v.Results, lang)}
+	if e, ok := l.exercise(v.Exercise); ok {
 		m.Title = e.Title
 	}
-	for i, r := range rs {
-		m.Results[i] = checkResult{Description: inLang(r.Description, lang), Passed: r.Passed, Detail: inLang(r.Detail, lang)}
-	}
 	return m
+}
+
+// checkResults are the results in the page's language.
+func checkResults(rs []lessons.Result, lang string) []checkResult {
+	out := make([]checkResult, len(rs))
+	for i, r := range rs {
+		out[i] = checkResult{Description: inLang(r.Description, lang), Passed: r.Passed, Detail: inLang(r.Detail, lang)}
+	}
+	return out
 }

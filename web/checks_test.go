@@ -56,7 +56,7 @@ func hasHan(s string) bool {
 func TestChecksAfterARun(t *testing.T) {
 	lesson, ex := mustCourseExercise(t)
 	db := MustStore(t)
-	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t)})
+	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t), Checker: realCourse(t)})
 
 	t.Run("TheStarterFailsTheExercise", func(t *testing.T) {
 		id, _, _, c := runOver(t, base, ada, map[string]any{"type": "run", "lesson": checksLesson, "exercise": checksExercise, "code": ex.Starter})
@@ -83,7 +83,7 @@ func TestChecksAfterARun(t *testing.T) {
 			t.Error("no check failed")
 		}
 		r, _ := mustAPIRun(t, base, id)
-		var rec exerciseRecord
+		var rec lessons.Verdict
 		if err := json.Unmarshal(r.Exercise, &rec); err != nil || rec.Exercise != checksExercise || rec.Passed || rec.Solved || len(rec.Results) != len(ex.Checks) {
 			t.Errorf("stored result %s (%v)", r.Exercise, err)
 		}
@@ -144,7 +144,7 @@ func TestChecksAfterARun(t *testing.T) {
 
 func TestLessonPageExercises(t *testing.T) {
 	lesson, ex := mustCourseExercise(t)
-	_, ts := MustServer(t, Config{Catalog: realCourse(t)})
+	_, ts := MustServer(t, Config{Catalog: realCourse(t), Checker: realCourse(t)})
 	for _, lang := range []string{"en", "zh"} {
 		t.Run(lang, func(t *testing.T) {
 			_, doc := MustGet(t, nil, ts.URL+"/lessons/"+checksLesson+"?lang="+lang)

@@ -273,7 +273,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("ALessonOfTheCourse", func(t *testing.T) {
 		course := realCourse(t)
-		_, cts := MustServer(t, Config{Catalog: course})
+		_, cts := MustServer(t, Config{Catalog: course, Checker: course})
 		var slug string
 		for _, l := range course.Lessons("en") {
 			if strings.Contains(l.Example, "Pool(") {
@@ -325,7 +325,7 @@ func TestBrowserExerciseAndReplay(t *testing.T) {
 	}
 	_, ex := mustCourseExercise(t)
 	db := MustStore(t)
-	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t)})
+	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t), Checker: realCourse(t)})
 	dir := artifactsDir(t)
 	ctx := newBrowser(t)
 	checksShown := `(() => { const c = document.querySelector('[data-testid=checks]');

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"mpplayground/event"
+	"mpplayground/lessons"
 	"mpplayground/runner"
 )
 
@@ -12,15 +14,15 @@ import (
 // ctx stops the run, which still ends with run.end. *runner.Runner
 // satisfies it.
 type Executor interface {
-	Run(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result
+	Run(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result
 }
 
 // ExecutorFunc adapts a function to the Executor interface (for tests at
 // the boundary, such as a client too slow to read).
-type ExecutorFunc func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result
+type ExecutorFunc func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result
 
 // Run calls f.
-func (f ExecutorFunc) Run(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
+func (f ExecutorFunc) Run(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
 	return f(ctx, req, emit)
 }
 
@@ -54,8 +56,8 @@ type RunOutcome struct {
 	Status    string
 	ExitCode  int
 	Duration  time.Duration
-	OutputCut bool   // a limit event of kind "output" was streamed
-	Exercise  []byte // JSON result of the checks (see exerciseRecord), or nil
+	OutputCut bool             // a limit event of kind "output" was streamed
+	Verdict   *lessons.Verdict // the checks' verdict, nil when nothing was checked
 }
 
 // ProgressSource tells which lessons a learner has run and passed

@@ -43,7 +43,7 @@ func (s *Server) history(ctx context.Context, l Lesson) (historyView, error) {
 	}
 	for _, r := range runs {
 		it := historyItem{ID: r.ID, StartedAt: r.StartedAt, Status: r.Status, Duration: r.Duration}
-		if rec, ok := decodeExercise(r.Exercise); ok {
+		if rec, ok := decodeVerdict(r.Exercise); ok {
 			it.Checked, it.Passed = true, rec.Passed
 			if e, ok := l.exercise(rec.Exercise); ok {
 				it.Exercise = e.Title

@@ -52,13 +52,10 @@ func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.CodeHTML = code
-	if rec, ok := decodeExercise(run.Exercise); ok {
-		ev := &exerciseView{Title: v.Lesson.Title, Passed: rec.Passed}
+	if rec, ok := decodeVerdict(run.Exercise); ok {
+		ev := &exerciseView{Title: v.Lesson.Title, Passed: rec.Passed, Results: checkResults(rec.Results, lang)}
 		if e, ok := v.Lesson.exercise(rec.Exercise); ok {
 			ev.Title = e.Title
-		}
-		for _, res := range rec.Results {
-			ev.Results = append(ev.Results, checkResult{Description: inLang(res.Description, lang), Passed: res.Passed, Detail: inLang(res.Detail, lang)})
 		}
 		v.Exercise = ev
 	}

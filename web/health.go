@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 	"mpplayground/store"
 )
 
@@ -18,7 +18,7 @@ const healthDBTimeout = 2 * time.Second
 // SandboxReporter says which protections guard the runs; *runner.Runner
 // satisfies it. An Executor that does not is reported as unknown.
 type SandboxReporter interface {
-	Info() runner.SandboxInfo
+	Info() event.SandboxInfo
 	SandboxError() error
 	CgroupProblem() string
 }
@@ -35,7 +35,7 @@ type health struct {
 type healthSandbox struct {
 	// Known is false when the executor does not say (a test double).
 	Known bool `json:"known"`
-	*runner.SandboxInfo
+	*event.SandboxInfo
 	// Error says why programs cannot run; CgroupProblem why the cgroup
 	// limits are not (all) active. Both are absent when all is well.
 	Error         string `json:"error,omitempty"`
@@ -65,7 +65,7 @@ type healthQueue struct {
 // shutting down.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	h := health{OK: true, ShuttingDown: s.isClosing()}
-	if sr, ok := s.cfg.Executor.(SandboxReporter); ok {
+	if sr := s.cfg.Sandbox; sr != nil {
 		info := sr.Info()
 		h.Sandbox = healthSandbox{Known: true, SandboxInfo: &info, CgroupProblem: sr.CgroupProblem()}
 		if err := sr.SandboxError(); err != nil {

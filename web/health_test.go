@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/event"
+	"mpplayground/lessons"
 	"mpplayground/runner"
 )
 
@@ -62,8 +64,8 @@ func getHealth(tb testing.TB, base string) (int, healthBody) {
 // built, as the runner reports it.
 type brokenSandbox struct{ ExecutorFunc }
 
-func (brokenSandbox) Info() runner.SandboxInfo {
-	return runner.SandboxInfo{Enabled: true, Namespaces: []string{"user", "pid"}, Cgroup: "none"}
+func (brokenSandbox) Info() event.SandboxInfo {
+	return event.SandboxInfo{Enabled: true, Namespaces: []string{"user", "pid"}, Cgroup: "none"}
 }
 func (brokenSandbox) SandboxError() error {
 	return errors.New("create the sandbox's namespaces: operation not permitted")
@@ -94,7 +96,7 @@ func TestHealth(t *testing.T) {
 		a, b := MustDial(t, ts, nil), MustDial(t, ts, nil)
 		a.send(runMsg("sleep", sleepProgram))
 		for {
-			if m, _ := a.next(runTimeout); m.Type == runner.TypeOutput {
+			if m, _ := a.next(runTimeout); m.Type == event.TypeOutput {
 				break
 			}
 		}
@@ -109,7 +111,7 @@ func TestHealth(t *testing.T) {
 	})
 
 	t.Run("503WhenTheSandboxCannotRunPrograms", func(t *testing.T) {
-		_, ts := MustServer(t, Config{Executor: brokenSandbox{}})
+		_, ts := MustServer(t, Config{Executor: brokenSandbox{}, Sandbox: brokenSandbox{}})
 		status, h := getHealth(t, ts.URL)
 		if status != http.StatusServiceUnavailable || h.OK {
 			t.Fatalf("status %d, ok %v", status, h.OK)
@@ -147,9 +149,9 @@ func TestHealth(t *testing.T) {
 // counts the stuck slot, instead of "ok" while every learner waits.
 func TestHealthReportsAStuckSlot(t *testing.T) {
 	release := make(chan struct{})
-	stuck := ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
+	stuck := ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
 		<-release // ignores ctx, as a run whose observer hangs would
-		return runner.Result{Status: runner.StatusInternalError}
+		return runner.Result{Status: event.StatusInternalError}
 	})
 	_, ts := MustServer(t, Config{Executor: stuck, MaxRuns: 1, SlotStuckAfter: 50 * time.Millisecond})
 	defer close(release)
@@ -175,17 +177,21 @@ type blockingChecker struct {
 	release chan struct{}
 }
 
-func (b blockingChecker) Check(slug, exercise string, events []json.RawMessage) ([]CheckResult, bool) {
+func (b blockingChecker) Judge(slug, exercise string) RunJudge { return b }
+
+func (b blockingChecker) Add(event.Event) {}
+
+func (b blockingChecker) Results() []lessons.Result {
 	b.judging <- struct{}{}
 	<-b.release
-	return nil, false
+	return nil
 }
 
 // The run's slot is given back as soon as the program has ended: another
 // learner's run starts while the first run's checks are being judged.
 func TestTheSlotIsFreeBeforeTheChecksAreJudged(t *testing.T) {
 	bc := blockingChecker{StaticCatalog: testCatalog(), judging: make(chan struct{}, 1), release: make(chan struct{})}
-	_, ts := MustServer(t, Config{Catalog: bc, MaxRuns: 1})
+	_, ts := MustServer(t, Config{Catalog: bc, Checker: bc, MaxRuns: 1})
 	a, b := MustDial(t, ts, nil), MustDial(t, ts, nil)
 	a.send(runMsg("sleep", "print('a')\n"))
 	select {
@@ -199,7 +205,7 @@ func TestTheSlotIsFreeBeforeTheChecksAreJudged(t *testing.T) {
 		if m.Type == "queued" {
 			t.Fatalf("the second run waits for the first run's checks: %s", r.raw)
 		}
-		if m.Type == runner.TypeRunStart {
+		if m.Type == event.TypeRunStart {
 			break
 		}
 	}

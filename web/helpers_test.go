@@ -102,7 +102,8 @@ func MustServer(tb testing.TB, cfg Config) (*Server, *httptest.Server) {
 		cfg.Catalog = testCatalog()
 	}
 	if cfg.Executor == nil {
-		cfg.Executor = realRunner(tb)
+		r := realRunner(tb)
+		cfg.Executor, cfg.Sandbox = r, r
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()

@@ -3,7 +3,7 @@ package web
 import (
 	"testing"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 // Programs whose IPC events the tests look at.
@@ -151,14 +151,14 @@ func TestLessonPageIPCToggle(t *testing.T) {
 
 func TestWebSocketIPC(t *testing.T) {
 	_, ts := MustServer(t, Config{Catalog: ipcCatalog()})
-	count := func(events []runner.Event) (puts, gets int, msgs map[string]int) {
+	count := func(events []event.Event) (puts, gets int, msgs map[string]int) {
 		msgs = map[string]int{}
 		for _, e := range events {
 			switch e.Type {
-			case runner.TypeQueuePut:
+			case event.TypeQueuePut:
 				puts++
 				msgs[e.Msg]++
-			case runner.TypeQueueGet:
+			case event.TypeQueueGet:
 				gets++
 				msgs[e.Msg]++
 			}
@@ -190,11 +190,11 @@ func TestWebSocketIPC(t *testing.T) {
 		}
 		lines := 0
 		for _, e := range events {
-			if e.Type == runner.TypeOutput {
+			if e.Type == event.TypeOutput {
 				lines++
 			}
 		}
-		if lines == 0 || events[len(events)-1].Status != runner.StatusOK {
+		if lines == 0 || events[len(events)-1].Status != event.StatusOK {
 			t.Errorf("the run itself changed: %d outputs, end %+v", lines, events[len(events)-1])
 		}
 	})

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 // Print-to-client latency: the time from a program's write() to the moment
@@ -63,13 +63,13 @@ func BenchmarkPrintToClientLatency(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					if m.Type == runner.TypeRunEnd {
-						if m.Status != runner.StatusOK {
+					if m.Type == event.TypeRunEnd {
+						if m.Status != event.StatusOK {
 							b.Errorf("run ended %q: %s", m.Status, m.Message)
 						}
 						break
 					}
-					if m.Type != runner.TypeOutput || m.Stream != "stdout" {
+					if m.Type != event.TypeOutput || m.Stream != "stdout" {
 						continue
 					}
 					for _, line := range strings.Split(strings.TrimSpace(m.Text), "\n") {

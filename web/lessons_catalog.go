@@ -1,14 +1,15 @@
 package web
 
 import (
-	"encoding/json"
-
 	"mpplayground/lessons"
 )
 
-// LessonsCatalog shows the course of the lessons package and judges runs
-// with the checks of its lessons and exercises.
-func LessonsCatalog(c *lessons.Catalogue) Catalog { return lessonsCatalog{c} }
+// UseLessons makes the server show the course of the lessons package and
+// judge runs with the checks of its lessons and exercises.
+func (c *Config) UseLessons(course *lessons.Catalogue) {
+	lc := lessonsCatalog{course}
+	c.Catalog, c.Checker = lc, lc
+}
 
 type lessonsCatalog struct{ c *lessons.Catalogue }
 
@@ -29,28 +30,23 @@ func (lc lessonsCatalog) Lesson(slug, lang string) (Lesson, bool) {
 	return fromLesson(l, lang), true
 }
 
-func (lc lessonsCatalog) Check(slug, exercise string, events []json.RawMessage) ([]CheckResult, bool) {
+func (lc lessonsCatalog) Judge(slug, exercise string) RunJudge {
 	l, ok := lc.c.Lesson(slug)
 	if !ok {
-		return nil, false
+		return nil
 	}
 	checks := l.Checks
 	if exercise != "" {
 		e, ok := l.Exercise(exercise)
 		if !ok {
-			return nil, false
+			return nil
 		}
 		checks = e.Checks
 	}
 	if len(checks) == 0 {
-		return nil, false
+		return nil
 	}
-	rs := lessons.Evaluate(checks, events)
-	out := make([]CheckResult, len(rs))
-	for i, r := range rs {
-		out[i] = CheckResult{Description: r.Description, Passed: r.Passed, Detail: r.Detail}
-	}
-	return out, true
+	return lessons.NewJudge(checks)
 }
 
 func fromLesson(l *lessons.Lesson, lang string) Lesson {

@@ -9,13 +9,13 @@ import (
 )
 
 // realCourse is the built-in course of the lessons package.
-func realCourse(tb testing.TB) Catalog {
+func realCourse(tb testing.TB) lessonsCatalog {
 	tb.Helper()
 	c, err := lessons.Load("")
 	if err != nil {
 		tb.Fatalf("load lessons: %v", err)
 	}
-	return LessonsCatalog(c)
+	return lessonsCatalog{c}
 }
 
 func TestBuiltInCourse(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 // Buckets of the histograms, in seconds. A lesson's example runs for
@@ -81,10 +81,10 @@ func newMetrics(a *admission) *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every status and kind is exported from the start, at zero, so that
 	// rates and alerts work before the first of each.
-	for _, s := range []string{runner.StatusOK, runner.StatusError, runner.StatusTimeout, runner.StatusLimit, runner.StatusStopped, runner.StatusInternalError} {
+	for _, s := range []string{event.StatusOK, event.StatusError, event.StatusTimeout, event.StatusLimit, event.StatusStopped, event.StatusInternalError} {
 		m.runs.WithLabelValues(s)
 	}
-	for _, k := range []string{runner.LimitWallTime, runner.LimitCPUTime, runner.LimitMemory, runner.LimitPids, runner.LimitOutput, runner.LimitDisk} {
+	for _, k := range []string{event.LimitWallTime, event.LimitCPUTime, event.LimitMemory, event.LimitPids, event.LimitOutput, event.LimitDisk} {
 		m.limits.WithLabelValues(k)
 	}
 	return m

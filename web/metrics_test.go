@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 // scrape reads /metrics as Prometheus does and parses it.
@@ -87,12 +87,12 @@ func TestMetrics(t *testing.T) {
 	c := MustDial(t, ts, nil)
 	c.send(runMsg("pool", poolProgram))
 	events, _, _ := c.runToEnd(runTimeout)
-	if end := events[len(events)-1]; end.Status != runner.StatusOK {
+	if end := events[len(events)-1]; end.Status != event.StatusOK {
 		t.Fatalf("run.end %+v", end)
 	}
 	c.send(runMsg("pool", "import sys\nsys.stdout.write('x' * (4 << 20))\n"))
 	cut, _, _ := c.runToEnd(runTimeout)
-	if end := cut[len(cut)-1]; end.Status != runner.StatusLimit {
+	if end := cut[len(cut)-1]; end.Status != event.StatusLimit {
 		t.Fatalf("run.end of the program over the output limit: %+v", end)
 	}
 
@@ -141,7 +141,7 @@ func TestMetrics(t *testing.T) {
 	t.Run("ARunningProgramIsActive", func(t *testing.T) {
 		c.send(runMsg("sleep", sleepProgram))
 		for {
-			if m, _ := c.next(runTimeout); m.Type == runner.TypeOutput {
+			if m, _ := c.next(runTimeout); m.Type == event.TypeOutput {
 				break
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 // A page that lost its connection during a run reconnects and asks for the
@@ -72,7 +72,7 @@ func (rr *recentRuns) get(id string) *runLog {
 func (l *runLog) add(typ string, b []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.size+len(b) > recentRunBytes && typ != runner.TypeRunEnd {
+	if l.size+len(b) > recentRunBytes && typ != event.TypeRunEnd {
 		return
 	}
 	var head struct {

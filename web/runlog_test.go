@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 func TestOneLogLinePerRun(t *testing.T) {
@@ -41,7 +41,7 @@ func TestOneLogLinePerRun(t *testing.T) {
 			t.Errorf("the learner's id is logged: %s", l)
 		}
 	}
-	if cut[len(cut)-1].Status != runner.StatusLimit {
+	if cut[len(cut)-1].Status != event.StatusLimit {
 		t.Errorf("second run.end %+v", cut[len(cut)-1])
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/event"
 	"mpplayground/internal/testload"
 	"mpplayground/runner"
 )
@@ -94,7 +95,7 @@ func TestWSSendQueue(t *testing.T) {
 // program does on a machine too busy to run it at full speed, until its
 // run is stopped; it reports how long that took.
 func pacedExecutor(every time.Duration, stopped chan<- time.Duration) Executor {
-	return ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
+	return ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
 		start := time.Now()
 		tick := time.NewTicker(every)
 		defer tick.Stop()
@@ -102,10 +103,10 @@ func pacedExecutor(every time.Duration, stopped chan<- time.Duration) Executor {
 			select {
 			case <-ctx.Done():
 				stopped <- time.Since(start)
-				return runner.Result{Status: runner.StatusStopped}
+				return runner.Result{Status: event.StatusStopped}
 			case <-tick.C:
 			}
-			emit(runner.Event{Seq: seq, Type: runner.TypeOutput, PID: 2, Stream: "stdout",
+			emit(event.Event{Seq: seq, Type: event.TypeOutput, PID: 2, Stream: "stdout",
 				Text: "a line of output that a flooding program prints over and over again\n"})
 		}
 	})
@@ -157,19 +158,19 @@ func TestWSClientThatPausesIsKept(t *testing.T) {
 	const events = 25_000
 	ended := make(chan runner.Result, 1)
 	var longestWait time.Duration // the longest emit: the producer waiting for room
-	ex := ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
-		emit(runner.Event{Seq: 1, Type: runner.TypeRunStart, RunID: req.RunID})
+	ex := ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
+		emit(event.Event{Seq: 1, Type: event.TypeRunStart, RunID: req.RunID})
 		for seq := int64(2); seq < events; seq++ {
 			start := time.Now()
-			emit(runner.Event{Seq: seq, Type: runner.TypeOutput, PID: 2, Stream: "stdout",
+			emit(event.Event{Seq: seq, Type: event.TypeOutput, PID: 2, Stream: "stdout",
 				Text: "a line of output that a flooding program prints over and over again\n"})
 			longestWait = max(longestWait, time.Since(start))
 		}
-		res := runner.Result{Status: runner.StatusOK}
+		res := runner.Result{Status: event.StatusOK}
 		if ctx.Err() != nil {
-			res.Status = runner.StatusStopped
+			res.Status = event.StatusStopped
 		}
-		emit(runner.Event{Seq: events, Type: runner.TypeRunEnd, Status: res.Status})
+		emit(event.Event{Seq: events, Type: event.TypeRunEnd, Status: res.Status})
 		ended <- res
 		return res
 	})
@@ -188,7 +189,7 @@ func TestWSClientThatPausesIsKept(t *testing.T) {
 			break
 		}
 	}
-	if res := <-ended; res.Status != runner.StatusOK {
+	if res := <-ended; res.Status != event.StatusOK {
 		t.Errorf("the run ended %q", res.Status)
 	}
 	if longestWait < sendQueueFullWait/4 {

@@ -36,11 +36,13 @@ const learnerCookie = "pg_learner"
 // Config wires a Server to the parts it serves.
 type Config struct {
 	Catalog   Catalog
+	Checker   Checker // nil: runs are not judged
 	Executor  Executor
-	Recorder  RunRecorder    // nil: runs are not kept
-	Runs      RunArchive     // nil: no history, replay or run API
-	Progress  ProgressSource // nil: no progress is shown
-	Nicknames Nicknames      // nil: learners cannot set a nickname
+	Sandbox   SandboxReporter // nil: /healthz says nothing of the sandbox
+	Recorder  RunRecorder     // nil: runs are not kept
+	Runs      RunArchive      // nil: no history, replay or run API
+	Progress  ProgressSource  // nil: no progress is shown
+	Nicknames Nicknames       // nil: learners cannot set a nickname
 	Logger    *slog.Logger
 	// MaxRuns is how many programs execute at once; more wait in a queue.
 	// Zero means the number of CPUs.

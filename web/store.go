@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"mpplayground/lessons"
 	"mpplayground/store"
 )
 
@@ -66,10 +67,15 @@ func (l *storeRunLog) Event(raw []byte) {
 func (l *storeRunLog) Finish(ctx context.Context, o RunOutcome) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recorderFlushTimeout)
 	defer cancel()
-	return l.rec.Finish(ctx, store.Finish{
-		Status: o.Status, ExitCode: o.ExitCode, Duration: o.Duration,
-		OutputCut: o.OutputCut, Exercise: string(o.Exercise),
-	})
+	f := store.Finish{Status: o.Status, ExitCode: o.ExitCode, Duration: o.Duration, OutputCut: o.OutputCut}
+	if o.Verdict != nil {
+		b, err := json.Marshal(o.Verdict)
+		if err != nil {
+			return err
+		}
+		f.Exercise, f.Solved = string(b), o.Verdict.Solved
+	}
+	return l.rec.Finish(ctx, f)
 }
 
 // StoreProgress reads a learner's progress from the store: a lesson is
@@ -90,36 +96,10 @@ func (s storeProgress) Progress(ctx context.Context, learner string) (map[string
 	return out, nil
 }
 
-// exerciseRecord is what is stored with a run about its checks: which
-// exercise was worked on ("" for the lesson's example), whether every
-// check passed, and each result in every language. "solved" is true only
-// for an exercise whose checks all passed; the store counts it as progress.
-type exerciseRecord struct {
-	Exercise string         `json:"exercise"`
-	Passed   bool           `json:"passed"`
-	Solved   bool           `json:"solved"`
-	Results  []recordResult `json:"results"`
-}
-
-type recordResult struct {
-	Description map[string]string `json:"description"`
-	Passed      bool              `json:"passed"`
-	Detail      map[string]string `json:"detail,omitempty"`
-}
-
-func encodeExercise(exercise string, rs []CheckResult) []byte {
-	rec := exerciseRecord{Exercise: exercise, Passed: allPassed(rs), Results: make([]recordResult, len(rs))}
-	rec.Solved = exercise != "" && rec.Passed
-	for i, r := range rs {
-		rec.Results[i] = recordResult{Description: r.Description, Passed: r.Passed, Detail: r.Detail}
-	}
-	b, _ := json.Marshal(rec)
-	return b
-}
-
-// decodeExercise reads a stored result; ok is false when there is none.
-func decodeExercise(s string) (exerciseRecord, bool) {
-	var rec exerciseRecord
+// decodeVerdict reads the verdict stored with a run; ok is false when
+// there is none.
+func decodeVerdict(s string) (lessons.Verdict, bool) {
+	var rec lessons.Verdict
 	if s == "" || json.Unmarshal([]byte(s), &rec) != nil {
 		return rec, false
 	}

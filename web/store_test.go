@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 	"mpplayground/store"
 )
 
@@ -86,7 +86,7 @@ func mustAPIRun(tb testing.TB, base, id string) (apiRun, map[string]any) {
 
 // runOver runs code over a new WebSocket as learner and returns the raw
 // events and the run id.
-func runOver(tb testing.TB, base string, learner string, msg map[string]any) (string, []runner.Event, []json.RawMessage, *wsClient) {
+func runOver(tb testing.TB, base string, learner string, msg map[string]any) (string, []event.Event, []json.RawMessage, *wsClient) {
 	tb.Helper()
 	c := mustDialURL(tb, base, learnerHeader(learner))
 	c.send(msg)
@@ -292,7 +292,7 @@ func TestConcurrentRunsAreAllStored(t *testing.T) {
 			counts[i] = len(evs)
 			end := evs[len(evs)-1]
 			statuses[i] = end.Status
-			if end.Status != runner.StatusOK {
+			if end.Status != event.StatusOK {
 				t.Errorf("client %d: run ended %s: %s", i, end.Status, end.Message)
 			}
 		}()

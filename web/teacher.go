@@ -169,7 +169,7 @@ func (s *Server) teacherRuns(ctx context.Context) (teacherView, error) {
 		if known {
 			t.LessonTitle = l.Title
 		}
-		if rec, ok := decodeExercise(r.Exercise); ok {
+		if rec, ok := decodeVerdict(r.Exercise); ok {
 			t.Checked, t.Passed = true, rec.Passed
 			t.Exercise = rec.Exercise
 			if e, ok := l.exercise(rec.Exercise); known && ok {

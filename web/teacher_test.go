@@ -10,7 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 const teacherToken = "class-7b-token"
@@ -158,7 +158,7 @@ func teacherCookieOf(tb testing.TB, res *http.Response) *http.Cookie {
 func TestTeacherViewShowsTheClassRuns(t *testing.T) {
 	_, ex := mustCourseExercise(t)
 	db := MustStore(t)
-	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t), TeacherToken: teacherToken})
+	_, base := MustStoredServer(t, db, Config{Catalog: realCourse(t), Checker: realCourse(t), TeacherToken: teacherToken})
 	teacher := teacherClient(t, base)
 
 	_, doc := MustGet(t, teacher, base+"/teacher")
@@ -169,7 +169,7 @@ func TestTeacherViewShowsTheClassRuns(t *testing.T) {
 	setNickname(t, base, ada, "Ada L.")
 	adaRun, _, _, _ := runOver(t, base, ada, map[string]any{"type": "run", "lesson": checksLesson, "exercise": checksExercise, "code": ex.Solution})
 	bobRun, bobEvents, _, _ := runOver(t, base, bob, runMsg(checksLesson, "import sys\nsys.exit(3)\n"))
-	if bobEvents[len(bobEvents)-1].Status != runner.StatusError {
+	if bobEvents[len(bobEvents)-1].Status != event.StatusError {
 		t.Fatalf("bob's run: %+v", bobEvents[len(bobEvents)-1])
 	}
 

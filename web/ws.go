@@ -15,6 +15,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/event"
+	"mpplayground/lessons"
 	"mpplayground/runner"
 	"mpplayground/store"
 )
@@ -446,33 +448,37 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 	}
 	kept := ss.srv.recent.begin(req.RunID, ss.learner)
 	defer kept.finish()
+	var judge RunJudge
+	if ss.srv.cfg.Checker != nil {
+		judge = ss.srv.cfg.Checker.Judge(lesson.Slug, exercise)
+	}
 	var (
-		events  []json.RawMessage // every event as sent, for the checks
 		outcome RunOutcome
 		end     []byte // run.end, held back until the run is stored
 		limit   string // the kind of the limit that was hit, if one was
 	)
-	ss.srv.cfg.Executor.Run(ctx, req, func(ev runner.Event) {
-		if ev.Type == runner.TypeRunEnd && ev.Status == runner.StatusStopped && lr.shutdown.Load() {
+	ss.srv.cfg.Executor.Run(ctx, req, func(ev event.Event) {
+		if ev.Type == event.TypeRunEnd && ev.Status == event.StatusStopped && lr.shutdown.Load() {
 			ev.Message = msgShutdownStopped
 		}
-		// The runner's encoder: the bytes encoding/json would give, at a
-		// fraction of its cost (runner/event_json.go).
+		// The bytes encoding/json would give, at a fraction of its cost.
 		b := ev.AppendJSON(nil)
-		events = append(events, b)
+		if judge != nil {
+			judge.Add(ev)
+		}
 		kept.add(ev.Type, b)
 		if rec != nil {
 			rec.Event(b)
 		}
 		m.events.Inc()
 		switch ev.Type {
-		case runner.TypeLimit:
+		case event.TypeLimit:
 			limit = ev.Kind
 			m.limits.WithLabelValues(ev.Kind).Inc()
-			if ev.Kind == runner.LimitOutput {
+			if ev.Kind == event.LimitOutput {
 				outcome.OutputCut = true
 			}
-		case runner.TypeRunEnd:
+		case event.TypeRunEnd:
 			outcome.Status = ev.Status
 			if ev.ExitCode != nil {
 				outcome.ExitCode = *ev.ExitCode
@@ -491,14 +497,13 @@ func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exer
 	// checks and storing the run do not hold the next learner back.
 	release()
 	var verdict *checksMessage
-	if ch, ok := ss.srv.cfg.Catalog.(Checker); ok {
-		if rs, ok := ch.Check(lesson.Slug, exercise, events); ok {
-			verdict = newChecksMessage(req.RunID, lesson, exercise, rs, ss.lang)
-			outcome.Exercise = encodeExercise(exercise, rs)
-		}
+	if judge != nil {
+		v := lessons.NewVerdict(exercise, judge.Results())
+		verdict = newChecksMessage(req.RunID, lesson, v, ss.lang)
+		outcome.Verdict = &v
 	}
 	if outcome.Status == "" {
-		outcome.Status = runner.StatusInternalError
+		outcome.Status = event.StatusInternalError
 	}
 	if rec != nil {
 		if err := rec.Finish(ctx, outcome); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/event"
 	"mpplayground/runner"
 )
 
@@ -25,7 +26,7 @@ const (
 )
 
 // idleExecutor is never called: idle connections run nothing.
-var idleExecutor = ExecutorFunc(func(context.Context, runner.Request, func(runner.Event)) runner.Result {
+var idleExecutor = ExecutorFunc(func(context.Context, runner.Request, func(event.Event)) runner.Result {
 	return runner.Result{}
 })
 

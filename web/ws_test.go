@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/event"
 	"mpplayground/internal/testload"
 	"mpplayground/runner"
 )
@@ -20,12 +21,12 @@ import (
 const runTimeout = 30 * time.Second
 
 // assertContract checks the stream rules of DESIGN.md on one run.
-func assertContract(t *testing.T, events []runner.Event) {
+func assertContract(t *testing.T, events []event.Event) {
 	t.Helper()
 	if len(events) < 2 {
 		t.Fatalf("only %d events", len(events))
 	}
-	if events[0].Type != runner.TypeRunStart {
+	if events[0].Type != event.TypeRunStart {
 		t.Errorf("first event is %s, want run.start", events[0].Type)
 	}
 	started := map[int]bool{}
@@ -38,7 +39,7 @@ func assertContract(t *testing.T, events []runner.Event) {
 			t.Errorf("seq %d: t went back from %v to %v", ev.Seq, events[i-1].T, ev.T)
 		}
 		switch ev.Type {
-		case runner.TypeProcStart:
+		case event.TypeProcStart:
 			if started[ev.PID] {
 				t.Errorf("pid %d started twice", ev.PID)
 			}
@@ -46,16 +47,16 @@ func assertContract(t *testing.T, events []runner.Event) {
 				t.Errorf("pid %d started before its parent %d", ev.PID, *ev.PPID)
 			}
 			started[ev.PID] = true
-		case runner.TypeOutput, runner.TypeProcExec:
+		case event.TypeOutput, event.TypeProcExec:
 			if !started[ev.PID] || exited[ev.PID] {
 				t.Errorf("seq %d: %s of pid %d outside its life", ev.Seq, ev.Type, ev.PID)
 			}
-		case runner.TypeProcExit:
+		case event.TypeProcExit:
 			if !started[ev.PID] {
 				t.Errorf("pid %d exited without starting", ev.PID)
 			}
 			exited[ev.PID] = true
-		case runner.TypeRunEnd:
+		case event.TypeRunEnd:
 			if i != len(events)-1 {
 				t.Errorf("run.end at %d of %d", i, len(events))
 			}
@@ -66,16 +67,16 @@ func assertContract(t *testing.T, events []runner.Event) {
 			t.Errorf("pid %d started but has no proc.exit", pid)
 		}
 	}
-	if last := events[len(events)-1]; last.Type != runner.TypeRunEnd {
+	if last := events[len(events)-1]; last.Type != event.TypeRunEnd {
 		t.Errorf("last event is %s", last.Type)
 	}
 }
 
 // outputLines joins each process's output and returns the lines, sorted.
-func outputLines(events []runner.Event) []string {
+func outputLines(events []event.Event) []string {
 	byPID := map[int]*strings.Builder{}
 	for _, ev := range events {
-		if ev.Type == runner.TypeOutput {
+		if ev.Type == event.TypeOutput {
 			if byPID[ev.PID] == nil {
 				byPID[ev.PID] = &strings.Builder{}
 			}
@@ -95,7 +96,7 @@ func outputLines(events []runner.Event) []string {
 	return lines
 }
 
-func countType(events []runner.Event, typ string) int {
+func countType(events []event.Event, typ string) int {
 	n := 0
 	for _, ev := range events {
 		if ev.Type == typ {
@@ -113,16 +114,16 @@ func TestWebSocketRun(t *testing.T) {
 		c.send(runMsg("pool", poolProgram))
 		events, raws, _ := c.runToEnd(runTimeout)
 		assertContract(t, events)
-		if n := countType(events, runner.TypeProcStart); n < 4 {
+		if n := countType(events, event.TypeProcStart); n < 4 {
 			t.Errorf("%d processes, want the main one and 3 workers", n)
 		}
 		end := events[len(events)-1]
-		if end.Status != runner.StatusOK {
+		if end.Status != event.StatusOK {
 			t.Errorf("run.end %+v", end)
 		}
 		var sawResults bool
 		for _, ev := range events {
-			if ev.Type == runner.TypeOutput && strings.Contains(ev.Text, "results: [0, 1, 4, 9, 16, 25]") {
+			if ev.Type == event.TypeOutput && strings.Contains(ev.Text, "results: [0, 1, 4, 9, 16, 25]") {
 				sawResults = true
 			}
 		}
@@ -142,12 +143,12 @@ func TestWebSocketRun(t *testing.T) {
 
 		t.Run("MatchesTheRunnerDirectlyInShape", func(t *testing.T) {
 			// The same stream `playground run --json` prints: the runner's.
-			var direct []runner.Event
-			realRunner(t).Run(context.Background(), runner.Request{Program: []byte(poolProgram)}, func(ev runner.Event) {
+			var direct []event.Event
+			realRunner(t).Run(context.Background(), runner.Request{Program: []byte(poolProgram)}, func(ev event.Event) {
 				direct = append(direct, ev)
 			})
 			assertContract(t, direct)
-			for _, typ := range []string{runner.TypeRunStart, runner.TypeProcStart, runner.TypeProcExit, runner.TypeRunEnd} {
+			for _, typ := range []string{event.TypeRunStart, event.TypeProcStart, event.TypeProcExit, event.TypeRunEnd} {
 				if a, b := countType(events, typ), countType(direct, typ); a != b {
 					t.Errorf("%s: %d over the socket, %d from the runner", typ, a, b)
 				}
@@ -170,11 +171,11 @@ if __name__ == "__main__":
 `
 		c.send(runMsg("sleep", prog))
 		// Wait for the output, then stop.
-		var events []runner.Event
+		var events []event.Event
 		for {
 			m, _ := c.next(runTimeout)
 			events = append(events, m.Event)
-			if m.Type == runner.TypeOutput && strings.Contains(m.Text, "started") {
+			if m.Type == event.TypeOutput && strings.Contains(m.Text, "started") {
 				break
 			}
 		}
@@ -186,17 +187,17 @@ if __name__ == "__main__":
 			t.Errorf("stop took %v (bound %v)", d, bound)
 		}
 		assertContract(t, events)
-		if end := events[len(events)-1]; end.Status != runner.StatusStopped {
+		if end := events[len(events)-1]; end.Status != event.StatusStopped {
 			t.Errorf("run.end status %q, want stopped", end.Status)
 		}
-		if n := countType(events, runner.TypeProcStart); n < 4 {
+		if n := countType(events, event.TypeProcStart); n < 4 {
 			t.Errorf("%d processes started", n)
 		}
 
 		t.Run("TheConnectionRunsAgain", func(t *testing.T) {
 			c.send(runMsg("pool", "print('again')\n"))
 			events, _, _ := c.runToEnd(runTimeout)
-			if events[len(events)-1].Status != runner.StatusOK {
+			if events[len(events)-1].Status != event.StatusOK {
 				t.Errorf("second run: %+v", events[len(events)-1])
 			}
 		})
@@ -206,7 +207,7 @@ if __name__ == "__main__":
 		c := MustDial(t, ts, nil)
 		c.send(runMsg("pool", "name = input('name? ')\nprint('hello', name)\nimport sys\nprint('rest', len(sys.stdin.read()))\n"))
 		m, _ := c.next(runTimeout)
-		if m.Type != runner.TypeRunStart {
+		if m.Type != event.TypeRunStart {
 			t.Fatalf("first %+v", m)
 		}
 		c.send(map[string]any{"type": "stdin", "text": "Ada\n"})
@@ -226,7 +227,7 @@ if __name__ == "__main__":
 		if testing.Short() {
 			t.Skip("waits for the wall-time limit")
 		}
-		_, ts := MustServer(t, Config{Executor: ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
+		_, ts := MustServer(t, Config{Executor: ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
 			req.Limits.WallTime = 2 * time.Second
 			return realRunner(t).Run(ctx, req, emit)
 		})})
@@ -234,7 +235,7 @@ if __name__ == "__main__":
 		c.send(runMsg("pool", "input()\n"))
 		events, _, _ := c.runToEnd(runTimeout)
 		end := events[len(events)-1]
-		if end.Status != runner.StatusTimeout || end.Message == "" {
+		if end.Status != event.StatusTimeout || end.Message == "" {
 			t.Errorf("run.end %+v, want a timeout with a message", end)
 		}
 	})
@@ -278,7 +279,7 @@ func TestWebSocketErrors(t *testing.T) {
 	})
 	t.Run("OneRunAtATime", func(t *testing.T) {
 		c.send(runMsg("sleep", sleepProgram))
-		if m, _ := c.next(runTimeout); m.Type != runner.TypeRunStart {
+		if m, _ := c.next(runTimeout); m.Type != event.TypeRunStart {
 			t.Fatalf("got %+v", m)
 		}
 		c.send(runMsg("pool", "print(1)"))
@@ -294,7 +295,7 @@ func TestWebSocketErrors(t *testing.T) {
 		}
 		c.send(map[string]string{"type": "stop"})
 		events, _, _ := c.runToEnd(runTimeout)
-		if events[len(events)-1].Status != runner.StatusStopped {
+		if events[len(events)-1].Status != event.StatusStopped {
 			t.Errorf("the first run ended %q", events[len(events)-1].Status)
 		}
 	})
@@ -326,7 +327,7 @@ type observed struct {
 
 func (o *observed) executor(tb testing.TB) Executor {
 	o.ended = make(chan runner.Result, 16)
-	return ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(runner.Event)) runner.Result {
+	return ExecutorFunc(func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
 		res := realRunner(tb).Run(ctx, req, emit)
 		o.ended <- res
 		return res
@@ -340,14 +341,14 @@ func TestWebSocketLifetime(t *testing.T) {
 		c := MustDial(t, ts, nil)
 		c.send(runMsg("sleep", sleepProgram))
 		for {
-			if m, _ := c.next(runTimeout); m.Type == runner.TypeOutput {
+			if m, _ := c.next(runTimeout); m.Type == event.TypeOutput {
 				break
 			}
 		}
 		c.conn.Close()
 		select {
 		case res := <-o.ended:
-			if res.Status != runner.StatusStopped {
+			if res.Status != event.StatusStopped {
 				t.Errorf("run ended %q", res.Status)
 			}
 		case <-time.After(10 * time.Second):
@@ -370,7 +371,7 @@ func TestWebSocketLifetime(t *testing.T) {
 		conn.WriteMessage(websocket.TextMessage, b)
 		select {
 		case res := <-o.ended:
-			if res.Status != runner.StatusStopped {
+			if res.Status != event.StatusStopped {
 				t.Errorf("run ended %q, want stopped because its client was dropped", res.Status)
 			}
 		case <-time.After(20 * time.Second):
@@ -384,7 +385,7 @@ func TestWebSocketLifetime(t *testing.T) {
 		c := MustDial(t, ts, cookie.Clone())
 		c.send(runMsg("sleep", sleepProgram))
 		m, _ := c.next(runTimeout)
-		if m.Type != runner.TypeRunStart {
+		if m.Type != event.TypeRunStart {
 			t.Fatalf("got %+v", m)
 		}
 		runID, last := m.RunID, m.Seq
@@ -396,7 +397,7 @@ func TestWebSocketLifetime(t *testing.T) {
 		if rest[0].Seq != last+1 {
 			t.Errorf("resumed at seq %d, want %d", rest[0].Seq, last+1)
 		}
-		if end := rest[len(rest)-1]; end.Status != runner.StatusStopped {
+		if end := rest[len(rest)-1]; end.Status != event.StatusStopped {
 			t.Errorf("run.end %+v", end)
 		}
 
@@ -413,7 +414,7 @@ func TestWebSocketQueue(t *testing.T) {
 	a := MustDial(t, ts, nil)
 	b := MustDial(t, ts, nil)
 	a.send(runMsg("sleep", sleepProgram))
-	if m, _ := a.next(runTimeout); m.Type != runner.TypeRunStart {
+	if m, _ := a.next(runTimeout); m.Type != event.TypeRunStart {
 		t.Fatalf("first run: %+v", m)
 	}
 	b.send(runMsg("pool", "print('second')\n"))
@@ -450,7 +451,7 @@ func TestShutdown(t *testing.T) {
 	c := MustDial(t, ts, nil)
 	c.send(runMsg("sleep", sleepProgram))
 	for {
-		if m, _ := c.next(runTimeout); m.Type == runner.TypeOutput {
+		if m, _ := c.next(runTimeout); m.Type == event.TypeOutput {
 			break
 		}
 	}
@@ -462,7 +463,7 @@ func TestShutdown(t *testing.T) {
 	}
 	t.Run("TheRunEndsAndThePageIsTold", func(t *testing.T) {
 		rest, _, _ := c.runToEnd(time.Second)
-		if end := rest[len(rest)-1]; end.Status != runner.StatusStopped || end.Message != msgShutdownStopped {
+		if end := rest[len(rest)-1]; end.Status != event.StatusStopped || end.Message != msgShutdownStopped {
 			t.Errorf("run.end %+v", end)
 		}
 	})
@@ -485,7 +486,7 @@ func TestShutdownLetsRunsFinish(t *testing.T) {
 	running, queued := MustDial(t, ts, nil), MustDial(t, ts, nil)
 	running.send(runMsg("sleep", "import time\nprint('working', flush=True)\ntime.sleep(1)\nprint('done', flush=True)\n"))
 	for {
-		if m, _ := running.next(runTimeout); m.Type == runner.TypeOutput {
+		if m, _ := running.next(runTimeout); m.Type == event.TypeOutput {
 			break
 		}
 	}
@@ -507,7 +508,7 @@ func TestShutdownLetsRunsFinish(t *testing.T) {
 	})
 	t.Run("ARunningProgramFinishes", func(t *testing.T) {
 		evs, _, _ := running.runToEnd(10 * time.Second)
-		if end := evs[len(evs)-1]; end.Status != runner.StatusOK {
+		if end := evs[len(evs)-1]; end.Status != event.StatusOK {
 			t.Errorf("run.end %+v", end)
 		}
 		if err := <-errc; err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"mpplayground/runner"
+	"mpplayground/event"
 )
 
 // wsClient is a real WebSocket client of the server, as the page is.
@@ -31,7 +31,7 @@ type received struct {
 
 // message is the union of what the server sends.
 type message struct {
-	runner.Event
+	event.Event
 	Position int `json:"position"`
 }
 
@@ -140,7 +140,7 @@ func (c *wsClient) expectError(timeout time.Duration) string {
 
 // runToEnd collects the events of a run up to and including run.end.
 // Messages that are not events (queued) are returned apart.
-func (c *wsClient) runToEnd(timeout time.Duration) (events []runner.Event, raws []json.RawMessage, other []message) {
+func (c *wsClient) runToEnd(timeout time.Duration) (events []event.Event, raws []json.RawMessage, other []message) {
 	c.tb.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -154,7 +154,7 @@ func (c *wsClient) runToEnd(timeout time.Duration) (events []runner.Event, raws 
 		}
 		events = append(events, m.Event)
 		raws = append(raws, r.raw)
-		if m.Type == runner.TypeRunEnd {
+		if m.Type == event.TypeRunEnd {
 			return events, raws, other
 		}
 	}

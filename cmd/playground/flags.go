@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"mpplayground/event"
 	"mpplayground/runner"
 )
 
@@ -45,7 +46,7 @@ func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
 
 func (f *runnerFlags) config() (runner.Config, error) {
 	var cfg runner.Config
-	l := runner.Limits{WallTime: f.timeout, Pids: f.pids, OpenFiles: f.openFiles}
+	l := event.Limits{WallTime: f.timeout, Pids: f.pids, OpenFiles: f.openFiles}
 	for _, sz := range []struct {
 		flag, value string
 		dst         *int64

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"mpplayground/event"
 	"mpplayground/lessons"
 	"mpplayground/runner"
 )
@@ -58,18 +58,12 @@ func lessonsCheck(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	run := func(ctx context.Context, code string) ([]json.RawMessage, error) {
-		var events []json.RawMessage
-		var encErr error
-		r.Run(ctx, runner.Request{Program: []byte(code)}, func(e runner.Event) {
-			b, err := json.Marshal(e)
-			if err != nil {
-				encErr = err
-				return
-			}
-			events = append(events, b)
+	run := func(ctx context.Context, code string) ([]event.Event, error) {
+		var events []event.Event
+		r.Run(ctx, runner.Request{Program: []byte(code)}, func(e event.Event) {
+			events = append(events, e)
 		})
-		return events, encErr
+		return events, nil
 	}
 	report := course.Verify(ctx, run)
 	if _, err := report.WriteTo(stdout); err != nil {

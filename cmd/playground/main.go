@@ -9,7 +9,7 @@ package main
 import (
 	"os"
 
-	"mpplayground/runner"
+	"mpplayground/runner/sandbox"
 )
 
 func main() {
@@ -20,7 +20,7 @@ func main() {
 func dispatch(args []string) int {
 	// A descriptor this process inherited (a shell's directory, a parent's
 	// pipe) would otherwise reach every run's init and program.
-	runner.CloseInheritedFDs()
+	sandbox.CloseInheritedFDs()
 	if len(args) > 0 {
 		switch args[0] {
 		case "run":

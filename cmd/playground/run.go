@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"mpplayground/event"
 	"mpplayground/runner"
 )
 
@@ -54,21 +55,21 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if *stdinOn {
 		req.Stdin = os.Stdin
 	}
-	var emit func(runner.Event)
+	var emit func(event.Event)
 	if *asJSON {
 		out := newLineWriter(stdout)
 		defer out.Close()
 		var buf []byte
-		emit = func(e runner.Event) {
+		emit = func(e event.Event) {
 			buf = append(e.AppendJSON(buf[:0]), '\n')
 			out.Write(buf)
 		}
 	} else {
-		tr := runner.NewTranscript(stdout, isTerminal(stdout))
+		tr := NewTranscript(stdout, isTerminal(stdout))
 		emit = tr.Write
 	}
 	res := r.Run(ctx, req, emit)
-	if res.Status != runner.StatusOK {
+	if res.Status != event.StatusOK {
 		return 1
 	}
 	return 0

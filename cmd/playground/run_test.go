@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"mpplayground/event"
 	"mpplayground/runner"
 )
 
@@ -63,7 +64,7 @@ func TestRunJSONPrintsOnlyTheEvents(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	var types []string
 	for i, l := range lines {
-		var e runner.Event
+		var e event.Event
 		if err := json.Unmarshal([]byte(l), &e); err != nil {
 			t.Fatalf("line %d is not an event: %q", i+1, l)
 		}

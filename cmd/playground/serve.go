@@ -134,8 +134,8 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 	}()
 
 	cfg := web.Config{
-		Catalog:  web.LessonsCatalog(course),
 		Executor: run,
+		Sandbox:  run,
 		Logger:   log,
 		MaxRuns:  o.MaxRuns,
 		MaxQueue: o.MaxQueue,
@@ -146,6 +146,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		TeacherToken: o.TeacherToken,
 		PublicURL:    o.PublicURL,
 	}
+	cfg.UseLessons(course)
 	cfg.UseStore(db)
 	app, err := web.New(cfg)
 	if err != nil {

@@ -1,4 +1,4 @@
-package runner
+package sandbox
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/runner/record"
 )
 
 // Paths inside the sandbox.
@@ -18,15 +20,15 @@ const (
 	stagingRoot    = "/tmp" // where the new root is assembled before pivot_root
 )
 
-// hostDirs are the host directories a Python interpreter and the usual
+// HostDirs are the host directories a Python interpreter and the usual
 // command-line tools need; each is made visible read-only (or re-created as
 // the same symlink, on merged-/usr systems).
-var hostDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"}
+var HostDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"}
 
 // unsandboxedDir is the host directory of a run without sandbox.
 var unsandboxedDir string
 
-func hookDir(cfg *initConfig) string {
+func hookDir(cfg *record.Config) string {
 	if cfg.Sandbox {
 		return sandboxHookDir
 	}
@@ -48,7 +50,7 @@ type hostPath struct {
 // openHostPaths opens what the sandbox will show. It runs first, with the
 // server's own identity, so that a directory such as an interpreter under
 // /root (mode 0700) can be reached; the mounts then use the descriptors.
-func openHostPaths(cfg *initConfig) ([]hostPath, error) {
+func openHostPaths(cfg *record.Config) ([]hostPath, error) {
 	var out []hostPath
 	add := func(p string, device bool) error {
 		fi, err := os.Lstat(p)
@@ -69,7 +71,7 @@ func openHostPaths(cfg *initConfig) ([]hostPath, error) {
 		out = append(out, hp)
 		return nil
 	}
-	for _, p := range append(append([]string{}, hostDirs...), cfg.Binds...) {
+	for _, p := range append(append([]string{}, HostDirs...), cfg.Binds...) {
 		if err := add(p, false); err != nil {
 			return nil, err
 		}
@@ -108,7 +110,7 @@ func becomeSandboxRoot() error {
 // buildSandbox turns the init's fresh namespaces into the run's world: a
 // tmpfs root holding only what python needs, read-only, with a private
 // /proc, /tmp and /dev/shm, and the program as a real file.
-func buildSandbox(cfg *initConfig) error {
+func buildSandbox(cfg *record.Config) error {
 	paths, err := openHostPaths(cfg)
 	if err != nil {
 		return err
@@ -226,16 +228,16 @@ func mountTmpfs(dir string, size int64, mode int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=%d", size, tmpfsInodes, mode)
+	opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=%d", size, TmpfsInodes, mode)
 	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
 		return fmt.Errorf("mount tmpfs on %s: %w", dir, err)
 	}
 	return nil
 }
 
-// tmpfsInodes bounds the files of /tmp and /dev/shm, so that a program
+// TmpfsInodes bounds the files of /tmp and /dev/shm, so that a program
 // cannot exhaust kernel memory with empty files.
-const tmpfsInodes = 16384
+const TmpfsInodes = 16384
 
 func buildEtc(root string) error {
 	etc := root + "/etc"
@@ -272,7 +274,7 @@ func buildDev(root string, shmBytes int64) error {
 }
 
 // writeRunFiles writes the program and the startup hook.
-func writeRunFiles(cfg *initConfig, home, hook string) error {
+func writeRunFiles(cfg *record.Config, home, hook string) error {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return err
 	}
@@ -331,7 +333,7 @@ func loopbackUp() error {
 
 // prepareUnsandboxed writes the run's files into a host temporary
 // directory, for runs with the sandbox explicitly switched off.
-func prepareUnsandboxed(cfg *initConfig) error {
+func prepareUnsandboxed(cfg *record.Config) error {
 	dir, err := os.MkdirTemp("", "playground-run-")
 	if err != nil {
 		return err
@@ -344,7 +346,7 @@ func prepareUnsandboxed(cfg *initConfig) error {
 }
 
 // applyRlimits bounds every process the init starts (and the init itself).
-func applyRlimits(cfg *initConfig) error {
+func applyRlimits(cfg *record.Config) error {
 	l := cfg.Limits
 	for _, r := range []struct {
 		res int
@@ -365,7 +367,7 @@ func applyRlimits(cfg *initConfig) error {
 // applyFallbackRlimits bounds the main process (and so its descendants)
 // where the cgroup controllers are missing. They are set on the program
 // only: the init's own runtime needs more address space than a program.
-func applyFallbackRlimits(pid int, cfg *initConfig) error {
+func applyFallbackRlimits(pid int, cfg *record.Config) error {
 	for _, r := range []struct {
 		res int
 		v   uint64
@@ -384,7 +386,7 @@ func applyFallbackRlimits(pid int, cfg *initConfig) error {
 // fileSizeLimit is RLIMIT_FSIZE of a run. In the sandbox a SharedMemory
 // block is a file of /dev/shm: blocks as large as /dev/shm must work, and
 // every writable file system is bounded by its own size anyway.
-func fileSizeLimit(cfg *initConfig) int64 {
+func fileSizeLimit(cfg *record.Config) int64 {
 	if cfg.Sandbox {
 		return max(cfg.Limits.FileBytes, cfg.Limits.ShmBytes)
 	}

@@ -1,4 +1,4 @@
-package runner
+package sandbox
 
 import (
 	"bufio"
@@ -12,24 +12,19 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/runner/record"
 )
 
-// initArg0 is argv[0] of the re-executed binary when it is to act as the
+// Arg0 is argv[0] of the re-executed binary when it is to act as the
 // sandbox init. Any binary that links this package (the server, the tests)
 // can therefore be the init, without the help of its main function.
-const initArg0 = "playground-sandbox-init"
+const Arg0 = "playground-sandbox-init"
 
 func init() {
-	if len(os.Args) > 0 && os.Args[0] == initArg0 {
+	if len(os.Args) > 0 && os.Args[0] == Arg0 {
 		os.Exit(initMain())
 	}
-}
-
-// monoNS reads CLOCK_MONOTONIC, which the runner and the init share.
-func monoNS() int64 {
-	var ts unix.Timespec
-	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return ts.Nano()
 }
 
 // wireWriter serialises records to the runner. Callers hold the tracer's
@@ -43,12 +38,12 @@ func newWireWriter(f *os.File) *wireWriter {
 	return &wireWriter{w: bufio.NewWriterSize(f, 64<<10)}
 }
 
-func (ww *wireWriter) send(r record) {
+func (ww *wireWriter) send(r record.Record) {
 	if r.NS == 0 {
-		r.NS = monoNS()
+		r.NS = record.MonoNS()
 	}
-	ww.body = appendRecordBody(ww.body[:0], r)
-	ww.buf = frameRecord(ww.buf[:0], ww.body)
+	ww.body = record.AppendBody(ww.body[:0], r)
+	ww.buf = record.Frame(ww.buf[:0], ww.body)
 	_, _ = ww.w.Write(ww.buf)
 }
 
@@ -77,10 +72,10 @@ func initMain() int {
 	// the exec of the program (fds.go).
 	closeOnExecAbove3()
 
-	ctl := os.NewFile(ctlFD, "ctl")
-	wire := newWireWriter(os.NewFile(wireFD, "wire"))
+	ctl := os.NewFile(record.CtlFD, "ctl")
+	wire := newWireWriter(os.NewFile(record.WireFD, "wire"))
 	fail := func(format string, args ...any) int {
-		wire.send(record{Error: fmt.Sprintf(format, args...)})
+		wire.send(record.Record{Error: fmt.Sprintf(format, args...)})
 		wire.flush()
 		return 1
 	}
@@ -90,7 +85,7 @@ func initMain() int {
 	if err != nil {
 		return fail("read the run's configuration: %v", err)
 	}
-	var cfg initConfig
+	var cfg record.Config
 	if err := json.Unmarshal(line, &cfg); err != nil {
 		return fail("decode the run's configuration: %v", err)
 	}
@@ -115,7 +110,7 @@ func initMain() int {
 	go func() {
 		for {
 			cmd, err := ctlr.ReadString('\n')
-			if err != nil || cmd == cmdKill {
+			if err != nil || cmd == record.CmdKill {
 				t.killAll()
 				if err != nil {
 					return
@@ -129,7 +124,7 @@ func initMain() int {
 }
 
 // programEnv is the whole environment of the program, built from nothing.
-func programEnv(cfg *initConfig, home string) []string {
+func programEnv(cfg *record.Config, home string) []string {
 	return []string{
 		"PATH=" + strings.Join(cfg.PathDirs, ":"),
 		"HOME=" + home,
@@ -155,7 +150,7 @@ func graceTimer(d time.Duration, f func()) *time.Timer { return time.AfterFunc(d
 
 // shmBlockLimit is the largest SharedMemory block the hook lets a program
 // ask for: the size of the run's /dev/shm (0, no bound, without sandbox).
-func shmBlockLimit(cfg *initConfig) int64 {
+func shmBlockLimit(cfg *record.Config) int64 {
 	if !cfg.Sandbox {
 		return 0
 	}

@@ -1,6 +1,6 @@
-package runner
+package event
 
-// Event types of the run's event stream (the contract in docs/events.md).
+// Event types of the run's event stream.
 const (
 	TypeRunStart  = "run.start"
 	TypeProcStart = "proc.start"
@@ -21,6 +21,10 @@ const (
 	TypeShmWrite    = "shm.write"
 	TypeLockAcquire = "lock.acquire"
 	TypeLockRelease = "lock.release"
+
+	// TypeIPCTruncated says that further IPC events of a process, or of
+	// the run, are not reported.
+	TypeIPCTruncated = "ipc.truncated"
 )
 
 // Run statuses carried by run.end.
@@ -41,7 +45,7 @@ const (
 	LimitPids     = "pids"
 	LimitOutput   = "output"
 	LimitDisk     = "disk"
-	LimitEvents   = "events" // the run's budget (budget.go)
+	LimitEvents   = "events" // the run's budget of events and bytes
 )
 
 // Event is one object of a run's event stream. Every event has Seq, T and

@@ -1,4 +1,4 @@
-package runner
+package sandbox
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/event"
+	"mpplayground/runner/record"
 )
 
 const (
 	// maxDatagram is the largest write one datagram can carry here.
 	maxDatagram = 4 << 20
-	// maxOutputEvent bounds how many bytes of consecutive writes of one
-	// process are merged into a single output event.
-	maxOutputEvent = 64 << 10
 	// maxHookMessage bounds a message of the startup hook (a batch of IPC
 	// reports is at most 128 KiB, or one report).
 	maxHookMessage = 256 << 10
@@ -131,7 +131,7 @@ func (t *tracer) output(pid int, stream string, data []byte) {
 	if over {
 		t.out.cut = true
 		t.out.flushPending(t)
-		t.wire.send(record{Limit: LimitOutput})
+		t.wire.send(record.Record{Limit: event.LimitOutput})
 		t.killAllLocked()
 	}
 }
@@ -159,22 +159,22 @@ func (o *outputState) init(limit int64) {
 
 // add queues a write. One write may be larger than an event may carry (a
 // datagram holds up to net.core.wmem_max bytes): it is cut into events of
-// at most maxOutputEvent bytes, so that no record exceeds its bound.
+// at most record.MaxOutputText bytes, so that no record exceeds its bound.
 func (o *outputState) add(t *tracer, pid int, stream string, data []byte) {
 	k := streamKey{pid, stream}
 	for len(data) > 0 {
-		if len(o.pend) > 0 && (k != o.pendKey || len(o.pend) >= maxOutputEvent) {
+		if len(o.pend) > 0 && (k != o.pendKey || len(o.pend) >= record.MaxOutputText) {
 			o.flushPending(t)
 		}
 		if len(o.pend) == 0 {
 			o.pendKey = k
-			o.pendNS = monoNS()
+			o.pendNS = record.MonoNS()
 			if c := o.carry[k]; len(c) > 0 {
 				o.pend = append(o.pend, c...)
 				delete(o.carry, k)
 			}
 		}
-		n := min(len(data), max(maxOutputEvent-len(o.pend), 0))
+		n := min(len(data), max(record.MaxOutputText-len(o.pend), 0))
 		o.pend = append(o.pend, data[:n]...)
 		data = data[n:]
 	}
@@ -189,8 +189,8 @@ func (o *outputState) flushPending(t *tracer) {
 		o.carry[o.pendKey] = append([]byte(nil), o.pend[n:]...)
 	}
 	if n > 0 {
-		t.wire.send(record{NS: o.pendNS, Event: &Event{
-			Type: TypeOutput, PID: o.pendKey.pid, Stream: o.pendKey.stream,
+		t.wire.send(record.Record{NS: o.pendNS, Event: &event.Event{
+			Type: event.TypeOutput, PID: o.pendKey.pid, Stream: o.pendKey.stream,
 			Text: strings.ToValidUTF8(string(o.pend[:n]), "\uFFFD"),
 		}})
 	}
@@ -206,7 +206,7 @@ func (o *outputState) flushProc(t *tracer, pid int) {
 		k := streamKey{pid, s}
 		if c := o.carry[k]; len(c) > 0 {
 			delete(o.carry, k)
-			t.wire.send(record{Event: &Event{Type: TypeOutput, PID: pid, Stream: s,
+			t.wire.send(record.Record{Event: &event.Event{Type: event.TypeOutput, PID: pid, Stream: s,
 				Text: strings.ToValidUTF8(string(c), "\uFFFD")}})
 		}
 	}
@@ -251,17 +251,17 @@ func (t *tracer) hookMessage(pid int, data []byte) {
 	if pid == 0 || t.procs[pid] == nil || len(data) == 0 || len(data) > maxHookMessage {
 		return
 	}
-	if data[0] == ipcPrefix {
+	if data[0] == record.IPCPrefix {
 		// Read by the runner (ipc.go); here only put in its place, and
 		// counted: past what the runner could report, none is passed on,
 		// and nothing at all when the run asked for no IPC events.
-		if !t.cfg.IPC || t.ipcLines > ipcForwardLines || t.ipcBytes+len(data) > ipcForwardBytes {
+		if !t.cfg.IPC || t.ipcLines > record.IPCForwardLines || t.ipcBytes+len(data) > record.IPCForwardBytes {
 			return
 		}
 		t.ipcLines += bytes.Count(data, []byte{'\n'}) + 1
 		t.ipcBytes += len(data)
 		t.out.flushPending(t)
-		t.wire.send(record{IPC: &ipcBatch{PID: pid, Lines: string(data)}})
+		t.wire.send(record.Record{IPC: &record.IPCBatch{PID: pid, Lines: string(data)}})
 		return
 	}
 	var m hookMessage
@@ -274,7 +274,7 @@ func (t *tracer) hookMessage(pid int, data []byte) {
 		if t.cfg.Sandbox && !t.diskFull {
 			t.diskFull = true
 			t.out.flushPending(t)
-			t.wire.send(record{Limit: LimitDisk, Where: "/dev/shm"})
+			t.wire.send(record.Record{Limit: event.LimitDisk, Where: "/dev/shm"})
 			t.killAllLocked()
 		}
 		return

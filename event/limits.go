@@ -1,4 +1,4 @@
-package runner
+package event
 
 import "time"
 

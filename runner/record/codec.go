@@ -1,4 +1,4 @@
-package runner
+package record
 
 import (
 	"bufio"
@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+
+	"mpplayground/event"
 )
 
 // Records travel from the init to the runner in a compact binary form: a
 // uvarint length, then (tag, value) pairs. Strings are a uvarint length and
-// the bytes, integers zig-zag varints, floats 8 bytes. A run may produce
-// tens of thousands of records a second; this costs a fraction of JSON.
+// the bytes, integers zig-zag varints. A run may produce tens of thousands
+// of records a second; this costs a fraction of JSON.
 
 // Tags of the record's fields.
 const (
@@ -30,28 +31,17 @@ const (
 	tagText
 	tagCode
 	tagSignal
-	tagKind
-	tagMessage
-	tagQueue
-	tagPipe
-	tagEnd
-	tagPool
-	tagTask
-	tagFunction
-	tagLock
-	tagShm
-	tagObject
-	tagMsg
-	tagIndex
-	tagSummary
-	tagSize
-	tagWaited
-	tagErrorText
 	tagIPCPID
 	tagIPCLines
 )
 
-// maxRecord bounds one record (an output event holds at most 64 KiB).
+// ProcFields are the fields of a process event that a record carries: the
+// init observes processes and their output; everything else of an event
+// is the runner's to set.
+var ProcFields = []string{"type", "pid", "ppid", "name", "via", "argv", "stream", "text", "code", "signal"}
+
+// maxRecord bounds one record (an output event holds at most
+// MaxOutputText bytes).
 const maxRecord = 1 << 20
 
 func appendString(b []byte, tag byte, s string) []byte {
@@ -75,19 +65,19 @@ func appendIntPtr(b []byte, tag byte, v *int) []byte {
 	return appendInt(b, tag, int64(*v))
 }
 
-// appendRecord encodes r, framed.
-func appendRecord(b []byte, r record) []byte {
-	return frameRecord(b, appendRecordBody(nil, r))
+// Append encodes r, framed.
+func Append(b []byte, r Record) []byte {
+	return Frame(b, AppendBody(nil, r))
 }
 
-// frameRecord appends the framing of a record body and the body.
-func frameRecord(b, body []byte) []byte {
+// Frame appends the framing of a record body and the body.
+func Frame(b, body []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(body)))
 	return append(b, body...)
 }
 
-// appendRecordBody appends the fields of r.
-func appendRecordBody(p []byte, r record) []byte {
+// AppendBody appends the fields of r.
+func AppendBody(p []byte, r Record) []byte {
 	p = appendInt(p, tagNS, r.NS)
 	p = appendString(p, tagLimit, r.Limit)
 	p = appendString(p, tagError, r.Error)
@@ -111,65 +101,46 @@ func appendRecordBody(p []byte, r record) []byte {
 		p = appendString(p, tagText, e.Text)
 		p = appendIntPtr(p, tagCode, e.Code)
 		p = appendString(p, tagSignal, e.Signal)
-		p = appendString(p, tagKind, e.Kind)
-		p = appendString(p, tagMessage, e.Message)
-		p = appendString(p, tagQueue, e.Queue)
-		p = appendString(p, tagPipe, e.Pipe)
-		p = appendIntPtr(p, tagEnd, e.End)
-		p = appendString(p, tagPool, e.Pool)
-		p = appendString(p, tagTask, e.Task)
-		p = appendString(p, tagFunction, e.Function)
-		p = appendString(p, tagLock, e.Lock)
-		p = appendString(p, tagShm, e.Shm)
-		p = appendString(p, tagObject, e.Object)
-		p = appendString(p, tagMsg, e.Msg)
-		p = appendIntPtr(p, tagIndex, e.Index)
-		p = appendString(p, tagSummary, e.Summary)
-		p = appendIntPtr(p, tagSize, e.Size)
-		if e.WaitedMS != nil {
-			p = append(p, tagWaited)
-			p = binary.LittleEndian.AppendUint64(p, math.Float64bits(*e.WaitedMS))
-		}
-		p = appendString(p, tagErrorText, e.Error)
 	}
 	return p
 }
 
-var errBadRecord = errors.New("malformed record")
+// ErrMalformed is the error of a record that does not decode.
+var ErrMalformed = errors.New("malformed record")
 
-// readRecord reads one framed record.
-func readRecord(br *bufio.Reader, buf []byte) (record, []byte, error) {
+// Read reads one framed record into buf (grown as needed) and decodes it.
+func Read(br *bufio.Reader, buf []byte) (Record, []byte, error) {
 	n, err := binary.ReadUvarint(br)
 	if err != nil {
-		return record{}, buf, err
+		return Record{}, buf, err
 	}
 	if n > maxRecord {
-		return record{}, buf, errBadRecord
+		return Record{}, buf, ErrMalformed
 	}
 	if uint64(cap(buf)) < n {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
 	if _, err := io.ReadFull(br, buf); err != nil {
-		return record{}, buf, err
+		return Record{}, buf, err
 	}
-	r, err := decodeRecord(buf)
+	r, err := decode(buf)
 	return r, buf, err
 }
 
-func decodeRecord(p []byte) (record, error) {
-	var r record
-	var e Event
-	var batch ipcBatch
+func decode(p []byte) (Record, error) {
+	var r Record
+	var e event.Event
+	var batch IPCBatch
 	hasEvent, hasBatch := false, false
 	for len(p) > 0 {
 		tag := p[0]
 		p = p[1:]
 		switch tag {
-		case tagNS, tagPID, tagPPID, tagCode, tagEnd, tagIndex, tagSize, tagIPCPID:
+		case tagNS, tagPID, tagPPID, tagCode, tagIPCPID:
 			v, k := binary.Varint(p)
 			if k <= 0 {
-				return r, errBadRecord
+				return r, ErrMalformed
 			}
 			p = p[k:]
 			iv := int(v)
@@ -182,26 +153,13 @@ func decodeRecord(p []byte) (record, error) {
 				e.PPID = &iv
 			case tagCode:
 				e.Code = &iv
-			case tagEnd:
-				e.End = &iv
-			case tagIndex:
-				e.Index = &iv
-			case tagSize:
-				e.Size = &iv
 			case tagIPCPID:
 				batch.PID, hasBatch = iv, true
 			}
-		case tagWaited:
-			if len(p) < 8 {
-				return r, errBadRecord
-			}
-			w := math.Float64frombits(binary.LittleEndian.Uint64(p))
-			e.WaitedMS = &w
-			p = p[8:]
 		default:
 			l, k := binary.Uvarint(p)
 			if k <= 0 || uint64(len(p)-k) < l {
-				return r, errBadRecord
+				return r, ErrMalformed
 			}
 			s := string(p[k : k+int(l)])
 			p = p[k+int(l):]
@@ -210,7 +168,7 @@ func decodeRecord(p []byte) (record, error) {
 				continue
 			}
 			if !setString(&r, &e, tag, s) {
-				return r, fmt.Errorf("%w: unknown tag %d", errBadRecord, tag)
+				return r, fmt.Errorf("%w: unknown tag %d", ErrMalformed, tag)
 			}
 			if tag >= tagType {
 				hasEvent = true
@@ -226,7 +184,7 @@ func decodeRecord(p []byte) (record, error) {
 	return r, nil
 }
 
-func setString(r *record, e *Event, tag byte, s string) bool {
+func setString(r *Record, e *event.Event, tag byte, s string) bool {
 	switch tag {
 	case tagLimit:
 		r.Limit = s
@@ -248,32 +206,6 @@ func setString(r *record, e *Event, tag byte, s string) bool {
 		e.Text = s
 	case tagSignal:
 		e.Signal = s
-	case tagKind:
-		e.Kind = s
-	case tagMessage:
-		e.Message = s
-	case tagQueue:
-		e.Queue = s
-	case tagPipe:
-		e.Pipe = s
-	case tagPool:
-		e.Pool = s
-	case tagTask:
-		e.Task = s
-	case tagFunction:
-		e.Function = s
-	case tagLock:
-		e.Lock = s
-	case tagShm:
-		e.Shm = s
-	case tagObject:
-		e.Object = s
-	case tagMsg:
-		e.Msg = s
-	case tagSummary:
-		e.Summary = s
-	case tagErrorText:
-		e.Error = s
 	default:
 		return false
 	}

@@ -1,10 +1,12 @@
-package runner
+package main
 
 import (
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"mpplayground/event"
 )
 
 // Transcript writes a run's events for a person at a terminal: each output
@@ -16,6 +18,12 @@ type Transcript struct {
 	procs   map[int]*transcriptProc
 	order   []int
 	partial map[streamKey]string // an unfinished line of a process
+}
+
+// streamKey is one stream of one process.
+type streamKey struct {
+	pid    int
+	stream string
 }
 
 type transcriptProc struct {
@@ -49,15 +57,15 @@ func (t *Transcript) label(pid int) string {
 }
 
 // Write prints one event.
-func (t *Transcript) Write(e Event) {
+func (t *Transcript) Write(e event.Event) {
 	switch e.Type {
-	case TypeRunStart:
+	case event.TypeRunStart:
 		sb := "sandbox off"
 		if e.Sandbox != nil && e.Sandbox.Enabled {
 			sb = "sandbox on, cgroup " + e.Sandbox.Cgroup
 		}
 		fmt.Fprintf(t.w, "%s\n", t.paint(90, fmt.Sprintf("── run %s · Python %s · %s", e.RunID, e.Python, sb)))
-	case TypeProcStart:
+	case event.TypeProcStart:
 		ppid := 0
 		if e.PPID != nil {
 			ppid = *e.PPID
@@ -66,31 +74,31 @@ func (t *Transcript) Write(e Event) {
 		t.procs[e.PID] = p
 		t.order = append(t.order, e.PID)
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, fmt.Sprintf("started (%s, parent %d)", e.Via, ppid)))
-	case TypeProcExec:
+	case event.TypeProcExec:
 		// A forked copy that runs another program is known by that program;
 		// a process started by exec or spawn already has its name.
 		if p := t.procs[e.PID]; p != nil && len(e.Argv) > 0 && p.via == "fork" {
 			p.name = terminalSafe(shortProgram(e.Argv[0]))
 		}
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, "exec "+terminalSafe(strings.Join(e.Argv, " "))))
-	case TypeOutput:
+	case event.TypeOutput:
 		t.output(e)
-	case TypeProcExit:
+	case event.TypeProcExit:
 		t.flush(e.PID)
 		end := exitText(e)
 		if p := t.procs[e.PID]; p != nil {
 			p.end = end
 		}
 		fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, end))
-	case TypeLimit:
+	case event.TypeLimit:
 		fmt.Fprintf(t.w, "%s\n", t.paint(91, e.Message))
-	case TypeIPCTruncated:
+	case event.TypeIPCTruncated:
 		fmt.Fprintf(t.w, "%s\n", t.paint(90, e.Message))
 	default:
 		if line := ipcText(e); line != "" {
 			fmt.Fprintf(t.w, "%s %s\n", t.label(e.PID), t.paint(90, terminalSafe(line)))
 		}
-	case TypeRunEnd:
+	case event.TypeRunEnd:
 		for k := range t.partial {
 			t.flush(k.pid)
 		}
@@ -134,7 +142,7 @@ func shortProgram(p string) string {
 	return p
 }
 
-func exitText(e Event) string {
+func exitText(e event.Event) string {
 	if e.Signal != "" {
 		return "killed by " + e.Signal
 	}
@@ -144,7 +152,7 @@ func exitText(e Event) string {
 	return "exited"
 }
 
-func (t *Transcript) output(e Event) {
+func (t *Transcript) output(e event.Event) {
 	k := streamKey{e.PID, e.Stream}
 	text := t.partial[k] + e.Text
 	lines := strings.Split(text, "\n")
@@ -174,7 +182,7 @@ func (t *Transcript) flush(pid int) {
 	}
 }
 
-func (t *Transcript) summary(e Event) {
+func (t *Transcript) summary(e event.Event) {
 	dur := 0.0
 	if e.DurationMS != nil {
 		dur = *e.DurationMS
@@ -213,37 +221,37 @@ func (t *Transcript) summary(e Event) {
 }
 
 // ipcText describes an IPC event in a few words.
-func ipcText(e Event) string {
+func ipcText(e event.Event) string {
 	waited := ""
 	if e.WaitedMS != nil && *e.WaitedMS >= 1 {
 		waited = fmt.Sprintf(" after %.0f ms", *e.WaitedMS)
 	}
 	switch e.Type {
-	case TypeQueuePut:
+	case event.TypeQueuePut:
 		return fmt.Sprintf("%s ⇢ put %s", e.Queue, e.Summary)
-	case TypeQueueGet:
+	case event.TypeQueueGet:
 		return fmt.Sprintf("%s ⇠ got %s%s", e.Queue, e.Summary, waited)
-	case TypePipeSend:
+	case event.TypePipeSend:
 		return fmt.Sprintf("%s ⇢ sent %s", e.Pipe, e.Summary)
-	case TypePipeRecv:
+	case event.TypePipeRecv:
 		return fmt.Sprintf("%s ⇠ received %s%s", e.Pipe, e.Summary, waited)
-	case TypePoolSubmit:
+	case event.TypePoolSubmit:
 		return fmt.Sprintf("%s: %s %s submitted", e.Pool, e.Task, e.Function)
-	case TypePoolStart:
+	case event.TypePoolStart:
 		return fmt.Sprintf("%s: %s %s started", e.Pool, e.Task, e.Function)
-	case TypePoolDone:
+	case event.TypePoolDone:
 		if e.Error != "" {
 			return fmt.Sprintf("%s: %s %s failed: %s", e.Pool, e.Task, e.Function, e.Error)
 		}
 		return fmt.Sprintf("%s: %s %s returned %s", e.Pool, e.Task, e.Function, e.Summary)
-	case TypeShmWrite:
+	case event.TypeShmWrite:
 		if e.Index != nil {
 			return fmt.Sprintf("%s[%d] = %s", e.Shm, *e.Index, e.Summary)
 		}
 		return fmt.Sprintf("%s = %s", e.Shm, e.Summary)
-	case TypeLockAcquire:
+	case event.TypeLockAcquire:
 		return fmt.Sprintf("%s acquired%s", e.Lock, waited)
-	case TypeLockRelease:
+	case event.TypeLockRelease:
 		return fmt.Sprintf("%s released", e.Lock)
 	}
 	return ""

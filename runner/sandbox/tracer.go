@@ -1,4 +1,4 @@
-package runner
+package sandbox
 
 import (
 	"errors"
@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/event"
+	"mpplayground/runner/record"
 )
 
 // ptrace options: every new task is attached before it runs, so no process
@@ -42,7 +45,7 @@ type proc struct {
 // thread) and the datagram receiver share its state under mu, so that
 // every record leaves in the order things happened.
 type tracer struct {
-	cfg    *initConfig
+	cfg    *record.Config
 	wire   *wireWriter
 	python string // the interpreter's real path, as /proc/PID/exe shows it
 
@@ -66,7 +69,7 @@ type tracer struct {
 	diskFull   bool
 }
 
-func newTracer(cfg *initConfig, wire *wireWriter) (*tracer, error) {
+func newTracer(cfg *record.Config, wire *wireWriter) (*tracer, error) {
 	t := &tracer{
 		cfg:     cfg,
 		wire:    wire,
@@ -143,7 +146,7 @@ func (t *tracer) startProgram() error {
 	}
 	defer goR.Close()
 	defer goW.Close()
-	stdin := os.NewFile(stdinFD, "stdin")
+	stdin := os.NewFile(record.StdinFD, "stdin")
 	home, _ := os.Getwd()
 	attr := &os.ProcAttr{
 		Dir:   home,
@@ -226,7 +229,7 @@ func (t *tracer) finish() {
 	for _, p := range t.procs {
 		t.ensureStarted(p)
 		t.out.flushProc(t, p.pid)
-		t.emit(&Event{Type: TypeProcExit, PID: p.pid, Signal: "SIGKILL"})
+		t.emit(&event.Event{Type: event.TypeProcExit, PID: p.pid, Signal: "SIGKILL"})
 	}
 	t.wire.flush()
 	if unsandboxedDir != "" {
@@ -385,7 +388,7 @@ func (t *tracer) onExec(tid int) {
 	} else {
 		t.renameExec(p, argv)
 	}
-	t.emit(&Event{Type: TypeProcExec, PID: tid, Argv: argv})
+	t.emit(&event.Event{Type: event.TypeProcExec, PID: tid, Argv: argv})
 }
 
 func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
@@ -407,7 +410,7 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 		}
 	}
 	t.out.flushProc(t, tid)
-	ev := &Event{Type: TypeProcExit, PID: tid}
+	ev := &event.Event{Type: event.TypeProcExit, PID: tid}
 	if ws.Signaled() {
 		ev.Signal = unix.SignalName(ws.Signal())
 		if ev.Signal == "" {
@@ -459,10 +462,10 @@ func (t *tracer) emitStart(p *proc) {
 	}
 	p.started = true
 	ppid := p.ppid
-	t.emit(&Event{Type: TypeProcStart, PID: p.pid, PPID: &ppid, Name: p.name, Via: p.via})
+	t.emit(&event.Event{Type: event.TypeProcStart, PID: p.pid, PPID: &ppid, Name: p.name, Via: p.via})
 }
 
-func (t *tracer) emit(ev *Event) { t.wire.send(record{Event: ev}) }
+func (t *tracer) emit(ev *event.Event) { t.wire.send(record.Record{Event: ev}) }
 
 // killAll ends every process of the run.
 func (t *tracer) killAll() {
@@ -495,8 +498,8 @@ func (t *tracer) kill(pid int) {
 	_ = unix.Kill(pid, unix.SIGKILL)
 }
 
-// writableDirs are the sandbox's only writable file systems.
-var writableDirs = []string{"/tmp", "/dev/shm"}
+// WritableDirs are the sandbox's only writable file systems.
+var WritableDirs = []string{"/tmp", "/dev/shm"}
 
 // checkDisks stops the run when a process ended while one of the run's
 // writable file systems is full: whatever it said (No space left on
@@ -505,14 +508,14 @@ func (t *tracer) checkDisks() {
 	if !t.cfg.Sandbox || t.diskFull {
 		return
 	}
-	for _, dir := range writableDirs {
+	for _, dir := range WritableDirs {
 		var st unix.Statfs_t
 		if unix.Statfs(dir, &st) != nil {
 			continue
 		}
 		if st.Bavail == 0 || st.Ffree == 0 {
 			t.diskFull = true
-			t.wire.send(record{Limit: LimitDisk, Where: dir})
+			t.wire.send(record.Record{Limit: event.LimitDisk, Where: dir})
 			t.killAllLocked()
 			return
 		}

@@ -1,0 +1,24 @@
+package record
+
+// The startup hook's IPC module writes its reports as lines that start with
+// IPCPrefix, in datagrams of many lines (the runner's ipc.go reads their
+// fields). The init passes them on in IPCBatch records, unread, up to the
+// bounds below; the runner turns them into events.
+const (
+	IPCPrefix = '\x01'
+	// MaxIPCObjects bounds the objects (queues, pipes, locks, tasks ...) the
+	// reports of one run may name.
+	MaxIPCObjects = 4096
+	// MaxIPCEvents bounds the IPC events of one run; past it they are
+	// dropped, after one ipc.truncated event says so. (Each process also
+	// stops reporting after PLAYGROUND_IPC_BUDGET, 10,000, events of its
+	// own, so that a hot loop does not pay for reports nobody will see.)
+	MaxIPCEvents = 30000
+	// IPCForwardLines bounds the report lines of a run the init passes on:
+	// enough for the runner to report MaxIPCEvents events and say that the
+	// rest are cut (pipe.pair lines, one per pipe, do not count as events).
+	IPCForwardLines = MaxIPCEvents + MaxIPCObjects + 1
+	// IPCForwardBytes bounds the bytes of report lines of a run the init
+	// passes on (an honest report is about 100 bytes).
+	IPCForwardBytes = 8 << 20
+)

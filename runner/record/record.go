@@ -1,0 +1,95 @@
+// Package record is what the runner (in the server) and the sandbox's init
+// (pid 1 of a run) say to each other, over three pipes passed as file
+// descriptors 3, 4 and 5 of the init:
+//
+//	fd 3  runner -> init: one JSON Config line, then commands (CmdKill).
+//	      End of file means the runner is gone: the init kills the run.
+//	fd 4  init -> runner: records (codec.go), in the order the init
+//	      observed them.
+//	fd 5  the program's standard input (read end), handed to the program.
+//
+// The init shares the sandbox with the program, so the runner takes every
+// record as untrusted input.
+package record
+
+import (
+	"golang.org/x/sys/unix"
+
+	"mpplayground/event"
+)
+
+// The init's descriptors.
+const (
+	CtlFD   = 3
+	WireFD  = 4
+	StdinFD = 5
+)
+
+// Config is everything the init needs to set up the sandbox and start the
+// program.
+type Config struct {
+	RunID     string       `json:"run_id"`
+	Sandbox   bool         `json:"sandbox"`
+	Python    string       `json:"python"`
+	Binds     []string     `json:"binds"`   // host directories made visible read-only at the same path
+	Program   []byte       `json:"program"` // main.py
+	Hook      []HookFile   `json:"hook"`    // the startup hook
+	IPC       bool         `json:"ipc"`     // report IPC events
+	Limits    event.Limits `json:"limits"`
+	UID       int          `json:"uid"`         // the program's uid inside
+	GID       int          `json:"gid"`         // the program's gid inside
+	SwitchUID bool         `json:"switch_uid"`  // the init starts unmapped and becomes root of the user namespace
+	DropGrps  bool         `json:"drop_groups"` // clear supplementary groups of the program
+	PathDirs  []string     `json:"path_dirs"`   // PATH of the program
+	Grace     int64        `json:"grace_ms"`    // how long other processes may outlive the main one
+	// Per-process fallbacks for a host without the memory or pids cgroup
+	// controller (0: not needed).
+	AddressSpace uint64 `json:"rlimit_as"`
+	Nproc        uint64 `json:"rlimit_nproc"`
+}
+
+// MaxOutputText bounds the text of one output event: the init merges
+// consecutive writes of a process up to it and cuts a longer write into
+// several events.
+const MaxOutputText = 64 << 10
+
+// HookFile is one file of the startup hook with its compiled form.
+type HookFile struct {
+	Name    string `json:"name"`
+	Source  []byte `json:"source"`
+	PycName string `json:"pyc_name"` // under __pycache__, for this interpreter
+	Pyc     []byte `json:"pyc"`
+}
+
+// CmdKill is the command the runner sends to the init on fd 3 after the
+// config: kill every process of the run.
+const CmdKill = "kill\n"
+
+// Record is one message on fd 4. Exactly one of Event, IPC, Limit, Error is
+// set. An Event is a process event (proc.start, proc.exec, output,
+// proc.exit) with the fields of ProcFields; the runner numbers and times
+// it.
+type Record struct {
+	NS    int64        `json:"ns"` // CLOCK_MONOTONIC of the observation
+	Event *event.Event `json:"e,omitempty"`
+	IPC   *IPCBatch    `json:"ipc,omitempty"`
+	Limit string       `json:"limit,omitempty"` // a limit the init itself enforced
+	Where string       `json:"where,omitempty"` // for a disk limit: the full file system
+	Error string       `json:"error,omitempty"` // the sandbox could not be set up
+}
+
+// IPCBatch is one datagram of the startup hook's IPC reports: the sender's
+// pid (from the kernel) and one or more report lines, in the order they
+// happened in that process. The init passes it on unread and bounded; the
+// runner parses it.
+type IPCBatch struct {
+	PID   int
+	Lines string
+}
+
+// MonoNS reads CLOCK_MONOTONIC, which the runner and the init share.
+func MonoNS() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}

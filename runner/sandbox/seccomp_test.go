@@ -1,0 +1,123 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// i386 system call numbers (arch/x86/entry/syscalls/syscall_32.tbl).
+const (
+	i386Getpid = 20
+	i386Keyctl = 288
+)
+
+// seccompData is the part of struct seccomp_data the filters read.
+type seccompData struct {
+	nr   uint32
+	arch uint32
+	args [6]uint64
+}
+
+// packet lays d out for x/net/bpf's VM. Its loads are big-endian where the
+// kernel's seccomp loads are native, so each 32-bit word of the
+// little-endian struct is written big-endian.
+func (d seccompData) packet() []byte {
+	b := make([]byte, seccompDataArg0Low+6*8)
+	be := binary.BigEndian
+	be.PutUint32(b[seccompDataNr:], d.nr)
+	be.PutUint32(b[seccompDataArch:], d.arch)
+	for i, a := range d.args {
+		be.PutUint32(b[seccompDataArg0Low+8*i:], uint32(a))
+		be.PutUint32(b[seccompDataArg0Low+8*i+4:], uint32(a>>32))
+	}
+	return b
+}
+
+// seccompAnswer runs every filter the program gets on d and returns the
+// answer the kernel would apply: the one whose action comes first, the
+// action compared as a signed number (SECCOMP_RET_KILL_PROCESS first,
+// SECCOMP_RET_ALLOW last).
+func seccompAnswer(t *testing.T, d seccompData) uint32 {
+	t.Helper()
+	policy := programFilter().Policy
+	first, err := policy.Assemble()
+	if err != nil {
+		t.Fatalf("assemble the first filter: %v", err)
+	}
+	answer := uint32(unix.SECCOMP_RET_ALLOW)
+	for _, prog := range [][]bpf.Instruction{first, guardFilter()} {
+		vm, err := bpf.NewVM(prog)
+		if err != nil {
+			t.Fatalf("a filter the VM refuses: %v", err)
+		}
+		ret, err := vm.Run(d.packet())
+		if err != nil {
+			t.Fatalf("run a filter: %v", err)
+		}
+		r := uint32(ret)
+		if int32(r&unix.SECCOMP_RET_ACTION_FULL) < int32(answer&unix.SECCOMP_RET_ACTION_FULL) {
+			answer = r
+		}
+	}
+	return answer
+}
+
+// The filters' answers, computed from their BPF programs: this holds on a
+// kernel without the i386 entry too, where no real program can reach it.
+func TestSeccompFiltersKillForeignABIsAndCheckArguments(t *testing.T) {
+	const (
+		allow    = unix.SECCOMP_RET_ALLOW
+		kill     = unix.SECCOMP_RET_KILL_PROCESS
+		eperm    = unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
+		enosys   = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
+		noFamily = unix.SECCOMP_RET_ERRNO | uint32(unix.EAFNOSUPPORT)
+		native   = nativeAuditArch
+		sigchld  = uint64(unix.SIGCHLD)
+	)
+	call := func(nr uintptr, args ...uint64) seccompData {
+		d := seccompData{nr: uint32(nr), arch: native}
+		copy(d.args[:], args)
+		return d
+	}
+	type filterCase struct {
+		name string
+		d    seccompData
+		want uint32
+	}
+	cases := []filterCase{
+		{"native getpid", call(unix.SYS_GETPID), allow},
+		{"native keyctl", call(unix.SYS_KEYCTL), eperm},
+		{"i386 getpid", seccompData{nr: i386Getpid, arch: unix.AUDIT_ARCH_I386}, kill},
+		{"i386 keyctl", seccompData{nr: i386Keyctl, arch: unix.AUDIT_ARCH_I386}, kill},
+		{"32-bit arm getpid", seccompData{nr: i386Getpid, arch: unix.AUDIT_ARCH_ARM}, kill},
+		{"fork-like clone", call(unix.SYS_CLONE, unix.CLONE_CHILD_SETTID|unix.CLONE_CHILD_CLEARTID|sigchld), allow},
+		{"thread clone", call(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_THREAD|unix.CLONE_SYSVSEM|unix.CLONE_SETTLS|unix.CLONE_PARENT_SETTID|unix.CLONE_CHILD_CLEARTID), allow},
+		{"clone with CLONE_UNTRACED", call(unix.SYS_CLONE, unix.CLONE_UNTRACED|sigchld), eperm},
+		{"clone with CLONE_NEWUSER", call(unix.SYS_CLONE, unix.CLONE_NEWUSER|sigchld), eperm},
+		{"clone3", call(unix.SYS_CLONE3), enosys},
+		{"inotify_init1", call(unix.SYS_INOTIFY_INIT1), eperm},
+		{"socket AF_UNIX", call(unix.SYS_SOCKET, unix.AF_UNIX, unix.SOCK_STREAM), allow},
+		{"socket AF_INET", call(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_DGRAM), allow},
+		{"socket AF_INET6", call(unix.SYS_SOCKET, unix.AF_INET6, unix.SOCK_STREAM), allow},
+		{"socket AF_INET, high bits set (the kernel reads an int)", call(unix.SYS_SOCKET, 1<<32|unix.AF_INET), allow},
+		{"socket AF_NETLINK", call(unix.SYS_SOCKET, unix.AF_NETLINK, unix.SOCK_RAW), noFamily},
+		{"socket AF_NETLINK, high bits set", call(unix.SYS_SOCKET, 1<<32|unix.AF_NETLINK), noFamily},
+		{"socket AF_VSOCK", call(unix.SYS_SOCKET, unix.AF_VSOCK, unix.SOCK_STREAM), noFamily},
+		{"socket AF_PACKET", call(unix.SYS_SOCKET, unix.AF_PACKET, unix.SOCK_RAW), noFamily},
+		{"socketpair AF_UNIX", call(unix.SYS_SOCKETPAIR, unix.AF_UNIX, unix.SOCK_STREAM), allow},
+		{"socketpair AF_INET", call(unix.SYS_SOCKETPAIR, unix.AF_INET, unix.SOCK_STREAM), noFamily},
+		// A call whose first argument is socket's number is not socket.
+		{"write to fd 41", call(unix.SYS_WRITE, unix.SYS_SOCKET), allow},
+	}
+	if x32SyscallBit != 0 {
+		cases = append(cases, filterCase{"x32 getpid", call(x32SyscallBit | unix.SYS_GETPID), kill})
+	}
+	for _, c := range cases {
+		if got := seccompAnswer(t, c.d); got != c.want {
+			t.Errorf("%s: answer %#x, want %#x", c.name, got, c.want)
+		}
+	}
+}
