@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +95,7 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid(), token: NewRunID()[:8]}
+	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid(), token: event.NewRunID()[:8]}
 	r.cfg.Limits = r.withDefaults(cfg.Limits)
 	if r.hostUID == 0 {
 		r.hostUID, r.hostGID = nobodyID, nobodyID
@@ -222,13 +220,6 @@ type Result struct {
 	Duration  time.Duration
 	OutputCut bool
 	Events    int64
-}
-
-// NewRunID returns a random run id: 128 bits, hex.
-func NewRunID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // Run executes req and calls emit for each event, in order, from the

@@ -54,7 +54,7 @@ type session struct {
 
 func newSession(r *Runner, req Request, emit func(event.Event)) *session {
 	if req.RunID == "" {
-		req.RunID = NewRunID()
+		req.RunID = event.NewRunID()
 	}
 	s := &session{r: r, req: req, emit: emit, limits: r.withDefaults(req.Limits), open: map[int]bool{}}
 	s.budget = newBudget(s.limits)

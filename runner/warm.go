@@ -55,7 +55,7 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		gid = uid
 	}
 	if r.cgroups != nil && len(r.cgroups.bases) > 0 {
-		if si.cg, err = r.cgroups.create(r.token+"-"+NewRunID()[:12], l); err != nil {
+		if si.cg, err = r.cgroups.create(r.token+"-"+event.NewRunID()[:12], l); err != nil {
 			si.close()
 			return nil, err
 		}

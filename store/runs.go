@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"mpplayground/event"
 )
 
 // Statuses the store itself gives a run. The others ("ok", "error", ...)
@@ -83,8 +85,8 @@ func (db *DB) CreateRun(ctx context.Context, r *Run) error {
 		return fmt.Errorf("create run: %w: lesson and learner are required", ErrInvalid)
 	}
 	if r.ID == "" {
-		r.ID = NewRunID()
-	} else if !ValidRunID(r.ID) {
+		r.ID = event.NewRunID()
+	} else if !event.ValidRunID(r.ID) {
 		return fmt.Errorf("create run: %w: malformed id", ErrInvalid)
 	}
 	if r.StartedAt.IsZero() {
@@ -195,7 +197,7 @@ func validEvents(events []json.RawMessage) error {
 
 // runningRun returns the row number of a run that is still running.
 func runningRun(ctx context.Context, tx *sql.Tx, id string) (int64, error) {
-	if !ValidRunID(id) {
+	if !event.ValidRunID(id) {
 		return 0, ErrNotFound
 	}
 	var n int64
@@ -258,7 +260,7 @@ func scanSummary(row scanner, s *RunSummary, extra ...any) error {
 // GetRun returns the run with the given id and all its events. It returns
 // ErrNotFound for an unknown or malformed id.
 func (db *DB) GetRun(ctx context.Context, id string) (*Run, error) {
-	if !ValidRunID(id) {
+	if !event.ValidRunID(id) {
 		return nil, fmt.Errorf("get run: %w", ErrNotFound)
 	}
 	// One read transaction: the row and its chunks come from one snapshot
@@ -340,7 +342,7 @@ func (db *DB) ListRuns(ctx context.Context, f Filter) ([]RunSummary, error) {
 		args = append(args, f.Lesson)
 	}
 	if f.Before != "" {
-		if !ValidRunID(f.Before) {
+		if !event.ValidRunID(f.Before) {
 			return nil, nil
 		}
 		where = append(where, "n < (SELECT n FROM runs WHERE id = ?)")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/event"
 	"mpplayground/store"
 )
 
@@ -83,7 +84,7 @@ func TestRuns(t *testing.T) {
 		if err := db.CreateRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if !store.ValidRunID(r.ID) {
+		if !event.ValidRunID(r.ID) {
 			t.Fatalf("CreateRun gave id %q", r.ID)
 		}
 		got, err := db.GetRun(ctx, r.ID)
@@ -114,7 +115,7 @@ func TestRuns(t *testing.T) {
 
 	t.Run("GivenIDIsKept", func(t *testing.T) {
 		db := MustOpen(t)
-		id := store.NewRunID()
+		id := event.NewRunID()
 		r := &store.Run{RunSummary: store.RunSummary{ID: id, Lesson: "l", Learner: "a"}}
 		if err := db.CreateRun(ctx, r); err != nil {
 			t.Fatal(err)
@@ -142,7 +143,7 @@ func TestRuns(t *testing.T) {
 
 	t.Run("ErrNotFoundForUnknownOrMalformedID", func(t *testing.T) {
 		db := MustOpen(t)
-		for _, id := range []string{store.NewRunID(), "", "x", "' OR 1=1 --", "../../etc/passwd", "AAAAAAAAAAAAAAAAAAAAAB"} {
+		for _, id := range []string{event.NewRunID(), "", "x", "' OR 1=1 --", "../../etc/passwd", "AAAAAAAAAAAAAAAAAAAAAB"} {
 			if _, err := db.GetRun(ctx, id); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("GetRun(%q) = %v, want ErrNotFound", id, err)
 			}
@@ -328,7 +329,7 @@ func TestListRuns(t *testing.T) {
 	})
 
 	t.Run("NothingForMalformedBeforeOrUnknownLearner", func(t *testing.T) {
-		for _, f := range []store.Filter{{Before: "' OR 1=1"}, {Learner: "' OR 1=1 --"}, {Before: store.NewRunID()}} {
+		for _, f := range []store.Filter{{Before: "' OR 1=1"}, {Learner: "' OR 1=1 --"}, {Before: event.NewRunID()}} {
 			got, err := db.ListRuns(ctx, f)
 			if err != nil || len(got) != 0 {
 				t.Errorf("ListRuns(%+v) = %d runs, %v", f, len(got), err)
@@ -522,8 +523,8 @@ func TestRunIDs(t *testing.T) {
 	t.Run("NewRunIDIsValidAndUnique", func(t *testing.T) {
 		seen := map[string]bool{}
 		for i := 0; i < 10000; i++ {
-			id := store.NewRunID()
-			if !store.ValidRunID(id) {
+			id := event.NewRunID()
+			if !event.ValidRunID(id) {
 				t.Fatalf("NewRunID gave invalid %q", id)
 			}
 			if seen[id] {
@@ -533,13 +534,13 @@ func TestRunIDs(t *testing.T) {
 		}
 	})
 	t.Run("MalformedIDsAreInvalid", func(t *testing.T) {
-		good := store.NewRunID()
+		good := event.NewRunID()
 		for _, s := range []string{
 			"", good[:21], good + "A", "AAAAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAAAA+A", "AAAAAAAAAAAAAAAAAAAA/A",
 			"AAAAAAAAAAAAAAAAAAAAAB", // non-zero padding bits: not canonical
 			"AAAAAAAAAAAAAAAAAAAA A", "AAAAAAAAAAAAAAAAAAAAA\n", "../../../../etc/passwd",
 		} {
-			if store.ValidRunID(s) {
+			if event.ValidRunID(s) {
 				t.Errorf("ValidRunID(%q) = true", s)
 			}
 		}

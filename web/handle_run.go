@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"mpplayground/event"
 	"mpplayground/store"
 )
 
@@ -71,7 +72,7 @@ func (s *Server) storedRun(w http.ResponseWriter, r *http.Request) (*store.Run, 
 		return nil, false
 	}
 	id := r.PathValue("id")
-	if !store.ValidRunID(id) {
+	if !event.ValidRunID(id) {
 		return nil, false
 	}
 	run, err := s.cfg.Runs.GetRun(r.Context(), id)

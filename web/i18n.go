@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"mpplayground/lessons"
 )
 
-// Languages the interface is written in; the first is the default.
-var languages = []string{"en", "zh"}
+// Languages the interface is written in, those of the lessons; the first
+// is the default. A test holds the interface's strings to it.
+var languages = lessons.Languages
 
 // langCookie remembers the learner's choice of language.
 const (

@@ -107,7 +107,7 @@ func TestStoredRuns(t *testing.T) {
 	assertContract(t, evs)
 
 	t.Run("TheRunIDIsTheStoresUnguessableID", func(t *testing.T) {
-		if !store.ValidRunID(id) {
+		if !event.ValidRunID(id) {
 			t.Fatalf("run.start run_id %q is not a store id", id)
 		}
 	})
@@ -138,7 +138,7 @@ func TestStoredRuns(t *testing.T) {
 		}
 	})
 	t.Run("UnknownOrMalformedIDIsNotFound", func(t *testing.T) {
-		for _, bad := range []string{store.NewRunID(), "nope", id + "x", "..%2F..%2Fetc"} {
+		for _, bad := range []string{event.NewRunID(), "nope", id + "x", "..%2F..%2Fetc"} {
 			res, doc := MustGet(t, nil, base+"/runs/"+bad)
 			if res.StatusCode != 404 || doc == nil || byTestID(doc, "not-found").Length() != 1 {
 				t.Errorf("/runs/%s: %d, not the not-found page", bad, res.StatusCode)

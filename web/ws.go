@@ -18,7 +18,6 @@ import (
 	"mpplayground/event"
 	"mpplayground/lessons"
 	"mpplayground/runner"
-	"mpplayground/store"
 )
 
 // Limits and timings of a WebSocket connection.
@@ -395,7 +394,7 @@ func (ss *session) startRun(m clientMessage) {
 	// The store's unguessable id names the run everywhere: in run.start,
 	// in the database and in links.
 	req := runner.Request{
-		RunID: store.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin,
+		RunID: event.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin,
 		NoIPC: m.IPC != nil && !*m.IPC,
 	}
 	go ss.execute(ctx, lr, lesson, m.Exercise, req)

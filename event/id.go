@@ -1,12 +1,13 @@
-package store
+package event
 
 import (
 	"crypto/rand"
 	"encoding/base64"
 )
 
-// runIDBytes is the size of a run id's random value: 128 bits cannot be
-// guessed or enumerated, so a link to a run is its only key.
+// runIDBytes is the size of a run id's random value (run.start's run_id):
+// 128 bits cannot be guessed or enumerated, so a link to a run is its only
+// key.
 const runIDBytes = 16
 
 // runIDLen is the length of a run id's text: 16 bytes in unpadded base64url.
