@@ -81,7 +81,7 @@ json.dump({
 
 func resolveInterpreter(name string) (*interpreter, error) {
 	if name == "" {
-		name = "python3"
+		name = DefaultPython
 	}
 	path, err := exec.LookPath(name)
 	if err != nil {

@@ -27,6 +27,10 @@ const (
 	DefaultShmBytes    = 64 << 20  // the run's own /dev/shm
 )
 
+// DefaultPython is the interpreter runs use unless told otherwise: python3
+// on PATH, resolved to its real path.
+const DefaultPython = "python3"
+
 const (
 	// mainExitGrace is how long other processes may outlive the main one
 	// (the resource tracker reports leaks ~35 ms after it) before the run

@@ -391,7 +391,7 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 	// Limits that the slow-client case cannot reach first: only the drop of
 	// the client may end its run.
 	rf := addRunnerFlags(flag.NewFlagSet("abuse", flag.ContinueOnError))
-	rf.timeout, rf.outputLimit = time.Minute, "512MiB"
+	rf.timeout, rf.outputLimit = time.Minute, 512<<20
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf}
 	base, _ := startServe(t, o)
 	host := strings.TrimPrefix(base, "http://")

@@ -16,29 +16,32 @@ import (
 // and serve commands.
 type runnerFlags struct {
 	timeout     time.Duration
-	memory      string
+	memory      byteSize
 	pids        int
-	outputLimit string
-	fileSize    string
+	outputLimit byteSize
+	fileSize    byteSize
 	openFiles   int
-	tmpSize     string
-	shmSize     string
+	tmpSize     byteSize
+	shmSize     byteSize
 	python      string
 	sandbox     string
 	uidRange    string
 }
 
+// The defaults of the flags are the runner's: the help text prints them
+// from its constants.
 func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
-	f := &runnerFlags{}
+	f := &runnerFlags{memory: runner.DefaultMemory, outputLimit: runner.DefaultOutputBytes,
+		fileSize: runner.DefaultFileBytes, tmpSize: runner.DefaultTmpBytes, shmSize: runner.DefaultShmBytes}
 	fs.DurationVar(&f.timeout, "timeout", runner.DefaultWallTime, "wall-time limit of a run")
-	fs.StringVar(&f.memory, "memory", "256MiB", "memory limit of a run, all processes together (bytes, or with KiB/MiB/GiB)")
+	fs.Var(&f.memory, "memory", "memory limit of a run, all processes together (a `size` in bytes, or with KiB/MiB/GiB)")
 	fs.IntVar(&f.pids, "pids", runner.DefaultPids, "how many processes a run may have at once")
-	fs.StringVar(&f.outputLimit, "output-limit", "1MiB", "output a run may print before it is stopped (bytes, or with KiB/MiB/GiB)")
-	fs.StringVar(&f.fileSize, "file-size", "16MiB", "largest file a program may write")
+	fs.Var(&f.outputLimit, "output-limit", "output a run may print before it is stopped (a `size`)")
+	fs.Var(&f.fileSize, "file-size", "largest file a program may write (a `size`)")
 	fs.IntVar(&f.openFiles, "open-files", runner.DefaultOpenFiles, "open files per process")
-	fs.StringVar(&f.tmpSize, "tmp-size", "32MiB", "size of the run's own /tmp")
-	fs.StringVar(&f.shmSize, "shm-size", "64MiB", "size of the run's own /dev/shm")
-	fs.StringVar(&f.python, "python", "python3", "the Python interpreter (resolved to its real path)")
+	fs.Var(&f.tmpSize, "tmp-size", "`size` of the run's own /tmp")
+	fs.Var(&f.shmSize, "shm-size", "`size` of the run's own /dev/shm")
+	fs.StringVar(&f.python, "python", runner.DefaultPython, "the Python interpreter (resolved to its real path)")
 	fs.StringVar(&f.sandbox, "sandbox", "on", "on, or off to run programs without any sandbox (trusted use only)")
 	fs.StringVar(&f.uidRange, "uid-range", runner.DefaultUIDRange.String(), "host uids (and gids) FIRST-LAST of which a root server gives each run its own, so that the kernel's per-user limits are per run; a server that is not root runs every program as its own uid")
 	return f
@@ -46,23 +49,9 @@ func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
 
 func (f *runnerFlags) config() (runner.Config, error) {
 	var cfg runner.Config
-	l := event.Limits{WallTime: f.timeout, Pids: f.pids, OpenFiles: f.openFiles}
-	for _, sz := range []struct {
-		flag, value string
-		dst         *int64
-	}{
-		{"--memory", f.memory, &l.MemoryBytes},
-		{"--output-limit", f.outputLimit, &l.OutputBytes},
-		{"--file-size", f.fileSize, &l.FileBytes},
-		{"--tmp-size", f.tmpSize, &l.TmpBytes},
-		{"--shm-size", f.shmSize, &l.ShmBytes},
-	} {
-		n, err := parseBytes(sz.value)
-		if err != nil {
-			return cfg, fmt.Errorf("%s: %w", sz.flag, err)
-		}
-		*sz.dst = n
-	}
+	l := event.Limits{WallTime: f.timeout, Pids: f.pids, OpenFiles: f.openFiles,
+		MemoryBytes: int64(f.memory), OutputBytes: int64(f.outputLimit), FileBytes: int64(f.fileSize),
+		TmpBytes: int64(f.tmpSize), ShmBytes: int64(f.shmSize)}
 	if f.timeout <= 0 || f.pids <= 0 || f.openFiles <= 0 {
 		return cfg, fmt.Errorf("--timeout, --pids and --open-files must be positive")
 	}
@@ -81,6 +70,31 @@ func (f *runnerFlags) config() (runner.Config, error) {
 	cfg.Python = f.python
 	cfg.Limits = l
 	return cfg, nil
+}
+
+// byteSize is a flag of a size in bytes, written with a binary unit.
+type byteSize int64
+
+func (b *byteSize) Set(s string) error {
+	n, err := parseBytes(s)
+	if err == nil {
+		*b = byteSize(n)
+	}
+	return err
+}
+
+// String writes the size in the largest unit that holds it whole: 256MiB.
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.m && n%u.m == 0 {
+			return strconv.FormatInt(n/u.m, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // parseBytes reads "1048576", "1MiB", "512KiB", "2GiB" (and K/M/G, KB/MB/GB as binary units).

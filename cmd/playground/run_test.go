@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,6 +137,35 @@ func TestParseBytes(t *testing.T) {
 	for _, in := range []string{"", "lots", "-5", "0", "1.5MiB"} {
 		if _, err := parseBytes(in); err == nil {
 			t.Errorf("parseBytes(%q) accepted", in)
+		}
+	}
+}
+
+// The flags' defaults are the runner's constants, in the help text and in
+// the configuration they give.
+func TestRunnerFlagsDefaultToTheRunnersConstants(t *testing.T) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cfg, err := addRunnerFlags(fs).config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := event.Limits{WallTime: runner.DefaultWallTime, MemoryBytes: runner.DefaultMemory, Pids: runner.DefaultPids,
+		OutputBytes: runner.DefaultOutputBytes, FileBytes: runner.DefaultFileBytes, OpenFiles: runner.DefaultOpenFiles,
+		TmpBytes: runner.DefaultTmpBytes, ShmBytes: runner.DefaultShmBytes}
+	if cfg.Limits != want || cfg.Python != runner.DefaultPython || cfg.UIDRange.String() != runner.DefaultUIDRange.String() {
+		t.Errorf("defaults %+v %q %v, want %+v %q %v", cfg.Limits, cfg.Python, cfg.UIDRange, want, runner.DefaultPython, runner.DefaultUIDRange)
+	}
+	var help strings.Builder
+	fs.SetOutput(&help)
+	fs.PrintDefaults()
+	for _, d := range []string{"(default 256MiB)", "(default 1MiB)", "(default 16MiB)", "(default 32MiB)", "(default 64MiB)", "(default 10s)"} {
+		if !strings.Contains(help.String(), d) {
+			t.Errorf("the help does not say %s:\n%s", d, help.String())
+		}
+	}
+	for in, want := range map[byteSize]string{256 << 20: "256MiB", 1 << 30: "1GiB", 1536: "1536", 3 << 10: "3KiB"} {
+		if got := in.String(); got != want {
+			t.Errorf("%d is written %q, want %q", in, got, want)
 		}
 	}
 }
