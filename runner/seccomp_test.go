@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"mpplayground/event"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"mpplayground/event"
 )
 
 // A program's attempts to reach the kernel through another ABI: each, in a
