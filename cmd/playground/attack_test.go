@@ -212,7 +212,10 @@ func heads(raws []json.RawMessage) []runHead {
 func TestAttacksAreContained(t *testing.T) {
 	requireSandbox(t)
 	rf := addRunnerFlags(flag.NewFlagSet("attacks", flag.ContinueOnError))
-	rf.timeout = 3 * time.Second
+	// Three seconds on a quiet machine: every attack reaches its own limit
+	// well before. A busy machine slows the attacks as much as the
+	// bystander's run, so the wall time grows with it.
+	rf.timeout = testload.Scaled(t, 3*time.Second, 40)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	baseline := stableHost(t)
