@@ -15,12 +15,18 @@ import (
 // it is "\x01" and tab-separated fields in the order of ipcFields (cheaper
 // to make in Python and to read here than JSON, at thousands a second).
 type ipcMessage struct {
+	// The fields in the order of ipcFields.
 	Type, Key, Object, Msg, Summary string
 	Size, Index                     int // -1: absent
 	WaitedMS                        float64
 	Task, Function, Error, Other    string
 	NS                              int64 // CLOCK_MONOTONIC when it happened
 }
+
+// ipcFields are the fields of a report line, in order: the hook's _FIELDS,
+// which a test holds to this list.
+var ipcFields = [...]string{"type", "key", "object", "msg", "summary", "size", "index", "waited_ms",
+	"task", "function", "error", "other", "ns"}
 
 // eachIPCLine calls fn with every report line of a batch (one datagram of
 // the hook, as the init received it), in order. The init passes a batch on
@@ -45,7 +51,7 @@ func eachIPCLine(b *record.IPCBatch, fn func(line string)) {
 // line alive.
 func parseIPC(line string) (ipcMessage, bool) {
 	var m ipcMessage
-	var f [13]string
+	var f [len(ipcFields)]string
 	rest := strings.Clone(line[1:])
 	for i := range f {
 		j := strings.IndexByte(rest, '\t')

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -296,4 +298,33 @@ if __name__ == "__main__":
 		})
 	}
 	t.Logf("checked %d other Python versions", found)
+}
+
+// The hook writes a report's fields in the order the runner reads them.
+func TestTheHookWritesTheFieldsTheRunnerReads(t *testing.T) {
+	src, err := hookFS.ReadFile("hook/_playground_ipc.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)\n_FIELDS = \(([^)]*)\)`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("the hook has no _FIELDS")
+	}
+	var hook []string
+	for _, q := range regexp.MustCompile(`"([a-z_]+)"`).FindAllSubmatch(m[1], -1) {
+		hook = append(hook, string(q[1]))
+	}
+	if !slices.Equal(hook, ipcFields[:]) {
+		t.Errorf("the hook writes %v, the runner reads %v", hook, ipcFields)
+	}
+	// Each line the hook formats by hand has every field.
+	lines := regexp.MustCompile(`\("\\x01[^"]*"`).FindAll(src, -1)
+	if len(lines) == 0 {
+		t.Fatal("no report line found in the hook")
+	}
+	for _, f := range lines {
+		if tabs := strings.Count(string(f), `\t`); tabs != len(ipcFields)-1 {
+			t.Errorf("a report line of %d fields: %s", tabs+1, f)
+		}
+	}
 }
