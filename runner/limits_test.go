@@ -348,7 +348,7 @@ if __name__ == "__main__":
 	}()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(testload.Scaled(t, 5*time.Second, 100)):
 		t.Fatal("stop did not end the run")
 	}
 	checkContract(t, rr.Events)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/internal/testload"
 	"mpplayground/store"
 )
 
@@ -45,7 +46,7 @@ type kernelAttack struct {
 func TestForeignABIsAndFamiliesAreRefused(t *testing.T) {
 	requireSandbox(t)
 	rf := addRunnerFlags(flag.NewFlagSet("kernel attacks", flag.ContinueOnError))
-	rf.timeout = 5 * time.Second
+	rf.timeout = testload.Scaled(t, 5*time.Second, 80)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	baseline := stableHost(t)

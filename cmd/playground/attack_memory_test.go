@@ -9,7 +9,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/internal/testload"
 	"mpplayground/internal/testmem"
+	"mpplayground/runner"
 	"mpplayground/store"
 )
 
@@ -34,6 +36,7 @@ print('reports sent')
 func TestForgedReportsCannotExhaustTheServer(t *testing.T) {
 	requireSandbox(t)
 	rf := addRunnerFlags(flag.NewFlagSet("memory", flag.ContinueOnError))
+	rf.timeout = testload.Scaled(t, runner.DefaultWallTime, 150)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	for _, ipc := range []bool{true, false} {

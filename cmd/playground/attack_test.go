@@ -407,7 +407,7 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 			big[i] = 'x'
 		}
 		_ = c.WriteMessage(websocket.TextMessage, big)
-		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		c.SetReadDeadline(time.Now().Add(testload.Scaled(t, 10*time.Second, 200)))
 		_, _, err := c.ReadMessage()
 		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
 			t.Errorf("got %v, want a close with 1009", err)
@@ -420,7 +420,7 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 		msg, _ := json.Marshal(map[string]any{"type": "run", "lesson": testLesson, "code": "import time\ntime.sleep(1)\n"})
 		c.WriteMessage(websocket.TextMessage, msg)
 		c.WriteMessage(websocket.TextMessage, msg)
-		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		c.SetReadDeadline(time.Now().Add(testload.Scaled(t, 10*time.Second, 200)))
 		for {
 			_, data, err := c.ReadMessage()
 			if err != nil {
@@ -584,7 +584,7 @@ func TestAdmissionIsFairAndPlain(t *testing.T) {
 		conns[1].WriteMessage(websocket.TextMessage, long)
 		want := func(c *websocket.Conn, typ, text string) {
 			t.Helper()
-			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			c.SetReadDeadline(time.Now().Add(testload.Scaled(t, 5*time.Second, 100)))
 			for {
 				_, data, err := c.ReadMessage()
 				if err != nil {

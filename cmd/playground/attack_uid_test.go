@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/internal/testload"
 	"mpplayground/runner"
 	"mpplayground/store"
 )
@@ -121,7 +122,7 @@ func hostUID(t *testing.T, raws []json.RawMessage) int {
 func TestRunsDoNotShareKernelCountersPerUser(t *testing.T) {
 	requireSandbox(t)
 	rf := addRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
-	rf.timeout = 30 * time.Second // A must outlast B on a loaded machine
+	rf.timeout = testload.Scaled(t, 30*time.Second, 400) // A must outlast B on a loaded machine
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/internal/testload"
+	"mpplayground/runner"
 	"mpplayground/store"
 )
 
@@ -148,8 +151,15 @@ func runWSMessage(c *websocket.Conn, fields map[string]any, started func(id stri
 }
 
 // startServe runs serve in this process until the returned stop is called.
+// startServe serves o until the test ends. Without runner flags of the
+// test's own, runs have the default wall time on a quiet machine, longer on
+// a busy one.
 func startServe(t *testing.T, o serveOptions) (base string, stop func()) {
 	t.Helper()
+	if o.Runner == nil {
+		o.Runner = addRunnerFlags(flag.NewFlagSet("test", flag.ContinueOnError))
+		o.Runner.timeout = testload.Scaled(t, runner.DefaultWallTime, 150)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
