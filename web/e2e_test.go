@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/internal/testload"
+
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
@@ -70,7 +72,8 @@ func newBrowser(t *testing.T) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelC := context.WithTimeout(ctx, e2eTimeout)
+	// A busy machine slows the browser and the runs alike.
+	ctx, cancelC := context.WithTimeout(ctx, testload.Scaled(t, e2eTimeout, 1500))
 	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)

@@ -17,6 +17,8 @@ type Executor interface {
 	Run(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result
 }
 
+var _ Executor = (*runner.Runner)(nil)
+
 // ExecutorFunc adapts a function to the Executor interface (for tests at
 // the boundary, such as a client too slow to read).
 type ExecutorFunc func(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mpplayground/event"
+	"mpplayground/runner"
 	"mpplayground/store"
 )
 
@@ -16,12 +17,15 @@ import (
 const healthDBTimeout = 2 * time.Second
 
 // SandboxReporter says which protections guard the runs; *runner.Runner
-// satisfies it. An Executor that does not is reported as unknown.
+// satisfies it. Without one (Config.Sandbox nil) /healthz reports the
+// sandbox as unknown.
 type SandboxReporter interface {
 	Info() event.SandboxInfo
 	SandboxError() error
 	CgroupProblem() string
 }
+
+var _ SandboxReporter = (*runner.Runner)(nil)
 
 // health is the body of /healthz.
 type health struct {
@@ -33,7 +37,8 @@ type health struct {
 }
 
 type healthSandbox struct {
-	// Known is false when the executor does not say (a test double).
+	// Known is false when no SandboxReporter is configured (a test
+	// double runs the programs).
 	Known bool `json:"known"`
 	*event.SandboxInfo
 	// Error says why programs cannot run; CgroupProblem why the cgroup

@@ -14,6 +14,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"mpplayground/event"
+	"mpplayground/internal/testload"
 	"mpplayground/runner"
 )
 
@@ -70,7 +72,10 @@ var (
 func realRunner(tb testing.TB) *runner.Runner {
 	tb.Helper()
 	runnerOnce.Do(func() {
-		theRunner, runnerErr = runner.New(runner.Config{})
+		// The default wall time on a quiet machine, longer on a busy one:
+		// only the tests of the wall time may end in it.
+		wall := testload.Scaled(tb, runner.DefaultWallTime, 150)
+		theRunner, runnerErr = runner.New(runner.Config{Limits: event.Limits{WallTime: wall}})
 		if runnerErr == nil {
 			runnerErr = theRunner.SandboxError()
 		}

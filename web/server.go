@@ -33,17 +33,20 @@ const (
 
 const learnerCookie = "pg_learner"
 
-// Config wires a Server to the parts it serves.
+// Config wires a Server to the parts it serves. Each part is a field of an
+// interface of this package, so that a part that lacks a method is a
+// compile error rather than a feature quietly off; the optional ones are
+// off when nil.
 type Config struct {
-	Catalog   Catalog
-	Checker   Checker // nil: runs are not judged
-	Executor  Executor
+	Catalog   Catalog         // required: the lessons
+	Checker   Checker         // nil: runs are not judged
+	Executor  Executor        // required: runs the programs
 	Sandbox   SandboxReporter // nil: /healthz says nothing of the sandbox
 	Recorder  RunRecorder     // nil: runs are not kept
 	Runs      RunArchive      // nil: no history, replay or run API
 	Progress  ProgressSource  // nil: no progress is shown
 	Nicknames Nicknames       // nil: learners cannot set a nickname
-	Logger    *slog.Logger
+	Logger    *slog.Logger    // nil: slog.Default()
 	// MaxRuns is how many programs execute at once; more wait in a queue.
 	// Zero means the number of CPUs.
 	MaxRuns int

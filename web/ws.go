@@ -15,20 +15,17 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"mpplayground/event"
-	"mpplayground/lessons"
 	"mpplayground/runner"
 )
 
 // Limits and timings of a WebSocket connection.
 const (
-	// MaxProgramBytes caps the source of a program.
-	MaxProgramBytes = 64 << 10
 	// maxMessageBytes is the read limit of one client message. It is well
-	// above MaxProgramBytes because JSON escaping can make a program up to
-	// six times longer; a program over the cap but under this limit gets a
-	// plain error and the connection stays usable.
-	maxMessageBytes = 8 * MaxProgramBytes
+	// above runner.MaxProgramBytes, the cap of a program, because JSON
+	// escaping can make a program up to six times longer; a program over
+	// the cap but under this limit gets a plain error and the connection
+	// stays usable.
+	maxMessageBytes = 8 * runner.MaxProgramBytes
 	// writeWait bounds one write to the client: the conn's write deadline.
 	writeWait = 10 * time.Second
 	// pongWait is how long the connection may be silent before it is
@@ -99,15 +96,6 @@ type session struct {
 	run *liveRun // the run of this connection, nil when idle
 	// active counts the session's runs until each has sent run.end.
 	active sync.WaitGroup
-}
-
-// liveRun is a run owned by a session.
-type liveRun struct {
-	cancel   context.CancelFunc
-	stdin    *stdinPipe
-	done     chan struct{}
-	admitted atomic.Bool // it has a slot: it is executing
-	shutdown atomic.Bool // the server's shutdown stopped it
 }
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
@@ -348,26 +336,12 @@ func (ss *session) handle(data []byte) {
 	}
 }
 
+// startRun starts the run a "run" message asks for, if the session has
+// none going and the server is not shutting down.
 func (ss *session) startRun(m clientMessage) {
-	if m.Code == nil {
-		ss.sendError("A run needs the program's code.")
-		return
-	}
-	if len(*m.Code) > MaxProgramBytes {
-		ss.sendError("The program is too large: %d KiB, the limit is %d KiB.",
-			(len(*m.Code)+1023)/1024, MaxProgramBytes/1024)
-		return
-	}
-	lesson, ok := ss.srv.cfg.Catalog.Lesson(m.Lesson, ss.lang)
+	lesson, ok := ss.runLesson(m)
 	if !ok {
-		ss.sendError("There is no lesson called %q.", m.Lesson)
 		return
-	}
-	if m.Exercise != "" {
-		if _, ok := lesson.exercise(m.Exercise); !ok {
-			ss.sendError("The lesson %q has no exercise %q.", m.Lesson, m.Exercise)
-			return
-		}
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -376,7 +350,8 @@ func (ss *session) startRun(m clientMessage) {
 		return
 	}
 	// Checked and counted under the server's lock, so that Shutdown, which
-	// sets closing under it, waits for every run it did not refuse.
+	// sets closing under it, waits for every run it did not refuse. The
+	// run's detach ends its count.
 	srv := ss.srv
 	srv.mu.Lock()
 	closing := srv.closing
@@ -388,144 +363,44 @@ func (ss *session) startRun(m clientMessage) {
 		ss.sendError(msgShutdownRefused)
 		return
 	}
-	ctx, cancel := context.WithCancel(ss.ctx)
-	lr := &liveRun{cancel: cancel, stdin: newStdinPipe(), done: make(chan struct{})}
+	lr := newLiveRun(ss, lesson, m.Exercise, *m.Code, m.IPC == nil || *m.IPC)
 	ss.run = lr
-	// The store's unguessable id names the run everywhere: in run.start,
-	// in the database and in links.
-	req := runner.Request{
-		RunID: event.NewRunID(), Program: []byte(*m.Code), Stdin: lr.stdin,
-		NoIPC: m.IPC != nil && !*m.IPC,
-	}
-	go ss.execute(ctx, lr, lesson, m.Exercise, req)
+	go lr.run()
 }
 
-// execute waits for a slot, runs the job and streams its events, records
-// the run, then sends run.end and the verdict of the checks.
-func (ss *session) execute(ctx context.Context, lr *liveRun, lesson Lesson, exercise string, req runner.Request) {
-	defer func() {
-		lr.cancel()
-		lr.stdin.Close()
-		ss.mu.Lock()
-		if ss.run == lr {
-			ss.run = nil
-		}
-		ss.mu.Unlock()
-		close(lr.done)
-		ss.active.Done()
-	}()
-	m := ss.srv.metrics
-	pressed := time.Now()
-	release, err := ss.srv.admission.enter(ctx, func(pos int) {
-		ss.sendJSON(queuedMessage{Type: "queued", Position: pos})
-	})
-	switch {
-	case errors.Is(err, errBusy):
-		ss.log.Warn("run refused: the queue is full", "lesson", lesson.Slug, "max_queue", ss.srv.admission.maxWaiting)
-		ss.sendError(msgBusy)
-		return
-	case err != nil && lr.shutdown.Load():
-		ss.sendError(msgShutdownNotRun)
-		return
-	case err != nil:
-		ss.sendError(msgCancelledQueued)
-		return
+// runLesson checks a "run" message and finds the lesson it is for; false
+// when the page has been told what is wrong with it.
+func (ss *session) runLesson(m clientMessage) (Lesson, bool) {
+	if m.Code == nil {
+		ss.sendError("A run needs the program's code.")
+		return Lesson{}, false
 	}
-	defer release()
-	lr.admitted.Store(true)
-	wait := time.Since(pressed)
-	m.queueWait.Observe(wait.Seconds())
-	m.active.Inc()
+	if len(*m.Code) > runner.MaxProgramBytes {
+		ss.sendError("The program is too large: %d KiB, the limit is %d KiB.",
+			(len(*m.Code)+1023)/1024, runner.MaxProgramBytes/1024)
+		return Lesson{}, false
+	}
+	lesson, ok := ss.srv.cfg.Catalog.Lesson(m.Lesson, ss.lang)
+	if !ok {
+		ss.sendError("There is no lesson called %q.", m.Lesson)
+		return Lesson{}, false
+	}
+	if m.Exercise != "" {
+		if _, ok := lesson.exercise(m.Exercise); !ok {
+			ss.sendError("The lesson %q has no exercise %q.", m.Lesson, m.Exercise)
+			return Lesson{}, false
+		}
+	}
+	return lesson, true
+}
 
-	var rec RunLog
-	if ss.srv.cfg.Recorder != nil {
-		rec, err = ss.srv.cfg.Recorder.Begin(ctx, RunMeta{RunID: req.RunID, Lesson: lesson.Slug, Learner: ss.learner, Program: req.Program})
-		if err != nil {
-			ss.log.Error("record run", "run", req.RunID, "err", err)
-			rec = nil
-		}
-	}
-	kept := ss.srv.recent.begin(req.RunID, ss.learner)
-	defer kept.finish()
-	var judge RunJudge
-	if ss.srv.cfg.Checker != nil {
-		judge = ss.srv.cfg.Checker.Judge(lesson.Slug, exercise)
-	}
-	var (
-		outcome RunOutcome
-		end     []byte // run.end, held back until the run is stored
-		limit   string // the kind of the limit that was hit, if one was
-	)
-	ss.srv.cfg.Executor.Run(ctx, req, func(ev event.Event) {
-		if ev.Type == event.TypeRunEnd && ev.Status == event.StatusStopped && lr.shutdown.Load() {
-			ev.Message = msgShutdownStopped
-		}
-		// The bytes encoding/json would give, at a fraction of its cost.
-		b := ev.AppendJSON(nil)
-		if judge != nil {
-			judge.Add(ev)
-		}
-		kept.add(ev.Type, b)
-		if rec != nil {
-			rec.Event(b)
-		}
-		m.events.Inc()
-		switch ev.Type {
-		case event.TypeLimit:
-			limit = ev.Kind
-			m.limits.WithLabelValues(ev.Kind).Inc()
-			if ev.Kind == event.LimitOutput {
-				outcome.OutputCut = true
-			}
-		case event.TypeRunEnd:
-			outcome.Status = ev.Status
-			if ev.ExitCode != nil {
-				outcome.ExitCode = *ev.ExitCode
-			}
-			if ev.DurationMS != nil {
-				outcome.Duration = time.Duration(*ev.DurationMS * float64(time.Millisecond))
-			}
-			end = b
-			return
-		}
-		ss.enqueue(b)
-	})
-
-	m.active.Dec() // the program has ended; run.end is not sent yet
-	// The sandbox slot is free once the program has ended: judging the
-	// checks and storing the run do not hold the next learner back.
-	release()
-	var verdict *checksMessage
-	if judge != nil {
-		v := lessons.NewVerdict(exercise, judge.Results())
-		verdict = newChecksMessage(req.RunID, lesson, v, ss.lang)
-		outcome.Verdict = &v
-	}
-	if outcome.Status == "" {
-		outcome.Status = event.StatusInternalError
-	}
-	if rec != nil {
-		if err := rec.Finish(ctx, outcome); err != nil {
-			ss.log.Error("record run", "run", req.RunID, "err", err)
-		}
-	}
-	m.runEnded(outcome.Status, outcome.Duration)
-	ss.logRun(req.RunID, lesson.Slug, exercise, outcome, limit, wait, lr.shutdown.Load())
-	// run.end goes out once the run is stored (a few milliseconds), so a
-	// page that has it can link to the run, reload its history or fetch
-	// /api/runs/<id> and find the run complete. The checks follow it.
-	// The connection may start its next run as soon as it has run.end.
+// dropRun makes the session idle, unless it has moved on from lr already.
+func (ss *session) dropRun(lr *liveRun) {
 	ss.mu.Lock()
 	if ss.run == lr {
 		ss.run = nil
 	}
 	ss.mu.Unlock()
-	if end != nil {
-		ss.enqueue(end)
-	}
-	if verdict != nil {
-		ss.sendJSON(verdict)
-	}
 }
 
 func (ss *session) stdin(m clientMessage) {
