@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"mpplayground/runner"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -214,5 +217,19 @@ func TestAssets(t *testing.T) {
 		if res.StatusCode != 200 || len(b) == 0 || !strings.Contains(res.Header.Get("Content-Type"), ctype) {
 			t.Errorf("%s: %s %q, %d bytes", path, res.Status, res.Header.Get("Content-Type"), len(b))
 		}
+	}
+}
+
+// The page learns the largest program the server takes from the server.
+func TestTheLessonPageStatesTheProgramLimit(t *testing.T) {
+	_, ts := MustServer(t, Config{Executor: idleExecutor})
+	res, err := http.Get(ts.URL + "/lessons/" + testCatalog().Lessons("en")[0].Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want := fmt.Sprintf(`data-max-program="%d"`, runner.MaxProgramBytes); !strings.Contains(string(b), want) {
+		t.Errorf("the lesson page does not say %s", want)
 	}
 }

@@ -1,0 +1,169 @@
+// Running the learner's program: Run and Stop, the phase of the run and
+// the server's messages over the WebSocket (docs/events.md), with the end
+// of a run fetched again when the socket dropped during it.
+import { Socket } from "./socket.js";
+import { StdinForm } from "./stdin.js";
+import { tr } from "./strings.js";
+import { showChecks } from "./checks.js";
+
+export class RunControl {
+  // program returns what Run sends: { code, exercise, ipc }.
+  constructor(root, { lesson, views, status, history, program }) {
+    const $ = (id) => root.querySelector(`[data-testid=${id}]`);
+    this.root = root;
+    this.lesson = lesson;
+    this.views = views;
+    this.status = status;
+    this.history = history;
+    this.program = program;
+    // The server's limit on a program's size, which the page states.
+    this.maxProgramBytes = Number(root.dataset.maxProgram) || Infinity;
+    this.runBtn = $("run");
+    this.stopBtn = $("stop");
+    this.conn = $("connection");
+    this.checksCard = $("checks");
+    this.stdin = new StdinForm(root, views, (msg) => this.sendInput(msg));
+    this.socket = null;
+    // phase: idle | starting | queued | running | resuming | done
+    this.phase = "idle";
+    this.runId = "";
+    this.lastSeq = 0;
+    this.lostDuringRun = false; // the socket dropped while a run was under way
+  }
+
+  get busy() { return this.phase !== "idle" && this.phase !== "done"; }
+
+  // connect opens the socket to the server; it retries at once when the
+  // page is shown again or the machine comes back online.
+  connect() {
+    this.socket = new Socket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`, {
+      onMessage: (m) => this.onMessage(m),
+      onState: (s) => this.onState(s),
+      onOpen: () => this.onOpen(),
+    });
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) this.socket.nudge(); });
+    window.addEventListener("online", () => this.socket.nudge());
+  }
+
+  setPhase(p) {
+    this.phase = p;
+    const busy = this.busy;
+    this.runBtn.disabled = busy;
+    this.stopBtn.disabled = !busy;
+    this.root.dataset.phase = p;
+    this.stdin.show(p === "running");
+    this.status.stopClock();
+    if (p === "running") this.status.startClock();
+  }
+
+  run() {
+    if (this.busy) return;
+    const { code, exercise, ipc } = this.program();
+    if (new TextEncoder().encode(code).length > this.maxProgramBytes) {
+      this.status.set("error", `${tr("error")}: > ${Math.round(this.maxProgramBytes / 1024)} KiB`);
+      return;
+    }
+    this.views.reset();
+    this.status.hideLimit();
+    this.checksCard.hidden = true;
+    this.runId = ""; this.lastSeq = 0;
+    if (!this.socket.send({ type: "run", lesson: this.lesson, exercise, code, ipc })) {
+      this.status.set("error", tr("reconnecting"));
+      return;
+    }
+    this.setPhase("starting");
+    this.status.set("queued", tr("starting"));
+  }
+
+  stop() {
+    if (!this.busy) return;
+    this.socket.send({ type: "stop" });
+  }
+
+  sendInput(msg) {
+    if (this.phase !== "running") return;
+    this.socket.send({ type: "stdin", ...msg });
+  }
+
+  onMessage(m) {
+    switch (m.type) {
+      case "queued":
+        if (this.phase === "starting" || this.phase === "queued") {
+          this.setPhase("queued");
+          this.status.set("queued", tr("queued", { n: m.position }));
+        }
+        break;
+      case "checks":
+        if (m.run_id === this.runId) showChecks(this.checksCard, m);
+        this.history.refresh();
+        break;
+      case "error":
+        if (this.phase === "starting" || this.phase === "queued" || this.phase === "resuming") {
+          this.setPhase("done");
+          this.status.set("error", m.message);
+        } else {
+          this.views.note(`${tr("error")}: ${m.message}`);
+        }
+        break;
+      default:
+        this.onEvent(m);
+    }
+  }
+
+  // onEvent takes an event of the run, each once.
+  onEvent(ev) {
+    if (typeof ev.seq === "number") {
+      if (ev.seq <= this.lastSeq) return; // already seen (a resumed stream)
+      this.lastSeq = ev.seq;
+    }
+    this.views.apply(ev);
+    switch (ev.type) {
+      case "run.start":
+        this.runId = ev.run_id || "";
+        this.setPhase("running");
+        this.status.set("running", tr("running", { s: "0.0" }));
+        break;
+      case "limit":
+        this.status.showLimit(ev);
+        break;
+      case "run.end":
+        this.onEnd(ev);
+        break;
+    }
+  }
+
+  // onEnd shows how the run ended, and that the connection was lost when
+  // that stopped it.
+  onEnd(ev) {
+    const ms = Math.round(ev.duration_ms ?? ev.t ?? 0);
+    const st = ev.status || "ok";
+    this.setPhase("done");
+    let text = tr("status." + st, { ms, code: ev.exit_code ?? "", msg: ev.message || "" });
+    if (st === "stopped" && this.lostDuringRun) text += " · " + tr("lost");
+    this.lostDuringRun = false;
+    this.status.set(st, text);
+    this.history.refreshLater();
+  }
+
+  onState(s) {
+    this.conn.dataset.state = s;
+    this.conn.title = tr(s === "online" ? "online" : s);
+    if (s === "reconnecting" && this.busy) {
+      this.lostDuringRun = true;
+      this.status.set("queued", tr("reconnecting"));
+    }
+  }
+
+  onOpen() {
+    if (!this.lostDuringRun) return;
+    if (this.runId) {
+      // The server stopped the run when the socket dropped; fetch its end.
+      this.phase = "resuming";
+      this.socket.send({ type: "resume", run_id: this.runId, after: this.lastSeq });
+    } else {
+      this.setPhase("done");
+      this.status.set("stopped", tr("lost"));
+      this.lostDuringRun = false;
+    }
+  }
+}
