@@ -53,7 +53,11 @@ func (s *session) limitMessage(kind string) string {
 		if s.diskWhere == "/dev/shm" {
 			return fmt.Sprintf("Stopped: the program's shared memory filled /dev/shm (%s, %d blocks at most).", sizeText(size), sandbox.TmpfsInodes)
 		}
-		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", s.diskWhere, sizeText(size), sandbox.TmpfsInodes)
+		where := s.diskWhere
+		if where == sandbox.Home {
+			where = "its working directory " + where
+		}
+		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", where, sizeText(size), sandbox.TmpfsInodes)
 	case event.LimitEvents:
 		return s.budget.message()
 	}

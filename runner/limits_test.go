@@ -241,7 +241,7 @@ except OSError as e:
 	}
 }
 
-func TestHostFilesAreInvisibleAndOnlyTmpIsWritable(t *testing.T) {
+func TestHostFilesAreInvisibleAndOnlyTheRunsOwnAreWritable(t *testing.T) {
 	r := testRunner(t)
 	secret := filepath.Join(t.TempDir(), "secret.txt")
 	if err := os.WriteFile(secret, []byte("top secret"), 0o644); err != nil {
@@ -256,7 +256,7 @@ for path in (%q, %q, "/etc/shadow", "/root", "/proc/1/environ"):
             print("READ", path, f.read(20))
     except OSError as e:
         print("hidden", path, type(e).__name__)
-for path in ("/x", "/usr/x", "/home/learner/x", "/etc/passwd", "/tmp/ok", "/dev/shm/ok"):
+for path in ("/x", "/usr/x", "/home/x", "/etc/passwd", "/opt/playground/sitecustomize.py", "/tmp/ok", "/dev/shm/ok", "out.txt"):
     try:
         with open(path, "w") as f:
             f.write("x")
@@ -264,7 +264,7 @@ for path in ("/x", "/usr/x", "/home/learner/x", "/etc/passwd", "/tmp/ok", "/dev/
     except OSError as e:
         print("denied", path, type(e).__name__)
 print("uid", os.getuid(), "gid", os.getgid(), "groups", os.getgroups())
-print("cwd", os.getcwd(), os.listdir("."))
+print("cwd", os.getcwd(), sorted(os.listdir(".")))
 `, secret, filepath.Join(wd, "runner.go")), event.Limits{})
 	mustStatus(t, rr, event.StatusOK)
 	out := rr.text("stdout")
@@ -272,11 +272,11 @@ print("cwd", os.getcwd(), os.listdir("."))
 		switch {
 		case strings.HasPrefix(line, "READ"):
 			t.Errorf("host file readable: %s", line)
-		case strings.HasPrefix(line, "WROTE") && !strings.Contains(line, "/tmp/ok") && !strings.Contains(line, "/dev/shm/ok"):
-			t.Errorf("wrote outside /tmp: %s", line)
+		case strings.HasPrefix(line, "WROTE") && !strings.Contains(line, "/tmp/ok") && !strings.Contains(line, "/dev/shm/ok") && line != "WROTE out.txt":
+			t.Errorf("wrote outside the run's own file systems: %s", line)
 		}
 	}
-	for _, want := range []string{"WROTE /tmp/ok", "WROTE /dev/shm/ok", "uid 1000 gid 1000 groups []", "cwd /home/learner ['main.py']"} {
+	for _, want := range []string{"WROTE /tmp/ok", "WROTE /dev/shm/ok", "uid 1000 gid 1000 groups []", "WROTE out.txt", "cwd /home/learner ['main.py', 'out.txt']"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
@@ -447,9 +447,10 @@ print(subprocess.run(["echo", "subprocesses work"], capture_output=True, text=Tr
 func TestFullDisksStopTheRunPlainly(t *testing.T) {
 	r := testRunner(t)
 	for name, tc := range map[string]struct{ program, where string }{
-		"tmp bytes":  {"for n in range(4):\n    with open(f'/tmp/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/tmp"},
-		"tmp inodes": {"import os\nos.makedirs('/tmp/d')\nfor i in range(100000):\n    open(f'/tmp/d/{i}', 'w').close()\n", "/tmp"},
-		"dev shm":    {"for n in range(6):\n    with open(f'/dev/shm/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/dev/shm"},
+		"tmp bytes":   {"for n in range(4):\n    with open(f'/tmp/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/tmp"},
+		"tmp inodes":  {"import os\nos.makedirs('/tmp/d')\nfor i in range(100000):\n    open(f'/tmp/d/{i}', 'w').close()\n", "/tmp"},
+		"dev shm":     {"for n in range(6):\n    with open(f'/dev/shm/fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "/dev/shm"},
+		"working dir": {"for n in range(4):\n    with open(f'fill{n}', 'wb') as f:\n        f.write(b'x' * (12 << 20))\n", "its working directory /home/learner"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rr := runProgram(t, r, tc.program, event.Limits{})
@@ -521,4 +522,30 @@ func TestADeadWarmInitIsReplaced(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	rr := runProgram(t, r, "print('fine')\n", event.Limits{})
 	mustStatus(t, rr, event.StatusOK)
+}
+
+// The working directory is the run's own: a program and its children write
+// next to the program, and the next run starts with the program alone.
+func TestTheWorkingDirectoryIsTheRunsOwn(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp, os
+def child():
+    with open("from-child.txt", "w") as f:
+        f.write("child")
+if __name__ == "__main__":
+    with open("out.txt", "w") as f:
+        f.write("hello")
+    p = mp.Process(target=child)
+    p.start(); p.join()
+    print(open("out.txt").read(), open("from-child.txt").read(), sorted(os.listdir(".")))
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	if out := rr.text("stdout"); !strings.Contains(out, "hello child ['from-child.txt', 'main.py', 'out.txt']") {
+		t.Errorf("output %q", out)
+	}
+	next := runProgram(t, r, "import os\nprint(sorted(os.listdir('.')))\n", event.Limits{})
+	if out := next.text("stdout"); strings.TrimSpace(out) != "['main.py']" {
+		t.Errorf("the next run sees %s", out)
+	}
 }

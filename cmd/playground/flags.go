@@ -39,7 +39,7 @@ func addRunnerFlags(fs *flag.FlagSet) *runnerFlags {
 	fs.Var(&f.outputLimit, "output-limit", "output a run may print before it is stopped (a `size`)")
 	fs.Var(&f.fileSize, "file-size", "largest file a program may write (a `size`)")
 	fs.IntVar(&f.openFiles, "open-files", runner.DefaultOpenFiles, "open files per process")
-	fs.Var(&f.tmpSize, "tmp-size", "`size` of the run's own /tmp")
+	fs.Var(&f.tmpSize, "tmp-size", "`size` of the run's own /tmp, and of its working directory")
 	fs.Var(&f.shmSize, "shm-size", "`size` of the run's own /dev/shm")
 	fs.StringVar(&f.python, "python", runner.DefaultPython, "the Python interpreter (resolved to its real path)")
 	fs.StringVar(&f.sandbox, "sandbox", "on", "on, or off to run programs without any sandbox (trusted use only)")

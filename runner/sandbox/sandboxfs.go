@@ -13,7 +13,7 @@ import (
 
 // Paths inside the sandbox.
 const (
-	sandboxHome    = "/home/learner" // the run's working directory, read-only
+	Home           = "/home/learner" // the run's working directory, the program's file in it
 	sandboxHookDir = "/opt/playground"
 	programName    = "main.py"
 	sandboxHost    = "playground"
@@ -147,13 +147,21 @@ func buildSandbox(cfg *record.Config) error {
 	if err := unix.Mount("proc", root+"/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return fmt.Errorf("mount /proc: %w", err)
 	}
-	if err := writeRunFiles(cfg, root+sandboxHome, root+sandboxHookDir); err != nil {
+	// The working directory is the run's own, bounded like /tmp: a program
+	// writes "out.txt" next to itself, as on the learner's own machine.
+	// (Sticky and open to all: the init that writes main.py is not the
+	// program's uid on a root server, and it may not chown.)
+	if err := mountTmpfs(root+Home, cfg.Limits.TmpBytes, 1777); err != nil {
+		return err
+	}
+	if err := writeRunFiles(cfg, root+Home, root+sandboxHookDir); err != nil {
 		return err
 	}
 	if err := pivotInto(root); err != nil {
 		return err
 	}
-	// The root itself becomes read-only: only /tmp and /dev/shm are writable.
+	// The root itself becomes read-only: only the working directory, /tmp
+	// and /dev/shm are writable (WritableDirs).
 	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
 		return fmt.Errorf("make the root read-only: %w", err)
 	}
@@ -166,7 +174,7 @@ func buildSandbox(cfg *record.Config) error {
 	// Datagrams queue here until the init reads them; a deeper queue lets
 	// bursts of output through without stalling the writers.
 	_ = os.WriteFile("/proc/sys/net/unix/max_dgram_qlen", []byte("512"), 0)
-	return os.Chdir(sandboxHome)
+	return os.Chdir(Home)
 }
 
 // exposeHostPath makes a host path visible under root at the same place:

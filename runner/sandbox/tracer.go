@@ -498,8 +498,9 @@ func (t *tracer) kill(pid int) {
 	_ = unix.Kill(pid, unix.SIGKILL)
 }
 
-// WritableDirs are the sandbox's only writable file systems.
-var WritableDirs = []string{"/tmp", "/dev/shm"}
+// WritableDirs are the sandbox's only writable file systems: the working
+// directory, /tmp and /dev/shm.
+var WritableDirs = []string{Home, "/tmp", "/dev/shm"}
 
 // checkDisks stops the run when a process ended while one of the run's
 // writable file systems is full: whatever it said (No space left on
