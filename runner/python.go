@@ -22,14 +22,6 @@ import (
 //go:embed hook/*.py
 var hookFS embed.FS
 
-// hookFile is one file of the startup hook with its compiled form.
-type hookFile struct {
-	Name    string `json:"name"`
-	Source  []byte `json:"source"`
-	PycName string `json:"pyc_name"` // under __pycache__, for this interpreter
-	Pyc     []byte `json:"pyc"`
-}
-
 func hookSources() map[string][]byte {
 	out := map[string][]byte{}
 	entries, _ := hookFS.ReadDir("hook")
@@ -87,6 +79,40 @@ func resolveInterpreter(name string) (*interpreter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find python %q: %w", name, err)
 	}
+	key, cacheable := probeKey(path)
+	var p probed
+	if !cacheable || !readProbeCache(key, &p) {
+		if p, err = probe(path); err != nil {
+			return nil, err
+		}
+		if cacheable {
+			writeProbeCache(key, p)
+		}
+	}
+	if _, err := os.Stat(p.Executable); err != nil {
+		return nil, fmt.Errorf("python %s: %w", p.Executable, err)
+	}
+	py := &interpreter{Executable: p.Executable, Version: p.Version, Hook: p.Hook}
+	for _, d := range append(p.Prefixes, filepath.Dir(p.Executable)) {
+		if !underHostDirs(d) && !contains(py.Binds, d) {
+			py.Binds = append(py.Binds, d)
+		}
+	}
+	return py, nil
+}
+
+// probed is what the probe script tells of an interpreter.
+type probed struct {
+	Executable string            `json:"executable"`
+	Version    string            `json:"version"`
+	Prefixes   []string          `json:"prefixes"`
+	Hook       []record.HookFile `json:"hook"`
+}
+
+// probe runs the probe script with the interpreter at path (a variable, so
+// that a test can count its calls).
+var probe = func(path string) (probed, error) {
+	var p probed
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "-I", "-c", probeScript)
@@ -100,27 +126,12 @@ func resolveInterpreter(name string) (*interpreter, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("probe python %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
-	}
-	var p struct {
-		Executable string            `json:"executable"`
-		Version    string            `json:"version"`
-		Prefixes   []string          `json:"prefixes"`
-		Hook       []record.HookFile `json:"hook"`
+		return p, fmt.Errorf("probe python %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	if err := json.Unmarshal(out, &p); err != nil {
-		return nil, fmt.Errorf("probe python %s: %w", path, err)
+		return p, fmt.Errorf("probe python %s: %w", path, err)
 	}
-	if _, err := os.Stat(p.Executable); err != nil {
-		return nil, fmt.Errorf("python %s: %w", p.Executable, err)
-	}
-	py := &interpreter{Executable: p.Executable, Version: p.Version, Hook: p.Hook}
-	for _, d := range append(p.Prefixes, filepath.Dir(p.Executable)) {
-		if !underHostDirs(d) && !contains(py.Binds, d) {
-			py.Binds = append(py.Binds, d)
-		}
-	}
-	return py, nil
+	return p, nil
 }
 
 func underHostDirs(p string) bool {

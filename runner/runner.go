@@ -74,6 +74,10 @@ type Config struct {
 	// runs, one each; zero means DefaultUIDRange. A server that is not
 	// root cannot map other ids: its runs share its own.
 	UIDRange UIDRange
+	// OneRun keeps no init ready ahead of runs (see warm.go): for a
+	// command that makes one run and ends, where inits started for runs
+	// that never come would only take the CPU from the one that does.
+	OneRun bool
 }
 
 // Runner runs programs. It is safe for concurrent use: runs are independent.

@@ -181,7 +181,7 @@ func sameCgroupLimits(a, b event.Limits) bool {
 func (r *Runner) refill() {
 	r.pool.mu.Lock()
 	need := warmInits - len(r.pool.ready) - r.pool.filling
-	if r.pool.closed || need <= 0 {
+	if r.pool.closed || need <= 0 || r.cfg.OneRun {
 		r.pool.mu.Unlock()
 		return
 	}

@@ -119,14 +119,16 @@ func parseBytes(s string) (int64, error) {
 }
 
 // open builds the runner of a command that runs programs itself (run,
-// lessons check). On failure it says why on stderr and returns the exit
-// status: 2 for a bad flag, 1 when the runner cannot start.
-func (f *runnerFlags) open(stderr io.Writer) (*runner.Runner, int) {
+// lessons check); oneRun for a command that makes a single run. On failure
+// it says why on stderr and returns the exit status: 2 for a bad flag, 1
+// when the runner cannot start.
+func (f *runnerFlags) open(stderr io.Writer, oneRun bool) (*runner.Runner, int) {
 	cfg, err := f.config()
 	if err != nil {
 		fmt.Fprintf(stderr, "playground: %v\n", err)
 		return nil, 2
 	}
+	cfg.OneRun = oneRun
 	r, err := runner.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "playground: %v\n", err)

@@ -50,7 +50,7 @@ func lessonsCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "playground: %v\n", err)
 		return 1
 	}
-	r, status := rf.open(stderr)
+	r, status := rf.open(stderr, false)
 	if r == nil {
 		return status
 	}

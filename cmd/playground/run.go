@@ -43,7 +43,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "playground: %v\n", err)
 		return 2
 	}
-	r, status := rf.open(stderr)
+	r, status := rf.open(stderr, true)
 	if r == nil {
 		return status
 	}

@@ -1,0 +1,99 @@
+package runner
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"mpplayground/event"
+	"mpplayground/internal/testload"
+)
+
+// A binary interpreter is probed once: the next resolution reads the cache,
+// and a changed interpreter file is probed again.
+func TestTheInterpreterProbeIsCached(t *testing.T) {
+	python, err := exec.LookPath("/usr/bin/python3")
+	if err != nil {
+		t.Skip("no /usr/bin/python3")
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	probes := 0
+	real := probe
+	probe = func(path string) (probed, error) { probes++; return real(path) }
+	defer func() { probe = real }()
+
+	first, err := resolveInterpreter(python)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := resolveInterpreter(python)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probes != 1 {
+		t.Errorf("%d probes for two resolutions of %s, want 1", probes, python)
+	}
+	if first.Executable != second.Executable || first.Version != second.Version || len(second.Hook) != len(first.Hook) || len(second.Hook) == 0 {
+		t.Errorf("the cached answer differs: %+v, then %+v", first, second)
+	}
+	for i := range first.Hook {
+		if string(first.Hook[i].Pyc) != string(second.Hook[i].Pyc) {
+			t.Errorf("hook file %s: the cached .pyc differs", first.Hook[i].Name)
+		}
+	}
+}
+
+// The key follows the interpreter's file, and a script is not cached.
+func TestTheProbeKeyFollowsTheInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "python3")
+	if err := os.WriteFile(bin, []byte("\x7fELF and the rest"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	k1, ok := probeKey(bin)
+	if !ok {
+		t.Fatal("a binary is not cacheable")
+	}
+	link := filepath.Join(dir, "python")
+	if err := os.Symlink(bin, link); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := probeKey(link); k != k1 {
+		t.Errorf("a link to the binary has another key")
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(bin, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if k2, _ := probeKey(bin); k2 == k1 {
+		t.Errorf("a changed interpreter keeps its key")
+	}
+	script := filepath.Join(dir, "shim")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexec python3 \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := probeKey(script); ok {
+		t.Errorf("a script on PATH is cached")
+	}
+}
+
+// A runner for one run starts no init ahead of it.
+func TestAOneRunRunnerKeepsNoInitReady(t *testing.T) {
+	testRunner(t)
+	r, err := New(Config{OneRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rr := runProgram(t, r, "print('one')\n", event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	time.Sleep(testload.Scaled(t, 300*time.Millisecond, 5))
+	r.pool.mu.Lock()
+	ready, filling := len(r.pool.ready), r.pool.filling
+	r.pool.mu.Unlock()
+	if ready+filling != 0 {
+		t.Errorf("%d inits ready and %d starting after the one run", ready, filling)
+	}
+}
