@@ -115,6 +115,50 @@ if __name__ == "__main__":
 	})
 }
 
+// A one-way pipe's two ends share one inode; they are still two ends, and
+// each message is sent on one and received on the other, under every start
+// method.
+func TestIPCEventsForAOneWayPipe(t *testing.T) {
+	r := testRunner(t)
+	for _, method := range []string{"fork", "spawn", "forkserver"} {
+		t.Run(method, func(t *testing.T) {
+			rr := runProgram(t, r, fmt.Sprintf(`
+import multiprocessing as mp
+def produce(w):
+    for i in range(3):
+        w.send(i)
+    w.close()
+if __name__ == "__main__":
+    mp.set_start_method(%q)
+    r, w = mp.Pipe(duplex=False)
+    p = mp.Process(target=produce, args=(w,), name="producer")
+    p.start()
+    print([r.recv() for _ in range(3)])
+    p.join()
+`, method), event.Limits{})
+			mustStatus(t, rr, event.StatusOK)
+			var sends, recvs []string
+			for _, l := range ipcLines(rr) {
+				switch {
+				case strings.HasPrefix(l, "pipe.send"):
+					sends = append(sends, l)
+				case strings.HasPrefix(l, "pipe.recv"):
+					recvs = append(recvs, l)
+				}
+			}
+			for i := range 3 {
+				want := []string{
+					fmt.Sprintf("pipe.send producer pipe=pipe-1 end=1 summary=%d", i),
+					fmt.Sprintf("pipe.recv MainProcess pipe=pipe-1 end=0 summary=%d", i),
+				}
+				if i >= len(sends) || i >= len(recvs) || sends[i] != want[0] || recvs[i] != want[1] {
+					t.Fatalf("message %d: sends %q, receives %q; want %q", i, sends, recvs, want)
+				}
+			}
+		})
+	}
+}
+
 func TestIPCEventsForPoolTasks(t *testing.T) {
 	r := testRunner(t)
 	rr := runProgram(t, r, `

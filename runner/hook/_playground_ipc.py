@@ -310,11 +310,20 @@ def _patch_queues(m):
 
 # --- pipes ------------------------------------------------------------------
 
+def _end_key(c):
+    """The key of one end of a pipe: its descriptor's inode, which both ends
+    of a one-way pipe share, so those say which end they are."""
+    key = "c%d" % _ino(c.fileno())
+    if c.readable and c.writable:
+        return key
+    return key + ("r" if c.readable else "w")
+
+
 def _conn_key(c):
     key = c.__dict__.get("_playground")
     if key is None:
         try:
-            key = "c%d" % _ino(c.fileno())
+            key = _end_key(c)
         except Exception:
             key = ""
         if key not in _keys:
@@ -331,7 +340,7 @@ def _patch_connection(m):
     def traced_pipe(duplex=True):
         a, b = Pipe(duplex)
         if _made_by_program(a, ("multiprocessing.connection", "multiprocessing.context")):
-            ka, kb = "c%d" % _ino(a.fileno()), "c%d" % _ino(b.fileno())
+            ka, kb = _end_key(a), _end_key(b)
             _register(ka)
             _register(kb)
             a._playground, b._playground = ka, kb
