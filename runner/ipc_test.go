@@ -372,3 +372,40 @@ func TestTheHookWritesTheFieldsTheRunnerReads(t *testing.T) {
 		}
 	}
 }
+
+// A shared value's lock is the lock multiprocessing made, or the one the
+// program passed in: get_lock() returns it as it is (equal, identical, of
+// its own type), and its use by the program is reported, not its use by the
+// value's own accessors.
+func TestAValuesLockIsItself(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp
+from multiprocessing import synchronize
+if __name__ == "__main__":
+    mine = mp.Lock()
+    v = mp.Value("i", 5, lock=mine)
+    print("passed in", v.get_lock() == mine, v.get_lock() is mine)
+    a = mp.Array("i", 3)
+    l = a.get_lock()
+    print("own", l is a.get_lock(), type(l) is synchronize.RLock, a.get_obj()[0] == 0)
+    w = mp.Value("i", 0)
+    with w.get_lock():
+        w.value += 1
+    print(w.value, a[1], sum(a[:]))
+    raw = mp.Value("i", 0, lock=False)
+    print("raw", hasattr(raw, "get_lock"), hasattr(raw, "get_obj"))
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	out := rr.text("stdout")
+	for _, want := range []string{"passed in True True", "own True True True", "1 0 0", "raw False False"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	sameLines(t, ipcLines(rr), []string{
+		"lock.acquire MainProcess lock=lock-1 object=Value lock",
+		"shm.write MainProcess shm=value-1 object=Value summary=1",
+		"lock.release MainProcess lock=lock-1 object=Value lock",
+	})
+}

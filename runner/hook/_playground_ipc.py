@@ -470,21 +470,63 @@ def _value_key(v):
     return key
 
 
-class _ValueLock:
-    """The lock of a shared value, as get_lock() hands it to the program."""
+_HOOK_FILE = __file__
 
-    def __init__(self, lock, key):
-        self._lock = lock
-        self.acquire, self.release = _traced_methods(key, "Value lock", lock.acquire, lock.release)
+
+def _from_accessor():
+    """Whether a lock call comes from a shared value's own accessors (reading
+    or writing .value or an item), not from the program taking the lock,
+    with get_lock() or with `with value:`."""
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename == _HOOK_FILE:
+        f = f.f_back
+    if f is not None and f.f_code.co_name in ("__enter__", "__exit__") and f.f_code.co_filename.endswith("sharedctypes.py"):
+        f = f.f_back  # the value used as a context manager: by whom?
+    return f is not None and f.f_code.co_filename.endswith("sharedctypes.py")
+
+
+def _trace_value_lock(lock, key):
+    """Reports the lock of a shared value when the program takes it. The lock
+    stays the object multiprocessing made (get_lock() returns it, equal and
+    identical): only its bound methods are wrapped, as for any traced lock.
+    A lock the program made and passed in is reported as itself already."""
+    d = getattr(lock, "__dict__", None)
+    if d is None or "_playground" in d or "_playground_raw" in d:
+        return
+    acquire, release = lock.acquire, lock.release
+    t_acquire, t_release = _traced_methods(key, "Value lock", acquire, release)
+
+    def value_acquire(block=True, timeout=None):
+        if _from_accessor():
+            return acquire(block, timeout)
+        return t_acquire(block, timeout)
+
+    def value_release():
+        if _from_accessor():
+            return release()
+        return t_release()
+
+    try:
+        lock.acquire, lock.release = value_acquire, value_release
+        lock._playground_raw = (acquire, release)
+    except AttributeError:
+        pass
+
+
+class _Untraced:
+    """Holds a shared value's lock as its accessors do, without a report."""
+
+    __slots__ = ("acquire", "release")
+
+    def __init__(self, lock):
+        raw = getattr(lock, "__dict__", {}).get("_playground_raw")
+        self.acquire, self.release = raw or (lock.acquire, lock.release)
 
     def __enter__(self):
         return self.acquire()
 
     def __exit__(self, *exc):
-        return self.release()
-
-    def __getattr__(self, name):
-        return getattr(self._lock, name)
+        self.release()
 
 
 def _patch_sharedctypes(m):
@@ -503,24 +545,27 @@ def _patch_sharedctypes(m):
             self._playground = key
 
     def traced_get_lock(self):
+        lock = get_lock(self)
         key = _value_key(self)
-        if not key:
-            return get_lock(self)
-        return _ValueLock(self._lock, "L" + key)
+        if key:
+            _trace_value_lock(lock, "L" + key)
+        return lock
 
     value = m.Synchronized.__dict__["value"]
 
     def set_value(self, new):
         key = _value_key(self)
         if not key or not _spend():
-            return value.fset(self, new)
-        with self._lock:
+            with _Untraced(self._lock):
+                self._obj.value = new
+            return
+        with _Untraced(self._lock):
             self._obj.value = new
             _emit("shm.write", key, object="Value", summary=_summary(new), urgent=True)
 
     def set_item(self, i, new):
         key = _value_key(self)
-        with self._lock:
+        with _Untraced(self._lock):
             self._obj[i] = new
             if key and _spend():
                 index = i if isinstance(i, int) else (i.start or 0)
