@@ -3,7 +3,8 @@
 // lesson's checks.
 //
 // It knows nothing of the runner, the store or HTTP: a run reaches it only as
-// the JSON objects of the event stream.
+// the events of its stream (package event), one by one as they come
+// (Judge).
 package lessons
 
 import (

@@ -3,7 +3,8 @@
 // shared after the server restarts.
 //
 // It knows nothing of HTTP or of the runner: events are opaque JSON values
-// and statuses are opaque strings, stored and returned byte for byte.
+// and statuses are opaque strings, stored and returned byte for byte. Of the
+// event vocabulary it takes only the form of a run id (package event).
 package store
 
 import (

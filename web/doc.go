@@ -3,6 +3,8 @@
 // learner's program runs and its events stream back live.
 //
 // It consumes the runner's event stream and knows nothing of how a program
-// is executed; the small interfaces it needs (Executor, Catalog, RunRecorder)
-// are declared here and satisfied by the packages that cmd/playground wires in.
+// is executed; the small interfaces it needs (Executor, Catalog, Checker,
+// RunRecorder ...) are fields of Config, declared here and satisfied by the
+// packages that cmd/playground wires in. A run's life in the server is
+// liveRun (liverun.go); ws.go is the transport.
 package web
