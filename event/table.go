@@ -20,17 +20,17 @@ var Table = []Spec{
 	{Type: TypeLimit, Fields: []string{"kind", "message"}},
 	{Type: TypeRunEnd, Fields: []string{"status", "exit_code", "duration_ms", "message"}},
 
-	{Type: TypeQueuePut, IPC: true, Fields: []string{"queue", "object", "msg", "summary", "size"}},
-	{Type: TypeQueueGet, IPC: true, Fields: []string{"queue", "object", "msg", "summary", "size", "waited_ms"}},
-	{Type: TypePipeSend, IPC: true, Fields: []string{"pipe", "end", "summary", "size"}},
-	{Type: TypePipeRecv, IPC: true, Fields: []string{"pipe", "end", "summary", "size", "waited_ms"}},
+	{Type: TypeQueuePut, IPC: true, Fields: []string{"queue", "name", "object", "msg", "summary", "size"}},
+	{Type: TypeQueueGet, IPC: true, Fields: []string{"queue", "name", "object", "msg", "summary", "size", "waited_ms"}},
+	{Type: TypePipeSend, IPC: true, Fields: []string{"pipe", "name", "end", "summary", "size"}},
+	{Type: TypePipeRecv, IPC: true, Fields: []string{"pipe", "name", "end", "summary", "size", "waited_ms"}},
 	{Type: TypePoolSubmit, IPC: true, Fields: []string{"pool", "task", "function"}},
 	{Type: TypePoolStart, IPC: true, Fields: []string{"pool", "task", "function"}},
 	{Type: TypePoolDone, IPC: true, Fields: []string{"pool", "task", "function", "summary", "error"}},
-	{Type: TypeShmWrite, IPC: true, Fields: []string{"shm", "object", "index", "summary"}},
-	{Type: TypeLockAcquire, IPC: true, Fields: []string{"lock", "object", "waited_ms"}},
-	{Type: TypeLockRelease, IPC: true, Fields: []string{"lock", "object"}},
-	{Type: TypeIPCTruncated, IPC: true, Fields: []string{"message"}},
+	{Type: TypeShmWrite, IPC: true, Fields: []string{"shm", "name", "object", "index", "summary"}},
+	{Type: TypeLockAcquire, IPC: true, Fields: []string{"lock", "name", "object", "waited_ms"}},
+	{Type: TypeLockRelease, IPC: true, Fields: []string{"lock", "name", "object"}},
+	{Type: TypeIPCTruncated, IPC: true, Fields: []string{"message", "queue", "pipe", "pool", "lock", "shm", "name"}},
 }
 
 // The closed sets of values of the contract.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"mpplayground/event"
 	"mpplayground/runner/record"
@@ -93,7 +95,11 @@ func atoiOr(s string, def int) int {
 const (
 	maxIPCObjects = record.MaxIPCObjects
 	maxIPCEvents  = record.MaxIPCEvents
-	maxIPCText    = 200
+	// maxIPCObjectEvents bounds the events of one object, so that a run's
+	// bound is shared: an object used in a hot loop cannot leave the
+	// objects that come after it undrawn.
+	maxIPCObjectEvents = 5000
+	maxIPCText         = 200
 	// maxIPCKey bounds the keys a report names objects and items by: an
 	// honest key is an inode number, a semaphore's or block's name (at most
 	// 255 bytes) or a place in the shared heap. The runner remembers keys,
@@ -106,11 +112,21 @@ const (
 type ipcState struct {
 	ids      map[ipcKey]string     // object -> id
 	counts   map[string]int        // kind -> ids given
+	given    int                   // ids given in all
+	names    map[ipcKey]string     // object -> the name the program gave it
 	ends     map[string]int        // pipe end key -> 0 or 1
 	taskPool map[string]string     // task id -> pool id
 	msgs     map[string]queuedItem // queue item put and not yet taken
 	reported int                   // IPC events reported
 	cutSaid  map[int]bool          // processes whose own ipc.truncated was reported
+	perObj   map[string]int        // object id -> its events reported
+	cutObj   map[string]bool       // objects whose ipc.truncated was reported
+	held     map[heldLock]int      // a lock's reported acquires not yet released, per process
+}
+
+type heldLock struct {
+	id  string
+	pid int
 }
 
 type ipcKey struct{ kind, key string }
@@ -125,6 +141,10 @@ type queuedItem struct {
 func (s *ipcState) init() {
 	s.ids = map[ipcKey]string{}
 	s.counts = map[string]int{}
+	s.names = map[ipcKey]string{}
+	s.perObj = map[string]int{}
+	s.cutObj = map[string]bool{}
+	s.held = map[heldLock]int{}
 	s.ends = map[string]int{}
 	s.taskPool = map[string]string{}
 	s.msgs = make(map[string]queuedItem, 256)
@@ -136,9 +156,10 @@ func (s *ipcState) id(kind, key string) string {
 	if id, ok := s.ids[ipcKey{kind, key}]; ok {
 		return id
 	}
-	if len(s.ids) >= maxIPCObjects {
+	if len(s.ids) >= maxIPCObjects || s.given >= maxIPCObjects {
 		return kind + "-?"
 	}
+	s.given++
 	id := s.next(kind)
 	s.ids[ipcKey{kind, key}] = id
 	return id
@@ -191,6 +212,9 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *event.Event) bool {
 	if m.Key == "" || len(m.Key) > maxIPCKey || len(m.Msg) > maxIPCKey || len(m.Other) > maxIPCKey || len(m.Task) > maxIPCKey {
 		return false
 	}
+	if m.Type == event.TypeIPCTruncated && m.Msg != "" {
+		return s.objectCut(pid, m, e)
+	}
 	if m.Type == event.TypeIPCTruncated {
 		// Said once per process (so at most once per process of the run):
 		// the text is the runner's own, with the process's budget, a number.
@@ -206,16 +230,16 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *event.Event) bool {
 			Message: fmt.Sprintf("Process %d reported more than %d messages between processes: the rest of its messages are not shown.", pid, budget)}
 		return true
 	}
-	if m.Type != "pipe.pair" {
-		s.reported++
-		switch {
-		case s.reported == maxIPCEvents+1:
-			*e = event.Event{Type: event.TypeIPCTruncated, PID: pid,
-				Message: "More than 30,000 messages between processes: the rest are not shown."}
-			return true
-		case s.reported > maxIPCEvents:
-			return false
-		}
+	switch m.Type {
+	case "ipc.new":
+		s.created(m)
+		return false
+	case "pipe.pair":
+		s.pair(m)
+		return false
+	}
+	if s.reported > maxIPCEvents {
+		return false
 	}
 	*e = event.Event{Type: m.Type, PID: pid, Object: cut(m.Object), Summary: cut(m.Summary)}
 	if m.Size >= 0 || m.Index >= 0 || m.WaitedMS >= 0 {
@@ -234,22 +258,51 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *event.Event) bool {
 			e.WaitedMS = &n.waited
 		}
 	}
-	switch m.Type {
-	case "pipe.pair":
-		if len(s.ids) >= maxIPCObjects || m.Other == "" {
-			return false
-		}
-		id := s.id("pipe", m.Key)
-		s.ids[ipcKey{"pipe", m.Other}] = id
-		s.ends[m.Key], s.ends[m.Other] = 0, 1
+	if !s.locate(m, e) || !s.share(e) {
 		return false
-	case event.TypeQueuePut, event.TypeQueueGet:
-		e.Queue = s.id("queue", m.Key)
+	}
+	s.reported++
+	switch {
+	case s.reported == maxIPCEvents+1:
+		*e = event.Event{Type: event.TypeIPCTruncated, PID: pid,
+			Message: "More than 30,000 messages between processes: the rest are not shown."}
+		return true
+	case s.reported > maxIPCEvents:
+		return false
+	}
+	if e.Type == event.TypeQueuePut || e.Type == event.TypeQueueGet {
 		if m.Msg != "" {
 			s.queueItem(e, m.Msg)
 		}
+	}
+	return true
+}
+
+// pair takes a pipe.pair report: the keys of a pipe's two ends.
+func (s *ipcState) pair(m *ipcMessage) {
+	if len(s.ids) >= maxIPCObjects || m.Other == "" {
+		return
+	}
+	id := s.id("pipe", m.Key)
+	s.ids[ipcKey{"pipe", m.Other}] = id
+	s.ends[m.Key], s.ends[m.Other] = 0, 1
+	if n := s.names[ipcKey{"pipe", m.Key}]; n != "" {
+		s.names[ipcKey{"pipe", m.Other}] = n
+	} else {
+		delete(s.names, ipcKey{"pipe", m.Other})
+	}
+}
+
+// locate sets the object of an event of type m.Type: its id (and a pipe's
+// end, a task's pool), and its name; false for a type that is not an event.
+func (s *ipcState) locate(m *ipcMessage, e *event.Event) bool {
+	switch m.Type {
+	case event.TypeQueuePut, event.TypeQueueGet:
+		e.Queue = s.id("queue", m.Key)
+		e.Name = s.names[ipcKey{"queue", m.Key}]
 	case event.TypePipeSend, event.TypePipeRecv:
 		e.Pipe = s.id("pipe", m.Key)
+		e.Name = s.names[ipcKey{"pipe", m.Key}]
 		end := s.ends[m.Key]
 		e.End = &end
 	case event.TypePoolSubmit:
@@ -263,18 +316,229 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *event.Event) bool {
 		e.Function = cut(m.Function)
 		e.Error = cut(m.Error)
 	case event.TypeShmWrite:
-		switch m.Object {
-		case "SharedMemory":
+		kind := shmKind(m.Object)
+		if kind == "shm" {
 			e.Shm = cut(m.Key)
-		case "Array":
-			e.Shm = s.id("array", m.Key)
-		default:
-			e.Shm = s.id("value", m.Key)
+		} else {
+			e.Shm = s.id(kind, m.Key)
 		}
+		e.Name = s.names[ipcKey{kind, m.Key}]
 	case event.TypeLockAcquire, event.TypeLockRelease:
-		e.Lock = s.id("lock", m.Key)
+		e.Lock = s.id(lockKind(m.Object), m.Key)
+		e.Name = s.lockName(m.Key)
 	default:
 		return false
+	}
+	return true
+}
+
+// objectCut takes a process's report that an object has had its share of
+// the process's events (m.Msg: the type of the event it did not report).
+// The object's ipc.truncated is said once, for the first process or the
+// run's own share (see share).
+func (s *ipcState) objectCut(pid int, m *ipcMessage, e *event.Event) bool {
+	per, err := strconv.Atoi(m.Other)
+	if err != nil || per < 0 || !cuttable[m.Msg] || s.reported > maxIPCEvents {
+		return false
+	}
+	at := *m
+	at.Type = m.Msg
+	*e = event.Event{PID: pid, Object: cut(m.Object)}
+	if !s.locate(&at, e) {
+		return false
+	}
+	id := objectID(e)
+	if len(s.cutObj) >= maxIPCObjects || s.cutObj[id] {
+		return false
+	}
+	s.cutObj[id] = true
+	*e = event.Event{Type: event.TypeIPCTruncated, PID: pid, Queue: e.Queue, Pipe: e.Pipe, Lock: e.Lock, Shm: e.Shm, Name: e.Name,
+		Message: fmt.Sprintf("Process %d reported more than %d events of %s: not all of them are shown.", pid, per, objectLabel(e, id))}
+	return true
+}
+
+// cuttable are the types of event whose object a process may say it cut.
+var cuttable = map[string]bool{
+	event.TypeQueuePut: true, event.TypeQueueGet: true, event.TypePipeSend: true, event.TypePipeRecv: true,
+	event.TypeShmWrite: true, event.TypeLockAcquire: true,
+}
+
+// objectLabel is how a message names an object: by its name and its id.
+func objectLabel(e *event.Event, id string) string {
+	if e.Name != "" {
+		return e.Name + " (" + id + ")"
+	}
+	return id
+}
+
+// share keeps an object's events within its share of the run's bound: past
+// maxIPCObjectEvents, one ipc.truncated names the object and its further
+// events are dropped, but for the release of a lock whose acquire was
+// reported (its span ends as it did). It returns whether e is reported.
+func (s *ipcState) share(e *event.Event) bool {
+	id := objectID(e)
+	if e.Type == event.TypeLockRelease {
+		h := heldLock{id, e.PID}
+		if n := s.held[h]; n > 0 {
+			if n == 1 {
+				delete(s.held, h)
+			} else {
+				s.held[h] = n - 1
+			}
+			return true
+		}
+	}
+	n := s.perObj[id]
+	if n > maxIPCObjectEvents {
+		return false
+	}
+	if n == maxIPCObjectEvents {
+		s.perObj[id] = n + 1
+		said := s.cutObj[id]
+		s.cutObj[id] = true
+		if said {
+			return false
+		}
+		*e = event.Event{Type: event.TypeIPCTruncated, PID: e.PID, Queue: e.Queue, Pipe: e.Pipe, Pool: e.Pool,
+			Lock: e.Lock, Shm: e.Shm, Name: e.Name,
+			Message: fmt.Sprintf("More than %d events of %s: the rest of its events are not shown.", maxIPCObjectEvents, objectLabel(e, id))}
+		return true
+	}
+	s.perObj[id] = n + 1
+	if e.Type == event.TypeLockAcquire && len(s.held) < maxIPCObjects {
+		s.held[heldLock{id, e.PID}]++
+	}
+	return true
+}
+
+// objectID is the id of the object of an IPC event: a task counts towards
+// its pool.
+func objectID(e *event.Event) string {
+	switch {
+	case e.Queue != "":
+		return e.Queue
+	case e.Pipe != "":
+		return e.Pipe
+	case e.Pool != "":
+		return e.Pool
+	case e.Lock != "":
+		return e.Lock
+	case e.Shm != "":
+		return e.Shm
+	}
+	return e.Task
+}
+
+// lockKind is the kind of id a lock-like object is numbered in, after its
+// class: the hook reports a Condition, an Event and a Barrier as the lock
+// they are made of.
+func lockKind(object string) string {
+	switch object {
+	case "Semaphore", "BoundedSemaphore":
+		return "semaphore"
+	case "Condition":
+		return "condition"
+	case "Event":
+		return "event"
+	case "Barrier":
+		return "barrier"
+	}
+	return "lock"
+}
+
+func shmKind(object string) string {
+	switch object {
+	case "SharedMemory":
+		return "shm"
+	case "Array":
+		return "array"
+	}
+	return "value"
+}
+
+// lockName is the name of a lock: its own, or for the lock inside a shared
+// value ("L" and the value's key), the value's followed by .get_lock().
+func (s *ipcState) lockName(key string) string {
+	if n := s.names[ipcKey{"lock", key}]; n != "" {
+		return n
+	}
+	if len(key) > 1 && key[0] == 'L' {
+		for _, kind := range [...]string{"value", "array"} {
+			if n := s.names[ipcKey{kind, key[1:]}]; n != "" {
+				return n + ".get_lock()"
+			}
+		}
+	}
+	return ""
+}
+
+// created takes an ipc.new report: the program made an object, of a kind
+// in createdKinds, and gave it a name (or none). A key used again (the
+// inode of a closed pipe, a freed place in the shared heap) is from then
+// on the new object's, with an id of its own. A SharedMemory block is
+// known by its name, which every process opening it reports: its first
+// name stays.
+func (s *ipcState) created(m *ipcMessage) {
+	kinds, ok := createdKinds[m.Object]
+	if !ok {
+		return
+	}
+	k := ipcKey{m.Object, m.Key}
+	if m.Object == "shm" && s.names[k] != "" {
+		return
+	}
+	for _, kind := range kinds {
+		delete(s.ids, ipcKey{kind, m.Key})
+	}
+	if m.Object == "value" || m.Object == "array" {
+		delete(s.ids, ipcKey{"lock", "L" + m.Key}) // its lock is new too
+	}
+	delete(s.names, k)
+	if m.Summary != "" && len(s.names) < maxIPCObjects && validName(m.Summary) {
+		s.names[k] = m.Summary
+	}
+}
+
+// createdKinds are the kinds of object an ipc.new report may name, each
+// with the kinds of id its key may have been given.
+var createdKinds = map[string][]string{
+	"queue": {"queue"}, "pipe": {"pipe"}, "value": {"value", "array"}, "array": {"value", "array"},
+	"lock": {"lock", "semaphore", "condition", "event", "barrier"}, "shm": nil,
+}
+
+// validName accepts what the hook makes of an assignment's targets: one or
+// two (a pipe's ends, split by "/") names or attributes (a.b), each part
+// an identifier, at most 80 bytes in all.
+func validName(n string) bool {
+	if n == "" || len(n) > 80 {
+		return false
+	}
+	targets := strings.Split(n, "/")
+	if len(targets) > 2 {
+		return false
+	}
+	for _, t := range targets {
+		parts := strings.Split(t, ".")
+		if len(parts) > 2 {
+			return false
+		}
+		for _, p := range parts {
+			if !isIdentifier(p) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isIdentifier(p string) bool {
+	if p == "" || !utf8.ValidString(p) {
+		return false
+	}
+	for i, r := range p {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
 	}
 	return true
 }

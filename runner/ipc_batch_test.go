@@ -26,19 +26,20 @@ func outputIs(text string) func(event.Event) bool {
 	return func(e event.Event) bool { return e.Type == event.TypeOutput && strings.Contains(e.Text, text) }
 }
 
-// hotQueueProgram moves 6,000 items from one process to two others as fast
-// as it can: the reports go in large batches.
+// hotQueueProgram moves 6,000 items from one process to three others as
+// fast as it can, 2,000 through each of three queues (an object's share of
+// a process's events): the reports go in large batches.
 const hotQueueProgram = `
 import multiprocessing as mp
 def consume(q, n):
     for _ in range(n):
         q.get()
 if __name__ == "__main__":
-    q = mp.Queue()
-    ps = [mp.Process(target=consume, args=(q, 3000)) for _ in range(2)]
+    qs = [mp.Queue() for _ in range(3)]
+    ps = [mp.Process(target=consume, args=(q, 2000)) for q in qs]
     for p in ps: p.start()
     for i in range(6000):
-        q.put(("item", i))
+        qs[i % 3].put(("item", i))
     for p in ps: p.join()
 `
 
@@ -212,18 +213,19 @@ if __name__ == "__main__":
 	}
 }
 
-// spinProgram has n processes take and release one lock 6,000 times each:
-// 12,000 IPC events a process.
+// spinProgram has n processes take and release eight locks 750 times
+// each: 12,000 IPC events a process, within each lock's share.
 func spinProgram(n int) string {
 	return fmt.Sprintf(`
 import multiprocessing as mp
-def spin(lock, n):
+def spin(locks, n):
     for _ in range(n):
-        with lock:
-            pass
+        for lock in locks:
+            with lock:
+                pass
 if __name__ == "__main__":
-    lock = mp.Lock()
-    ps = [mp.Process(target=spin, args=(lock, 6000)) for _ in range(%d)]
+    locks = [mp.Lock() for _ in range(8)]
+    ps = [mp.Process(target=spin, args=(locks, 750)) for _ in range(%d)]
     for p in ps: p.start()
     for p in ps: p.join()
     print("done", flush=True)

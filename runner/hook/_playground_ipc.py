@@ -131,17 +131,94 @@ def _register(key):
         _keys.add(key)
 
 
-def _made_by_program(obj, modules):
-    """True when obj is being created by the program's own code, not by
-    multiprocessing for its own use."""
+def _program_frame(obj, modules):
+    """The frame of the program's own code that is creating obj, or None
+    when multiprocessing creates it for its own use."""
     f = sys._getframe(2)
     while f is not None:
         name = f.f_globals.get("__name__", "")
         if name == _THIS or name in modules or f.f_locals.get("self") is obj:
             f = f.f_back
             continue
-        return not name.startswith("multiprocessing")
-    return False
+        return None if name.startswith("multiprocessing") else f
+    return None
+
+
+def _made_by_program(obj, modules):
+    """True when obj is being created by the program's own code, not by
+    multiprocessing for its own use."""
+    return _program_frame(obj, modules) is not None
+
+
+# --- names --------------------------------------------------------------------
+#
+# An object is named after what the program assigns it to: the instructions
+# right after the call that creates it store the result (`counter =
+# Value(...)`, `self.lock = Lock()`, `a, b = Pipe()`). The names are read
+# from the bytecode once per place of creation.
+
+_STORES = ("STORE_NAME", "STORE_FAST", "STORE_GLOBAL", "STORE_DEREF")
+_LOADS = ("LOAD_NAME", "LOAD_FAST", "LOAD_GLOBAL", "LOAD_DEREF")
+_names_at = {}  # (code, offset) -> the names stored there, () for none
+
+
+def _targets(instructions, n):
+    """The names of the next n targets of an assignment, or None when one
+    of them is not a plain name or attribute."""
+    out = []
+    while len(out) < n:
+        ins = next(instructions, None)
+        if ins is None:
+            return None
+        op = ins.opname
+        if op in _STORES:
+            out.append(ins.argval)
+        elif op == "STORE_FAST_STORE_FAST":
+            out.extend(ins.argval)
+        elif op in _LOADS:
+            store = next(instructions, None)
+            if store is None or store.opname != "STORE_ATTR":
+                return None
+            out.append("%s.%s" % (ins.argval, store.argval))
+        else:
+            return None
+    return out[:n]
+
+
+def _assigned(frame, n=1):
+    """The n names the program's frame assigns the call it is in to: one
+    for most objects, two for the ends of a pipe; () when it assigns none
+    (an object made inside a list, or passed on)."""
+    if frame is None:
+        return ()
+    key = (frame.f_code, frame.f_lasti)
+    names = _names_at.get(key)
+    if names is None:
+        names = ()
+        try:
+            import dis
+            import itertools
+            after = (i for i in dis.get_instructions(frame.f_code) if i.offset > frame.f_lasti)
+            first = next(after, None)
+            if first is not None and first.opname == "UNPACK_SEQUENCE":
+                if first.argval == n:
+                    names = tuple(_targets(after, n) or ())
+            elif first is not None and n == 1:
+                names = tuple(_targets(itertools.chain((first,), after), 1) or ())
+        except Exception:
+            names = ()
+        if len(_names_at) < _MAX_KEYS:
+            _names_at[key] = names
+    return names
+
+
+def _created(kind, key, frame, n=1):
+    """Reports that the program created the object of key, of a kind the
+    playground knows (queue, pipe, lock, value, array, shm), with the name
+    it gives it (a pipe's: the names of its two ends). A key can be used
+    again once its object is gone (the inode of a closed pipe, a freed
+    place in the shared heap): from here on it is this object's."""
+    _emit("ipc.new", key, object=kind, summary="/".join(_assigned(frame, n))[:_SUMMARY])
 
 
 def _ino(fd):
@@ -167,10 +244,34 @@ def _spend():
     return True
 
 
+# Each object gets at most this many of a process's events (a lock's
+# releases are not counted: each reported acquire has its release), so that
+# a hot loop on one object leaves the budget to the others; past it, one
+# ipc.truncated report names the object.
+_PER_OBJECT = int(os.environ.get("PLAYGROUND_IPC_OBJECT_BUDGET", "2000") or 0)
+_per_object = {}  # object key -> events of this process reported
+
+
+def _share(key, kind, cls):
+    """True while the object of key may report one more event of kind
+    (the type of event; cls is the object's class, as its events say)."""
+    n = _per_object.get(key, 0)
+    if n >= _PER_OBJECT:
+        if n == _PER_OBJECT:
+            _per_object[key] = n + 1
+            _emit("ipc.truncated", key, object=cls, msg=kind, other=str(_PER_OBJECT), urgent=True)
+        return False
+    if n or len(_per_object) < _MAX_KEYS:
+        _per_object[key] = n + 1
+    return True
+
+
 def _forked():
     _pid[0] = os.getpid()
     _count[0] = _pid[0] << 32
     _left[0] = _BUDGET
+    _per_object.clear()
+    _held.clear()
     _pushed[0] = 0
 
 
@@ -207,7 +308,7 @@ def _wrap_put(cls):
         if key is None:
             key = _queue_key(self)
         n = _left[0]
-        if not key or n <= 1 and not _spend():
+        if not key or not _share(key, "queue.put", kind) or n <= 1 and not _spend():
             return put(self, obj, block, timeout)
         if n > 1:
             _left[0] = n - 1
@@ -243,10 +344,12 @@ def _patch_queues(m):
     def traced_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
         self._playground = ""
-        if _made_by_program(self, ("multiprocessing.queues", "multiprocessing.context")):
+        frame = _program_frame(self, ("multiprocessing.queues", "multiprocessing.context"))
+        if frame is not None:
             key = "q%d" % _ino(self._reader.fileno())
             _register(key)
             self._playground = key
+            _created("queue", key, frame)
 
     def traced_reset(self, *args, **kwargs):
         reset(self, *args, **kwargs)
@@ -280,7 +383,7 @@ def _patch_queues(m):
             if key is None:
                 key = _queue_key(self)
             n = _left[0]
-            if key and (n > 1 or _spend()):
+            if key and _share(key, "queue.get", type(self).__name__) and (n > 1 or _spend()):
                 if n > 1:
                     _left[0] = n - 1
                 # The summary and size are its put's (the playground adds them).
@@ -339,11 +442,13 @@ def _patch_connection(m):
 
     def traced_pipe(duplex=True):
         a, b = Pipe(duplex)
-        if _made_by_program(a, ("multiprocessing.connection", "multiprocessing.context")):
+        frame = _program_frame(a, ("multiprocessing.connection", "multiprocessing.context"))
+        if frame is not None:
             ka, kb = _end_key(a), _end_key(b)
             _register(ka)
             _register(kb)
             a._playground, b._playground = ka, kb
+            _created("pipe", ka, frame, 2)
             _emit("pipe.pair", ka, other=kb, urgent=True)
         return a, b
 
@@ -351,7 +456,7 @@ def _patch_connection(m):
         if _blocks:
             _flush_blocks()
         key = _conn_key(self)
-        if key and _spend():
+        if key and _share(key, "pipe.send", "Pipe") and _spend():
             _emit("pipe.send", key, summary=_summary(obj), size=_size(obj), urgent=True)
         elif _buf:
             _flush()
@@ -365,7 +470,7 @@ def _patch_connection(m):
         if _blocks:
             _refresh_blocks()
         key = _conn_key(self)
-        if key and _spend():
+        if key and _share(key, "pipe.recv", "Pipe") and _spend():
             _emit("pipe.recv", key, summary=_summary(obj), size=_size(obj), waited_ms=_ms(t0))
         return obj
 
@@ -381,6 +486,15 @@ def _lock_key(lock):
     return "l%s" % (sl.name or sl.handle)
 
 
+# The kind of a lock that another object of the program is made of (the
+# lock of a Condition, an Event or a Barrier), by key; other locks are
+# known by their class.
+_kinds = {}
+
+
+_held = {}  # lock key -> acquires reported and not yet released
+
+
 def _traced_methods(key, kind, acquire, release):
     def traced_acquire(block=True, timeout=None):
         t0 = _now()
@@ -391,7 +505,8 @@ def _traced_methods(key, kind, acquire, release):
                 got = acquire(True, timeout)
         else:
             got = acquire(block, timeout)
-        if got and _spend():
+        if got and _share(key, "lock.acquire", kind) and _spend():
+            _held[key] = _held.get(key, 0) + 1
             _emit("lock.acquire", key, object=kind, waited_ms=_ms(t0))
             if _blocks:
                 _refresh_blocks()
@@ -400,7 +515,11 @@ def _traced_methods(key, kind, acquire, release):
     def traced_release():
         if _blocks:
             _flush_blocks()
-        if _spend():
+        # Past the lock's share, only the releases of reported acquires.
+        held = _held.get(key, 0)
+        if held:
+            _held[key] = held - 1
+        if (held or _per_object.get(key, 0) < _PER_OBJECT) and _spend():
             _emit("lock.release", key, object=kind, urgent=True)
         elif _buf:
             _flush()
@@ -418,6 +537,33 @@ def _waiting(wait):
     return traced_wait
 
 
+def _trace_inner_lock(cls, inner):
+    """Traces the lock that a Condition, Event or Barrier of the program is
+    made of, as that object: its acquire and release are the object's. A
+    Condition made on a lock of the program's is that lock."""
+    init = cls.__init__
+    kind = cls.__name__
+
+    def traced_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        frame = _program_frame(self, ("multiprocessing.context",))
+        if frame is None:
+            return
+        lock = inner(self)
+        if "_playground" in lock.__dict__:
+            return
+        key = _lock_key(lock)
+        _register(key)
+        if len(_kinds) < _MAX_KEYS:
+            _kinds[key] = kind
+        lock._playground = key
+        lock.acquire, lock.release = _traced_methods(key, kind, lock.acquire, lock.release)
+        _created("lock", key, frame)
+
+    traced_init.__name__ = traced_init.__qualname__ = "__init__"
+    cls.__init__ = traced_init
+
+
 def _patch_synchronize(m):
     SemLock = m.SemLock
     init, make_methods = SemLock.__init__, SemLock._make_methods
@@ -426,27 +572,38 @@ def _patch_synchronize(m):
         make_methods(self)
         key = self.__dict__.get("_playground")
         if key is None:
+            # A lock that arrives pickled (spawn, forkserver) has a name; one
+            # without (fork unlinks it at once) is known by its handle, an
+            # address that a new lock may get once the old one is gone: such
+            # a lock is traced only as the object it was created as, which
+            # fork children inherit.
             try:
-                key = _lock_key(self)
+                key = _lock_key(self) if self._semlock.name else ""
             except Exception:
                 key = ""
             if key not in _keys:
                 key = ""
         if key:
             self._playground = key
-            self.acquire, self.release = _traced_methods(key, type(self).__name__, self.acquire, self.release)
+            kind = _kinds.get(key) or type(self).__name__
+            self.acquire, self.release = _traced_methods(key, kind, self.acquire, self.release)
 
     def traced_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        if _made_by_program(self, ("multiprocessing.context",)):
+        frame = _program_frame(self, ("multiprocessing.context",))
+        if frame is not None:
             key = _lock_key(self)
             _register(key)
             self._playground = key
             make_methods(self)
             self.acquire, self.release = _traced_methods(key, type(self).__name__, self.acquire, self.release)
+            _created("lock", key, frame)
 
     SemLock.__init__ = traced_init
     SemLock._make_methods = traced_make_methods
+    _trace_inner_lock(m.Condition, lambda c: c._lock)
+    _trace_inner_lock(m.Event, lambda e: e._cond._lock)
+    _trace_inner_lock(m.Barrier, lambda b: b._cond._lock)
     for cls in (m.Event, m.Condition, m.Barrier):
         cls.wait = _waiting(cls.wait)
     # `with lock:` goes through the (possibly traced) methods.
@@ -535,7 +692,8 @@ def _patch_sharedctypes(m):
 
     def traced_init(self, obj, lock=None, ctx=None):
         init(self, obj, lock, ctx)
-        if _made_by_program(self, ("multiprocessing.sharedctypes", "multiprocessing.context")):
+        frame = _program_frame(self, ("multiprocessing.sharedctypes", "multiprocessing.context"))
+        if frame is not None:
             try:
                 (arena, start, _), _ = obj._wrapper._state
                 key = "v%d:%d" % (_ino(arena.fd), start)
@@ -543,6 +701,7 @@ def _patch_sharedctypes(m):
                 return
             _register(key)
             self._playground = key
+            _created("array" if isinstance(self, m.SynchronizedArray) else "value", key, frame)
 
     def traced_get_lock(self):
         lock = get_lock(self)
@@ -555,7 +714,7 @@ def _patch_sharedctypes(m):
 
     def set_value(self, new):
         key = _value_key(self)
-        if not key or not _spend():
+        if not key or not _share(key, "shm.write", "Value") or not _spend():
             with _Untraced(self._lock):
                 self._obj.value = new
             return
@@ -567,7 +726,7 @@ def _patch_sharedctypes(m):
         key = _value_key(self)
         with _Untraced(self._lock):
             self._obj[i] = new
-            if key and _spend():
+            if key and _share(key, "shm.write", "Array") and _spend():
                 index = i if isinstance(i, int) else (i.start or 0)
                 _emit("shm.write", key, object="Array", index=index, summary=_summary(new), urgent=True)
 
@@ -588,6 +747,7 @@ def _patch_sharedctypes(m):
 
 _SNAPSHOT_LIMIT = 1 << 20  # larger blocks are not compared
 _blocks = []  # the SharedMemory blocks this process has open
+_named_blocks = set()  # the blocks whose name this process has reported
 
 
 def _report_writes(shm):
@@ -605,7 +765,7 @@ def _report_writes(shm):
     while last > first and now[last] == before[last]:
         last -= 1
     shm._playground = now
-    if _spend():
+    if _share(shm.name, "shm.write", "SharedMemory") and _spend():
         _emit("shm.write", shm.name, object="SharedMemory", index=first,
               summary=_summary(now[first:last + 1]))
 
@@ -636,6 +796,9 @@ def _patch_shared_memory(m):
 
     def traced_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
+        if self._name not in _named_blocks and len(_named_blocks) < _MAX_KEYS:
+            _named_blocks.add(self._name)
+            _created("shm", self.name, _program_frame(self, ("multiprocessing.shared_memory",)))
         if self.size <= _SNAPSHOT_LIMIT:
             if not _blocks and os.getpid() == _main_pid:
                 import atexit
@@ -781,12 +944,16 @@ def _patch_spawn(m):
     def traced_get_data(name):
         d = get_data(name)
         d["playground_keys"] = sorted(_keys)
+        d["playground_kinds"] = dict(_kinds)
         return d
 
     def traced_prepare(data):
         keys = data.pop("playground_keys", ())
         for key in keys:
             _register(key)
+        kinds = data.pop("playground_kinds", None)
+        if type(kinds) is dict:
+            _kinds.update(list(kinds.items())[:_MAX_KEYS])
         return prepare(data)
 
     m.get_preparation_data = traced_get_data

@@ -15,10 +15,11 @@ const (
 	// own, so that a hot loop does not pay for reports nobody will see.)
 	MaxIPCEvents = 30000
 	// IPCForwardLines bounds the report lines of a run the init passes on:
-	// enough for the runner to report MaxIPCEvents events and say that the
-	// rest are cut (pipe.pair lines, one per pipe, do not count as events).
-	IPCForwardLines = MaxIPCEvents + MaxIPCObjects + 1
+	// enough for the runner to report MaxIPCEvents events shared among the
+	// objects (it drops an object's events past its share, so it reads more
+	// than it reports), name the objects and say what is cut.
+	IPCForwardLines = 4*MaxIPCEvents + 2*MaxIPCObjects + 1
 	// IPCForwardBytes bounds the bytes of report lines of a run the init
 	// passes on (an honest report is about 100 bytes).
-	IPCForwardBytes = 8 << 20
+	IPCForwardBytes = 16 << 20
 )
