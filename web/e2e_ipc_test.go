@@ -71,6 +71,10 @@ func TestBrowserIPC(t *testing.T) {
 		if s := eval[string](t, ctx, `document.querySelector('[data-testid=ipc-object][data-obj=queue-1]')?.textContent || ''`); !strings.Contains(s, "3 messages") {
 			t.Errorf("the panel says %q of queue-1", s)
 		}
+		// The queue is named as the program names it; its id is in the title.
+		if s := eval[string](t, ctx, `(() => { const e = document.querySelector('[data-testid=ipc-object][data-obj=queue-1] .ipc-id'); return e ? e.textContent + '|' + e.title : ''; })()`); s != "q|queue-1" {
+			t.Errorf("the panel names queue-1 %q, want the program's name q", s)
+		}
 		// The rail lies between the two lanes.
 		between := eval[bool](t, ctx, `(() => {
 			const y = (el) => el.getBoundingClientRect().top;

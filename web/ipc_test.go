@@ -81,23 +81,23 @@ if __name__ == "__main__":
 `
 )
 
-// manyProgram puts 60,000 items through a queue: more IPC events than a
+// manyProgram puts 60,000 items through thirty queues: more IPC events than a
 // run reports, so the page gets ipc.truncated too.
 const manyProgram = `import multiprocessing as mp
 
 
-def producer(q, n):
+def producer(qs, n):
     for i in range(n):
-        q.put(i)
-    q.put(None)
+        qs[i % len(qs)].put(i)
 
 
 if __name__ == "__main__":
-    q = mp.Queue()
-    p = mp.Process(target=producer, args=(q, 60000))
+    qs = [mp.Queue() for _ in range(30)]
+    p = mp.Process(target=producer, args=(qs, 60000))
     p.start()
     got = 0
-    while q.get() is not None:
+    for i in range(60000):
+        qs[i % len(qs)].get()
         got += 1
     p.join()
     print("got", got, flush=True)

@@ -54,7 +54,8 @@ export class IPCModel {
     this.tasks = [];            // pool tasks, in order of appearance
     this.spans = [];            // lock spans, in order of the acquire
     this.writes = [];           // shared-value writes, in order
-    this.truncated = null;      // the ipc.truncated event, if any
+    this.truncated = null;      // the ipc.truncated event of a process or the run, if any
+    this.cut = new Set();       // ids of the objects whose own events were cut
     this.count = 0;             // IPC events taken
     this.tmin = Infinity;       // ms: the earliest moment of any item (a lock's wait included)
     this.tmax = -Infinity;      // ms: the latest IPC event
@@ -70,17 +71,19 @@ export class IPCModel {
   get empty() { return this.count === 0; }
 
   // object returns the record of an object, made on first sight.
-  object(id, kind, type, t, pid) {
+  // name is what the program called it (an event's name), if anything.
+  object(id, kind, type, t, pid, name) {
     let o = this.objects.get(id);
     if (!o) {
       o = {
-        id, kind, type: type || "", first: t, pids: new Set(),
+        id, kind, type: type || "", name: "", first: t, pids: new Set(),
         events: 0, messages: 0, delivered: 0, waitedTotal: 0, waitedMax: 0,
         tasks: 0, failed: 0, done: 0, held: 0, writes: [], functions: new Set(),
       };
       this.objects.set(id, o);
     }
     if (type && !o.type) o.type = type;
+    if (name && !o.name) o.name = String(name);
     if (typeof pid === "number") o.pids.add(pid);
     o.events++;
     return o;
@@ -107,10 +110,22 @@ export class IPCModel {
       case "lock.acquire": this.acquire(ev, t, pid); break;
       case "lock.release": this.release(ev, t, pid); break;
       case "shm.write": this.write(ev, t, pid); break;
-      case "ipc.truncated": this.truncated = { t, pid, message: ev.message || "" }; break;
+      case "ipc.truncated": this.cutOff(ev, t, pid); break;
     }
     return true;
   }
+
+  // cutOff takes an ipc.truncated event: of one object (it names it) or of
+  // a process or the whole run.
+  cutOff(ev, t, pid) {
+    const id = ev.queue || ev.pipe || ev.pool || ev.lock || ev.shm;
+    if (id) this.cut.add(id);
+    else if (!this.truncated) this.truncated = { t, pid, message: ev.message || "" };
+  }
+
+  // capped tells whether the figures of an object come from a stream that
+  // was cut: they are then at least what is counted.
+  capped(o) { return this.cut.has(o.id) || this.truncated !== null; }
 
   newMessage(kind, obj, ev, t, pid) {
     const m = {
@@ -136,7 +151,7 @@ export class IPCModel {
   }
 
   put(ev, t, pid) {
-    const q = this.object(ev.queue || "queue-?", "queue", ev.object, t, pid);
+    const q = this.object(ev.queue || "queue-?", "queue", ev.object, t, pid, ev.name);
     const m = this.newMessage("queue", q, ev, t, pid);
     const early = m.msg && this.earlyGets.get(m.msg);
     if (early) {
@@ -148,7 +163,7 @@ export class IPCModel {
   }
 
   get(ev, t, pid) {
-    this.object(ev.queue || "queue-?", "queue", ev.object, t, pid);
+    this.object(ev.queue || "queue-?", "queue", ev.object, t, pid, ev.name);
     const m = ev.msg ? this.byMsg.get(ev.msg) : undefined;
     if (m) {
       this.byMsg.delete(ev.msg);
@@ -161,7 +176,7 @@ export class IPCModel {
   // A pipe's message sent on one end is received on the other; each
   // direction is first in, first out.
   send(ev, t, pid) {
-    const p = this.object(ev.pipe || "pipe-?", "pipe", "Pipe", t, pid);
+    const p = this.object(ev.pipe || "pipe-?", "pipe", "Pipe", t, pid, ev.name);
     const m = this.newMessage("pipe", p, ev, t, pid);
     const key = `${p.id}>${num(ev.end)}`;
     const early = this.earlyRecvs.get(key);
@@ -176,7 +191,7 @@ export class IPCModel {
   }
 
   recv(ev, t, pid) {
-    const p = this.object(ev.pipe || "pipe-?", "pipe", "Pipe", t, pid);
+    const p = this.object(ev.pipe || "pipe-?", "pipe", "Pipe", t, pid, ev.name);
     const key = `${p.id}>${num(ev.end) === 0 ? 1 : 0}`;
     const q = this.sends.get(key);
     const m = q && q.take();
@@ -218,7 +233,7 @@ export class IPCModel {
   // acquire to the release). A process taking a lock it holds (an RLock)
   // only deepens its span.
   acquire(ev, t, pid) {
-    const l = this.object(ev.lock || "lock-?", "lock", ev.object, t, pid);
+    const l = this.object(ev.lock || "lock-?", "lock", ev.object, t, pid, ev.name);
     let open = this.open.get(l.id);
     if (!open) this.open.set(l.id, (open = []));
     const mine = open.find((s) => s.pid === pid);
@@ -233,7 +248,7 @@ export class IPCModel {
   }
 
   release(ev, t, pid) {
-    const l = this.object(ev.lock || "lock-?", "lock", ev.object, t, pid);
+    const l = this.object(ev.lock || "lock-?", "lock", ev.object, t, pid, ev.name);
     const open = this.open.get(l.id);
     if (!open || !open.length) return;
     // A plain Lock may be released by another process than its holder.
@@ -248,7 +263,7 @@ export class IPCModel {
   write(ev, t, pid) {
     const type = ev.object || "";
     const kind = type === "Array" ? "array" : type === "SharedMemory" ? "shm" : "value";
-    const o = this.object(ev.shm || "value-?", kind, type, t, pid);
+    const o = this.object(ev.shm || "value-?", kind, type, t, pid, ev.name);
     const w = { obj: o.id, i: this.writes.length, t, pid, index: ev.index ?? null, summary: ev.summary ?? "" };
     this.writes.push(w);
     o.writes.push(w);
@@ -292,6 +307,9 @@ export function layoutRows(pids, model) {
   pids.forEach((pid, i) => { rows.push({ kind: "lane", pid }); rows.push(...below[i]); });
   return rows.concat(tail, values);
 }
+
+// label names an object for a reader: "counter (value-1)", or its id.
+export function label(o) { return o.name ? `${o.name} (${o.id})` : o.id; }
 
 // fmtMS writes a time in milliseconds briefly.
 export function fmtMS(ms) {

@@ -1,7 +1,7 @@
 // Tests of the IPC model: `node --test` in static/src (no dependencies).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { IPCModel, isIPC, layoutRows, fmtMS, binCounts, mergeIntervals, ipcWindow } from "./ipc.js";
+import { IPCModel, isIPC, layoutRows, fmtMS, binCounts, mergeIntervals, ipcWindow, label } from "./ipc.js";
 
 function feed(events) {
   const m = new IPCModel();
@@ -210,4 +210,26 @@ test("the window of what flows covers every item and a lock's wait, with a margi
   const [from, to] = ipcWindow(m);
   assert.ok(from < 195 && from > 190, `from ${from}`);
   assert.ok(to > 220 && to < 225, `to ${to}`);
+});
+
+test("an object keeps the name the program gave it, and its label says both", () => {
+  const m = feed([
+    { t: 1, type: "shm.write", pid: 9, shm: "value-1", name: "counter", object: "Value", summary: "1" },
+    { t: 2, type: "lock.acquire", pid: 9, lock: "semaphore-1", object: "Semaphore", waited_ms: 0 },
+  ]);
+  assert.equal(label(m.objects.get("value-1")), "counter (value-1)");
+  assert.equal(label(m.objects.get("semaphore-1")), "semaphore-1");
+});
+
+test("figures of an object whose events were cut are at least what is counted", () => {
+  const m = feed([
+    { t: 1, type: "shm.write", pid: 9, shm: "value-1", name: "counter", object: "Value", summary: "1" },
+    { t: 2, type: "shm.write", pid: 9, shm: "value-2", object: "Value", summary: "1" },
+    { t: 3, type: "ipc.truncated", pid: 9, shm: "value-1", name: "counter", message: "More than 5000 events of counter (value-1)" },
+  ]);
+  assert.equal(m.capped(m.objects.get("value-1")), true);
+  assert.equal(m.capped(m.objects.get("value-2")), false);
+  assert.equal(m.truncated, null, "an object's cut is not the run's");
+  m.apply({ t: 4, type: "ipc.truncated", pid: 9, message: "More than 30,000 messages between processes" });
+  assert.equal(m.capped(m.objects.get("value-2")), true);
 });

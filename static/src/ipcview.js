@@ -6,7 +6,7 @@
 // the program is only ever set as text.
 import { tr, trn } from "./strings.js";
 import { describe } from "./timeline.js";
-import { fmtMS } from "./ipc.js";
+import { fmtMS, label } from "./ipc.js";
 
 const historyShown = 24;  // latest writes listed per shared value
 
@@ -208,28 +208,33 @@ export class IPCPanel {
     button.type = "button";
     button.dataset.obj = o.id;
     button.setAttribute("aria-pressed", String(this.picked === o.id));
-    button.title = tr("ipc.pick", { id: o.id });
+    button.title = tr("ipc.pick", { id: label(o) });
     const icon = el("span", "ipc-icon");
     icon.setAttribute("aria-hidden", "true");
     const stats = el("span", "ipc-stats");
-    button.append(icon, el("span", "ipc-id", o.id), el("span", "ipc-type", o.type || o.kind), stats);
+    // The name the program gave it, else its id; the id stays in the title.
+    const name = el("span", "ipc-id", o.name || o.id);
+    if (o.name) name.title = o.id;
+    button.append(icon, name, el("span", "ipc-type", o.type || o.kind), stats);
     li.append(button);
     const r = { li, button, stats, history: null, shown: 0 };
     if (o.kind === "value" || o.kind === "array" || o.kind === "shm") {
       r.history = el("ol", "ipc-history");
       r.history.dataset.testid = "value-history";
-      r.history.setAttribute("aria-label", tr("ipc.history", { id: o.id }));
+      r.history.setAttribute("aria-label", tr("ipc.history", { id: label(o) }));
       li.append(r.history);
     }
     return r;
   }
 }
 
-function stats(o, model) {
+// stats sums an object up; a count drawn from a cut stream says "at least".
+export function stats(o, model) {
   const parts = [];
+  const least = model.capped(o) ? "AtLeast" : "";
   switch (o.kind) {
     case "queue": case "pipe": {
-      parts.push(trn("ipc.messages", { n: o.messages }));
+      parts.push(trn("ipc.messages" + least, { n: o.messages }));
       // Past ipc.truncated, items may have been taken unseen.
       const left = model.truncated ? 0 : model.inFlight(o.id);
       if (left) parts.push(trn(o.kind === "queue" ? "ipc.left" : "ipc.leftPipe", { n: left }));
@@ -237,16 +242,16 @@ function stats(o, model) {
       break;
     }
     case "pool":
-      parts.push(trn("ipc.tasks", { n: o.tasks }));
+      parts.push(trn("ipc.tasks" + least, { n: o.tasks }));
       if (o.functions.size) parts.push([...o.functions].slice(0, 3).map((f) => f + "()").join(", "));
       if (o.failed) parts.push(trn("ipc.failed", { n: o.failed }));
       break;
     case "lock":
-      parts.push(tr("ipc.heldTimes", { n: o.held }));
+      parts.push(trn("ipc.heldTimes" + least, { n: o.held }));
       if (o.waitedTotal > 0) parts.push(tr("ipc.totalWait", { ms: fmtMS(o.waitedTotal) }));
       break;
     default:
-      parts.push(trn("ipc.writes", { n: o.writes.length }));
+      parts.push(trn("ipc.writes" + least, { n: o.writes.length }));
   }
   return parts.join(" · ");
 }

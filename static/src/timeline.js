@@ -8,7 +8,7 @@
 // of its writes. Only the first maxDrawn items of each kind are drawn one by
 // one; past that, bands drawn as single paths show all of them.
 import { tr } from "./strings.js";
-import { layoutRows, fmtMS, binCounts, mergeIntervals, ipcWindow } from "./ipc.js";
+import { layoutRows, fmtMS, binCounts, mergeIntervals, ipcWindow, label as objectLabel } from "./ipc.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const label = 78;     // px for the pid column
@@ -160,9 +160,9 @@ function drawRails(ctx) {
     const yc = r.y + r.h / 2;
     const rg = svg("g", { class: `rail kind-${o.kind}`, "data-testid": "ipc-rail", "data-obj": o.id });
     if (hl && o.id === hl) rg.classList.add("hl");
-    rg.append(svg("title", {}, `${o.id} (${o.type || o.kind})`));
+    rg.append(svg("title", {}, `${objectLabel(o)} ${o.type || o.kind}`));
     rg.append(svg("rect", { class: "rail-body", x: label, y: yc - 3.5, width: plot, height: 7, rx: 3.5 }));
-    rg.append(svg("text", { class: "rail-label", x: 4, y: yc + 3.5 }, short(o.id, labelChars)));
+    rg.append(svg("text", { class: "rail-label", x: 4, y: yc + 3.5 }, short(o.name || o.id, labelChars)));
     g.append(rg);
   }
   return g;
@@ -338,9 +338,9 @@ function drawValues(ctx) {
     const yc = r.y + r.h / 2;
     const row = svg("g", { class: "vrow", "data-testid": "value-row", "data-obj": o.id });
     if (hl && o.id === hl) row.classList.add("hl");
-    row.append(svg("title", {}, `${o.id} (${o.type})`));
+    row.append(svg("title", {}, `${objectLabel(o)} ${o.type}`));
     row.append(svg("line", { class: "vline", x1: label, x2: label + plot, y1: yc, y2: yc }));
-    row.append(svg("text", { class: "rail-label", x: 4, y: yc + 3.5 }, short(o.id, labelChars)));
+    row.append(svg("text", { class: "rail-label", x: 4, y: yc + 3.5 }, short(o.name || o.id, labelChars)));
     g.append(row);
     let free = -Infinity; // x where the next value label may start
     for (const w of o.writes) {

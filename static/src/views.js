@@ -1,7 +1,7 @@
 // The live views of one run, fed event by event: the process tree, the
 // timeline, what flows between the processes and the output. Program output
 // is only ever set as text (textContent / text nodes), never parsed as HTML.
-import { tr } from "./strings.js";
+import { tr, trn } from "./strings.js";
 import { drawTimeline, maxDrawn } from "./timeline.js";
 import { IPCModel } from "./ipc.js";
 import { IPCInteract, IPCPanel } from "./ipcview.js";
@@ -252,6 +252,7 @@ export class RunViews {
     const most = Math.max(m.messages.length, m.tasks.length, m.spans.length, m.writes.length);
     if (most > maxDrawn) notes.push(tr("ipc.capped", { n: maxDrawn, total: m.count.toLocaleString() }));
     if (m.truncated) notes.push(tr("ipc.truncated", { n: (m.count - 1).toLocaleString() }));
+    else if (m.cut.size) notes.push(trn("ipc.cutObjects", { n: m.cut.size }));
     this.noteEl.textContent = notes.join(" ");
     this.noteEl.hidden = !notes.length;
   }
