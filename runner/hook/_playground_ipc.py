@@ -308,7 +308,7 @@ def _wrap_put(cls):
         if key is None:
             key = _queue_key(self)
         n = _left[0]
-        if not key or not _share(key, "queue.put", kind) or n <= 1 and not _spend():
+        if not key or self._closed or not _share(key, "queue.put", kind) or n <= 1 and not _spend():
             return put(self, obj, block, timeout)
         if n > 1:
             _left[0] = n - 1
@@ -319,9 +319,10 @@ def _wrap_put(cls):
         # in the buffer; the feeder thread sends it before the item.
         now = _now()
         small = type(obj) is int and -_BIG < obj < _BIG
-        _buf.append("\x01queue.put\t%s\t%s\t%d\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
+        line = "\x01queue.put\t%s\t%s\t%d\t%s\t%d\t-1\t-1\t\t\t\t\t%d" % (
             key, kind, msg, repr(obj) if small else _summary(obj),
-            _getsizeof(obj) if small else _size(obj), now))
+            _getsizeof(obj) if small else _size(obj), now)
+        _buf.append(line)
         _pushed[0] += 1
         if len(_buf) >= _BATCH or now - _last[0] > _ALONE_NS:
             _flush()
@@ -331,7 +332,12 @@ def _wrap_put(cls):
         try:
             return put(self, (_MARK, msg, obj), block, timeout)
         except BaseException:
+            # Nothing was put (a full queue's timeout): its report goes too,
+            # unless it has left already.
             marks.pop()
+            if _buf and _buf[-1] is line:
+                _buf.pop()
+                _pushed[0] -= 1
             raise
 
     cls.put = traced_put

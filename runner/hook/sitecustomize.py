@@ -202,6 +202,64 @@ _IPC_MODULES = frozenset((
 ))
 
 
+# --- tracebacks -------------------------------------------------------------
+#
+# A traceback shows the program's frames and Python's own, never this hook's:
+# the traceback module skips them wherever it walks a traceback or a stack
+# (multiprocessing's report of a child's exception, a pool's remote
+# traceback, threads), and an uncaught exception whose traceback has one is
+# printed through it.
+
+_HOOK_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _playground_hidden(frame):
+    return os.path.dirname(frame.f_code.co_filename) == _HOOK_DIR
+
+
+def _playground_patch_traceback(module):
+    def skipping(walk):
+        def walk_visible(*args, **kwargs):
+            for item in walk(*args, **kwargs):
+                if not _playground_hidden(item[0]):
+                    yield item
+        walk_visible.__name__ = walk.__name__
+        walk_visible.__qualname__ = walk.__qualname__
+        walk_visible.__doc__ = walk.__doc__
+        return walk_visible
+
+    for name in ("walk_tb", "walk_stack", "_walk_tb_with_full_positions"):
+        walk = getattr(module, name, None)
+        if walk is not None:
+            setattr(module, name, skipping(walk))
+
+
+def _playground_shows_hook(exc, depth=0):
+    """Whether a traceback of exc, its cause or its context, has a frame of
+    the hook."""
+    if exc is None or depth > 20:
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if _playground_hidden(tb.tb_frame):
+            return True
+        tb = tb.tb_next
+    return (_playground_shows_hook(exc.__cause__, depth + 1)
+            or _playground_shows_hook(exc.__context__, depth + 1))
+
+
+def _playground_excepthook(typ, value, tb):
+    if _playground_shows_hook(value):
+        import traceback
+        traceback.print_exception(typ, value, tb)
+    else:
+        sys.__excepthook__(typ, value, tb)
+
+
+_playground_excepthook.__name__ = _playground_excepthook.__qualname__ = "excepthook"
+sys.excepthook = _playground_excepthook
+
+
 def _playground_patch_ipc(module, name):
     import _playground_ipc
     _playground_ipc.PATCHES[name](module)
@@ -221,7 +279,8 @@ class _PlaygroundFinder:
     def find_spec(self, name, path, target=None):
         via = self.launchers.get(name)
         shm = name == "multiprocessing.shared_memory"
-        if via is None and not shm and not (_IPC and name in _IPC_MODULES):
+        tb = name == "traceback"
+        if via is None and not shm and not tb and not (_IPC and name in _IPC_MODULES):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -242,6 +301,8 @@ class _PlaygroundFinder:
                 _playground_patch_ipc(module, name)
             if shm:
                 _playground_patch_shm(module)
+            if tb:
+                _playground_patch_traceback(module)
 
         loader.exec_module = exec_and_patch
         return spec
