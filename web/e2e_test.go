@@ -266,6 +266,24 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
 	})
 
+	t.Run("SpawnedChildrenKeepTheirNames", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			// The editor indents after a colon: the program is typed flat.
+			chromedp.KeyEvent("import multiprocessing as mp\r"),
+			chromedp.KeyEvent("if __name__ == '__main__': [(p := mp.get_context(m).Process(target=print, name=m + '-child'), p.start(), p.join()) for m in ('spawn', 'forkserver')]\r"),
+			chromedp.Click(css("[data-testid=run]")),
+			waitJS(finished),
+		)
+		names := eval[string](t, ctx, `[...document.querySelectorAll('[data-testid=proc-node]')].map(n => n.querySelector('.name').textContent + (n.dataset.helper ? '*' : '')).sort().join(' ')`)
+		if names != "MainProcess forkserver* forkserver-child resource_tracker* spawn-child" {
+			t.Errorf("the tree names the processes %q", names)
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
 	t.Run("ADroppedConnectionShowsHowTheRunEnded", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,

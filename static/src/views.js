@@ -18,6 +18,10 @@ function el(tag, cls, text) {
   return e;
 }
 
+// helpers are the processes Python starts for its own use, by the name
+// multiprocessing gives them, with what they are there for.
+const helpers = { resource_tracker: "helper.tracker", forkserver: "helper.forkserver" };
+
 export class RunViews {
   constructor(root) {
     this.treeEl = root.querySelector("[data-testid=tree]");
@@ -130,9 +134,16 @@ export class RunViews {
     node.tabIndex = 0;
     node.append(el("span", "badge", String(p.pid)), el("span", "name", p.name || "?"));
     if (p.via) node.append(el("span", "via", p.via));
+    // Python's own helper processes say what they are there for.
+    const helper = helpers[p.name];
+    if (helper) {
+      node.classList.add("helper");
+      node.dataset.helper = p.name;
+      node.append(el("span", "helper-tag", tr("helper")));
+    }
     p.stateEl = el("span", "state", tr("runningState"));
     node.append(p.stateEl);
-    node.title = `pid ${p.pid}` + (p.ppid != null ? ` · ppid ${p.ppid}` : "");
+    node.title = `pid ${p.pid}` + (p.ppid != null ? ` · ppid ${p.ppid}` : "") + (helper ? ` · ${tr(helper)}` : "");
     p.node = node;
     p.children = el("ul");
     li.append(node, p.children);
@@ -149,8 +160,11 @@ export class RunViews {
   procExec(ev) {
     const p = this.proc(ev.pid);
     if (ev.argv && ev.argv.length) {
-      const prog = ev.argv[0].split("/").pop();
-      p.node.querySelector(".name").textContent = prog;
+      // A process multiprocessing starts by running Python again (spawn,
+      // forkserver, its helpers) keeps the name it gave it; any other
+      // program is named after itself.
+      const ownStart = p.name && ev.argv.some((a) => String(a).startsWith("from multiprocessing."));
+      if (!ownStart) p.node.querySelector(".name").textContent = ev.argv[0].split("/").pop();
       p.node.title += " · " + ev.argv.join(" ");
     }
   }
