@@ -131,15 +131,34 @@ def _register(key):
         _keys.add(key)
 
 
+def _inits(obj):
+    """The code of the __init__ methods of obj's classes."""
+    codes = set()
+    for klass in type(obj).__mro__:
+        code = getattr(klass.__dict__.get("__init__"), "__code__", None)
+        if code is not None:
+            codes.add(code)
+    return codes
+
+
 def _program_frame(obj, modules):
     """The frame of the program's own code that is creating obj, or None
-    when multiprocessing creates it for its own use."""
+    when multiprocessing creates it for its own use. (A frame's f_locals
+    is never read: in a function's frame it would keep a copy of its
+    variables alive, the program's objects with them.)"""
     f = sys._getframe(2)
+    inits = None
     while f is not None:
         name = f.f_globals.get("__name__", "")
-        if name == _THIS or name in modules or f.f_locals.get("self") is obj:
+        if name == _THIS or name in modules:
             f = f.f_back
             continue
+        if f.f_code.co_name == "__init__":
+            if inits is None:
+                inits = _inits(obj)
+            if f.f_code in inits:
+                f = f.f_back
+                continue
         return None if name.startswith("multiprocessing") else f
     return None
 
@@ -365,14 +384,32 @@ def _patch_queues(m):
 
     def traced_start_thread(self):
         marks, send_bytes = self._playground_marks, self._send_bytes
+        on_error = self._on_queue_feeder_error
+        own = "_on_queue_feeder_error" in self.__dict__
 
         def send_after_report(b):
             if marks and marks.popleft() > _sent[0]:
                 _flush()
             return send_bytes(b)
 
+        def feeder_error(e, obj):
+            # An item that could not be sent: the queue's own hook sees the
+            # item the program put, and its mark is done with.
+            if type(obj) is tuple and len(obj) == 3 and obj[0] == _MARK:
+                obj = obj[2]
+                if marks:
+                    marks.popleft()
+            return on_error(e, obj)
+
         self._send_bytes = send_after_report
-        return start_thread(self)
+        self._on_queue_feeder_error = feeder_error
+        try:
+            return start_thread(self)
+        finally:
+            if own:
+                self._on_queue_feeder_error = on_error
+            else:
+                del self._on_queue_feeder_error
 
     def traced_get(self, block=True, timeout=None):
         t0 = _now()
