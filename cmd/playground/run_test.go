@@ -19,7 +19,7 @@ var sandboxOnce sync.Once
 var sandboxErr error
 
 // requireSandbox skips outside CI on a host without the sandbox, and fails under CI=true.
-func requireSandbox(t *testing.T) {
+func requireSandbox(t testing.TB) {
 	t.Helper()
 	sandboxOnce.Do(func() {
 		r, err := runner.New(runner.Config{})

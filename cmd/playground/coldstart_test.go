@@ -1,0 +1,96 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The programs of the CLI's cold-start benchmark (docs/benchmarks.md).
+const (
+	coldTrivial = "print('hello')\n"
+	coldPool    = `
+from multiprocessing import Pool
+def work(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+if __name__ == "__main__":
+    with Pool(4) as p:
+        print(sum(p.map(work, [300000] * 8)))
+`
+)
+
+// BenchmarkCLIColdStart times `playground run --json FILE`, a fresh
+// process each time as a learner or a script calls it, against the bare
+// interpreter it runs (its real path, not a shim on PATH), in alternating
+// pairs, and reports the medians. What the CLI learns of an interpreter is
+// cached across calls (a first call fills the cache). It fails past the
+// floors of the fidelity issue: 40 ms more on a trivial program, 1.25x on a
+// Pool(4).map.
+//
+//	go test -run '^$' -bench CLIColdStart -benchtime 1x ./cmd/playground
+func BenchmarkCLIColdStart(b *testing.B) {
+	requireSandbox(b)
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "playground")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v: %s", err, out)
+	}
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	python := strings.TrimSpace(string(out))
+	env := append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
+	const pairs = 15
+	for _, tc := range []struct {
+		name, program string
+		ok            func(bare, cli time.Duration) bool
+		floor         string
+	}{
+		{"trivial", coldTrivial, func(bare, cli time.Duration) bool { return cli-bare <= 40*time.Millisecond }, "at most 40 ms more"},
+		{"pool4", coldPool, func(bare, cli time.Duration) bool { return float64(cli) <= 1.25*float64(bare) }, "at most 1.25x"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			file := filepath.Join(dir, tc.name+".py")
+			if err := os.WriteFile(file, []byte(tc.program), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			timed := func(name string, args ...string) time.Duration {
+				cmd := exec.Command(name, args...)
+				cmd.Env = env
+				start := time.Now()
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%s: %v: %s", name, err, out)
+				}
+				return time.Since(start)
+			}
+			timed(bin, "run", "--json", "--python", python, file) // fills the cache
+			var bare, cli []time.Duration
+			for range b.N * pairs {
+				bare = append(bare, timed(python, file))
+				cli = append(cli, timed(bin, "run", "--json", "--python", python, file))
+			}
+			mb, mc := medianOf(bare), medianOf(cli)
+			b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
+			b.ReportMetric(float64(mc.Microseconds())/1000, "cli-ms")
+			b.ReportMetric(float64((mc-mb).Microseconds())/1000, "cost-ms")
+			b.ReportMetric(float64(mc)/float64(mb), "ratio")
+			if !tc.ok(mb, mc) {
+				b.Errorf("%s: the CLI's median %v against bare %v; the floor is %s", tc.name, mc, mb, tc.floor)
+			}
+		})
+	}
+}
+
+func medianOf(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
