@@ -1,7 +1,7 @@
 # The one test command is `make test` (see README.md).
 GO ?= go
 
-.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench
+.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench cpython-suite
 
 # Every package under the race detector, but for the soak of cmd/playground,
 # which then runs alone on a build without it (2,000 runs; each costs less
@@ -18,6 +18,15 @@ test: check js-test bundle-check
 	$(GO) test -race -count=1 -p 1 -timeout 60m -skip $(SOAK) ./...
 	PLAYGROUND_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -count=1 -timeout 60m -run $(SOAK) -v ./cmd/playground
 	$(GO) run ./cmd/playground lessons check
+	$(MAKE) --no-print-directory cpython-suite
+
+# CPython's own multiprocessing tests (Debian's libpython3.11-testsuite,
+# which .ci/run installs) with fork, forkserver and spawn, bare and as a
+# program in the sandbox with its IPC reports on: fails on every test that
+# passes bare and not inside (runner/cpython_suite_test.go). Without the
+# testsuite it skips, except under CI. 4 to 5 minutes on a busy 2-core machine.
+cpython-suite:
+	PLAYGROUND_CPYTHON_SUITE=1 $(GO) test -count=1 -timeout 60m -run '^TestCPythonSuiteInsideTheSandbox$$' -v ./runner
 
 # The whole suite while a busy loop per core keeps the machine loaded, as a
 # laptop doing other work or a shared CI host would: the tests' time bounds
