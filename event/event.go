@@ -25,6 +25,11 @@ const (
 	// TypeIPCTruncated says that further IPC events of a process, or of
 	// the run, are not reported.
 	TypeIPCTruncated = "ipc.truncated"
+
+	// Waits (docs/events.md, "Waits"): a process blocks on a
+	// multiprocessing object, and stops waiting.
+	TypeWaitBegin = "wait.begin"
+	TypeWaitEnd   = "wait.end"
 )
 
 // Run statuses carried by run.end.
@@ -102,4 +107,5 @@ type Event struct {
 	Size     *int     `json:"size,omitempty"`
 	WaitedMS *float64 `json:"waited_ms,omitempty"`
 	Error    string   `json:"error,omitempty"`
+	Op       string   `json:"op,omitempty"` // wait events
 }

@@ -67,6 +67,7 @@ func (e Event) AppendJSON(b []byte) []byte {
 	b = appendIntField(b, "size", e.Size)
 	b = appendFloatField(b, "waited_ms", e.WaitedMS)
 	b = appendField(b, "error", e.Error)
+	b = appendField(b, "op", e.Op)
 	return append(b, '}')
 }
 

@@ -31,6 +31,9 @@ var Table = []Spec{
 	{Type: TypeLockAcquire, IPC: true, Fields: []string{"lock", "name", "object", "waited_ms"}},
 	{Type: TypeLockRelease, IPC: true, Fields: []string{"lock", "name", "object"}},
 	{Type: TypeIPCTruncated, IPC: true, Fields: []string{"message", "queue", "pipe", "pool", "lock", "shm", "name"}},
+
+	{Type: TypeWaitBegin, Fields: []string{"pid", "object", "op"}},
+	{Type: TypeWaitEnd, Fields: []string{"pid", "object", "op", "waited_ms"}},
 }
 
 // The closed sets of values of the contract.
@@ -39,6 +42,7 @@ var (
 	LimitKinds = []string{LimitWallTime, LimitCPUTime, LimitMemory, LimitPids, LimitOutput, LimitDisk, LimitEvents}
 	Vias       = []string{"exec", "fork", "spawn", "forkserver"}
 	Streams    = []string{"stdout", "stderr"}
+	WaitOps    = []string{"get", "put", "recv", "send", "acquire", "wait", "join", "result"}
 )
 
 var specs = func() map[string]*Spec {

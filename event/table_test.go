@@ -151,7 +151,7 @@ func TestTheDocsListTheClosedSets(t *testing.T) {
 	for _, c := range []struct {
 		field string
 		set   []string
-	}{{"kind", LimitKinds}, {"status", Statuses}, {"via", Vias}, {"stream", Streams}} {
+	}{{"kind", LimitKinds}, {"status", Statuses}, {"via", Vias}, {"stream", Streams}, {"op", WaitOps}} {
 		m := regexp.MustCompile("`" + c.field + "` \\(([^)]*)\\)").FindStringSubmatch(doc)
 		if m == nil {
 			t.Errorf("docs/events.md gives no values of %s", c.field)

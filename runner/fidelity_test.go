@@ -47,6 +47,10 @@ if __name__ == "__main__":
     print("the feeder hook saw the item:", item.hook_saw_it)
     print("the queue's own hook stays the class's:", "_on_queue_feeder_error" not in q.__dict__)
     print("the target was released:", released())
+    import pickle, time, multiprocessing.connection as connection
+    print("time.sleep and Pipe pickle as themselves:",
+          pickle.loads(pickle.dumps(time.sleep)) is time.sleep
+          and pickle.loads(pickle.dumps(connection.Pipe)) is connection.Pipe)
 `
 
 // The program's objects behave as without the playground, as CPython's
@@ -63,6 +67,7 @@ func TestTracedObjectsBehaveAsBare(t *testing.T) {
 				"the feeder hook saw the item: True",
 				"the queue's own hook stays the class's: True",
 				"the target was released: True",
+				"time.sleep and Pipe pickle as themselves: True",
 			} {
 				if !strings.Contains(out, want) {
 					t.Errorf("stdout lacks %q:\n%s", want, out)

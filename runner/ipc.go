@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -100,6 +101,9 @@ const (
 	// objects that come after it undrawn.
 	maxIPCObjectEvents = 5000
 	maxIPCText         = 200
+	// maxWaitEvents bounds the wait events of a run; they do not count
+	// against the IPC events' bounds.
+	maxWaitEvents = 20000
 	// maxIPCKey bounds the keys a report names objects and items by: an
 	// honest key is an inode number, a semaphore's or block's name (at most
 	// 255 bytes) or a place in the shared heap. The runner remembers keys,
@@ -119,6 +123,7 @@ type ipcState struct {
 	msgs     map[string]queuedItem // queue item put and not yet taken
 	reported int                   // IPC events reported
 	cutSaid  map[int]bool          // processes whose own ipc.truncated was reported
+	waits    int                   // wait events reported
 	perObj   map[string]int        // object id -> its events reported
 	cutObj   map[string]bool       // objects whose ipc.truncated was reported
 	held     map[heldLock]int      // a lock's reported acquires not yet released, per process
@@ -234,6 +239,8 @@ func (s *ipcState) event(pid int, m *ipcMessage, e *event.Event) bool {
 	case "ipc.new":
 		s.created(m)
 		return false
+	case event.TypeWaitBegin, event.TypeWaitEnd:
+		return s.wait(pid, m, e)
 	case "pipe.pair":
 		s.pair(m)
 		return false
@@ -354,6 +361,41 @@ func (s *ipcState) objectCut(pid int, m *ipcMessage, e *event.Event) bool {
 	s.cutObj[id] = true
 	*e = event.Event{Type: event.TypeIPCTruncated, PID: pid, Queue: e.Queue, Pipe: e.Pipe, Lock: e.Lock, Shm: e.Shm, Name: e.Name,
 		Message: fmt.Sprintf("Process %d reported more than %d events of %s: not all of them are shown.", pid, per, objectLabel(e, id))}
+	return true
+}
+
+// wait turns a wait report into a wait.begin or wait.end event: the object
+// waited on by its id (proc-<pid> for a join), and the operation, from the
+// closed set event.WaitOps.
+func (s *ipcState) wait(pid int, m *ipcMessage, e *event.Event) bool {
+	if s.waits >= maxWaitEvents || !slices.Contains(event.WaitOps, m.Msg) {
+		return false
+	}
+	var id string
+	switch m.Object {
+	case "Queue", "JoinableQueue":
+		id = s.id("queue", m.Key)
+	case "Pipe":
+		id = s.id("pipe", m.Key)
+	case "Pool":
+		id = s.id("pool", m.Key)
+	case "Process":
+		n, err := strconv.Atoi(m.Key)
+		if err != nil || n <= 0 || strconv.Itoa(n) != m.Key {
+			return false
+		}
+		id = "proc-" + m.Key
+	case "Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier", "Value lock":
+		id = s.id(lockKind(m.Object), m.Key)
+	default:
+		return false
+	}
+	s.waits++
+	*e = event.Event{Type: m.Type, PID: pid, Object: id, Op: m.Msg}
+	if m.Type == event.TypeWaitEnd {
+		w := max(m.WaitedMS, 0)
+		e.WaitedMS = &w
+	}
 	return true
 }
 

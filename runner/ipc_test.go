@@ -47,7 +47,7 @@ func ipcLines(rr runResult) []string {
 	}
 	var out []string
 	for _, e := range rr.Events {
-		if strings.Contains(e.Type, ".") && !strings.HasPrefix(e.Type, "proc.") && !strings.HasPrefix(e.Type, "run.") {
+		if event.IsIPC(e.Type) {
 			out = append(out, ipcLine(e, names))
 		}
 	}

@@ -289,6 +289,7 @@ def _forked():
     _pid[0] = os.getpid()
     _count[0] = _pid[0] << 32
     _left[0] = _BUDGET
+    _waits_left[0] = _WAIT_BUDGET
     _per_object.clear()
     _held.clear()
     _pushed[0] = 0
@@ -299,8 +300,55 @@ _count[0] = _pid[0] << 32
 os.register_at_fork(after_in_child=_forked)
 
 
+def _stand_in(wrapper, func):
+    """Makes a module function's replacement pass for it: its name, module
+    and doc (pickle finds a function by its module and name)."""
+    for attr in ("__name__", "__qualname__", "__module__", "__doc__"):
+        setattr(wrapper, attr, getattr(func, attr))
+
+
 def _ms(t0):
     return (_now() - t0) / 1e6
+
+
+# --- waits --------------------------------------------------------------------
+#
+# A call that may block (a get from an empty queue, a recv from a silent
+# pipe, an acquire of a held lock, a join, an Event's wait ...) first waits
+# for at most _WAIT_AFTER; still blocked, it reports wait.begin, blocks for
+# the rest of its time, and reports wait.end with the time since the call.
+# A process reports at most _WAIT_BUDGET waits; each begun wait ends.
+
+_WAIT_AFTER = 0.001  # seconds
+_WAIT_BUDGET = int(os.environ.get("PLAYGROUND_WAIT_BUDGET", "2000") or 0)
+_waits_left = [_WAIT_BUDGET]
+
+
+def _rest(timeout, t0):
+    """What is left of a timeout (None: none) since the call began at t0."""
+    if timeout is None:
+        return None
+    return max(0.0, timeout - (_now() - t0) / 1e9)
+
+
+def _may_wait(timeout):
+    """Whether a blocking call with this timeout may be a wait worth
+    reporting."""
+    return timeout is None or timeout > _WAIT_AFTER
+
+
+def _wait_begin(key, cls, op):
+    """Reports that the process now blocks on the object of key (of class
+    cls, as its events say) in op; false when it is not reported."""
+    if not key or _waits_left[0] <= 0:
+        return False
+    _waits_left[0] -= 1
+    _emit("wait.begin", key, object=cls, msg=op, urgent=True)
+    return True
+
+
+def _wait_end(key, cls, op, t0):
+    _emit("wait.end", key, object=cls, msg=op, waited_ms=_ms(t0))
 
 
 # --- queues -----------------------------------------------------------------
@@ -415,9 +463,12 @@ def _patch_queues(m):
         t0 = _now()
         # Empty (nothing put and not yet taken, as the queue's own semaphore
         # counts, without a system call): this get may wait.
-        if _buf and block and self._sem._semlock._get_value() >= self._maxsize:
-            _flush()
-        item = get(self, block, timeout)
+        if block and self._sem._semlock._get_value() >= self._maxsize:
+            if _buf:
+                _flush()
+            item = _waiting_get(self, timeout, t0)
+        else:
+            item = get(self, block, timeout)
         if _blocks:
             _refresh_blocks()
         if type(item) is tuple and len(item) == 3 and item[0] == _MARK:
@@ -439,6 +490,24 @@ def _patch_queues(m):
                 _last[0] = now
         return item
 
+    def _waiting_get(self, timeout, t0):
+        if not _may_wait(timeout):
+            return get(self, True, timeout)
+        try:
+            return get(self, True, _WAIT_AFTER)
+        except m.Empty:
+            pass
+        key = self.__dict__.get("_playground")
+        if key is None:
+            key = _queue_key(self)
+        cls = type(self).__name__
+        if not _wait_begin(key, cls, "get"):
+            return get(self, True, _rest(timeout, t0))
+        try:
+            return get(self, True, _rest(timeout, t0))
+        finally:
+            _wait_end(key, cls, "get", t0)
+
     Queue.__init__ = traced_init
     Queue._reset = traced_reset
     Queue._start_thread = traced_start_thread
@@ -449,7 +518,16 @@ def _patch_queues(m):
 
     def traced_join(self):
         _before_wait()
-        return join(self)
+        key = self.__dict__.get("_playground")
+        if key is None:
+            key = _queue_key(self)
+        if self._unfinished_tasks._semlock._is_zero() or not _wait_begin(key, "JoinableQueue", "join"):
+            return join(self)
+        t0 = _now()
+        try:
+            return join(self)
+        finally:
+            _wait_end(key, "JoinableQueue", "join", t0)
 
     m.JoinableQueue.join = traced_join
 
@@ -507,9 +585,17 @@ def _patch_connection(m):
 
     def traced_recv(self):
         t0 = _now()
-        if _buf and not self.poll():
-            _flush()
-        obj = recv(self)
+        began = False
+        if not self.poll():
+            if _buf:
+                _flush()
+            if not self.poll(_WAIT_AFTER):
+                began = _wait_begin(_conn_key(self), "Pipe", "recv")
+        try:
+            obj = recv(self)
+        finally:
+            if began:
+                _wait_end(_conn_key(self), "Pipe", "recv", t0)
         if _blocks:
             _refresh_blocks()
         key = _conn_key(self)
@@ -517,6 +603,7 @@ def _patch_connection(m):
             _emit("pipe.recv", key, summary=_summary(obj), size=_size(obj), waited_ms=_ms(t0))
         return obj
 
+    _stand_in(traced_pipe, Pipe)
     m.Pipe = traced_pipe
     base.send = traced_send
     base.recv = traced_recv
@@ -541,11 +628,12 @@ _held = {}  # lock key -> acquires reported and not yet released
 def _traced_methods(key, kind, acquire, release):
     def traced_acquire(block=True, timeout=None):
         t0 = _now()
-        if _buf and block:
+        if block:
             got = acquire(False)
             if not got:
-                _flush()
-                got = acquire(True, timeout)
+                if _buf:
+                    _flush()
+                got = _waiting_acquire(timeout, t0)
         else:
             got = acquire(block, timeout)
         if got and _share(key, "lock.acquire", kind) and _spend():
@@ -554,6 +642,18 @@ def _traced_methods(key, kind, acquire, release):
             if _blocks:
                 _refresh_blocks()
         return got
+
+    def _waiting_acquire(timeout, t0):
+        if not _may_wait(timeout):
+            return acquire(True, timeout)
+        if acquire(True, _WAIT_AFTER):
+            return True
+        if not _wait_begin(key, kind, "acquire"):
+            return acquire(True, _rest(timeout, t0))
+        try:
+            return acquire(True, _rest(timeout, t0))
+        finally:
+            _wait_end(key, kind, "acquire", t0)
 
     def traced_release():
         if _blocks:
@@ -571,10 +671,26 @@ def _traced_methods(key, kind, acquire, release):
     return traced_acquire, traced_release
 
 
-def _waiting(wait):
+def _waiting(wait, inner, blocks, within=()):
+    """Reports the waits of a Condition, Event or Barrier of the program
+    (known by the lock it is made of, inner(self)) that block: blocks(self)
+    says whether a wait will. The wait of an object inside another one
+    (the Condition inside an Event or a Barrier, of a kind in within) is
+    that one's."""
     def traced_wait(self, timeout=None):
         _before_wait()
-        return wait(self, timeout)
+        lock = inner(self)
+        key = lock.__dict__.get("_playground") if hasattr(lock, "__dict__") else None
+        if not key or not _may_wait(timeout) or _kinds.get(key) in within or not blocks(self):
+            return wait(self, timeout)
+        cls = _kinds.get(key) or type(lock).__name__
+        t0 = _now()
+        if not _wait_begin(key, cls, "wait"):
+            return wait(self, timeout)
+        try:
+            return wait(self, timeout)
+        finally:
+            _wait_end(key, cls, "wait", t0)
 
     traced_wait.__name__ = traced_wait.__qualname__ = "wait"
     return traced_wait
@@ -647,8 +763,12 @@ def _patch_synchronize(m):
     _trace_inner_lock(m.Condition, lambda c: c._lock)
     _trace_inner_lock(m.Event, lambda e: e._cond._lock)
     _trace_inner_lock(m.Barrier, lambda b: b._cond._lock)
-    for cls in (m.Event, m.Condition, m.Barrier):
-        cls.wait = _waiting(cls.wait)
+    # A Condition's wait always blocks (until a notify or its timeout); an
+    # Event's while it is not set; a Barrier's but for its last party.
+    m.Condition.wait = _waiting(m.Condition.wait, lambda c: c._lock, lambda c: True, ("Event", "Barrier"))
+    m.Event.wait = _waiting(m.Event.wait, lambda e: e._cond._lock, lambda e: not e.is_set())
+    m.Barrier.wait = _waiting(m.Barrier.wait, lambda b: b._cond._lock,
+                              lambda b: b.n_waiting + 1 < b.parties)
     # `with lock:` goes through the (possibly traced) methods.
     SemLock.__enter__ = lambda self: self.acquire()
     SemLock.__exit__ = lambda self, *exc: self.release()
@@ -871,7 +991,23 @@ def _patch_process(m):
 
     def traced_join(self, timeout=None):
         _before_wait()
-        join(self, timeout)
+        popen = self._popen
+        # multiprocessing's own joins (a pool's of its workers) are not the
+        # program's waits.
+        ours = sys._getframe(1).f_globals.get("__name__", "").startswith("multiprocessing")
+        if popen is None or ours or not _may_wait(timeout) or popen.poll() is not None:
+            join(self, timeout)
+        else:
+            t0 = _now()
+            join(self, _WAIT_AFTER)
+            key = str(self.pid)
+            if popen.poll() is None and _wait_begin(key, "Process", "join"):
+                try:
+                    join(self, _rest(timeout, t0))
+                finally:
+                    _wait_end(key, "Process", "join", t0)
+            else:
+                join(self, _rest(timeout, t0))
         if _blocks:
             _refresh_blocks()
 
@@ -939,6 +1075,7 @@ def _patch_pool(m):
                   function=_function_name(m, func, args), urgent=True)
 
         self._taskqueue = _TaskQueue(self._taskqueue, announce)
+        self._playground = pool_key
 
     def traced_worker(inqueue, outqueue, *args, **kwargs):
         get = inqueue.get
@@ -973,6 +1110,24 @@ def _patch_pool(m):
         inqueue.get = traced_get
         return worker(inqueue, outqueue, *args, **kwargs)
 
+    wait = m.ApplyResult.wait
+
+    def traced_result_wait(self, timeout=None):
+        if self.ready() or not _may_wait(timeout):
+            return wait(self, timeout)
+        t0 = _now()
+        _before_wait()
+        wait(self, _WAIT_AFTER)
+        key = getattr(self._pool, "__dict__", {}).get("_playground", "")
+        if self.ready() or not _wait_begin(key, "Pool", "result"):
+            return wait(self, _rest(timeout, t0))
+        try:
+            return wait(self, _rest(timeout, t0))
+        finally:
+            _wait_end(key, "Pool", "result", t0)
+
+    traced_result_wait.__name__ = traced_result_wait.__qualname__ = "wait"
+    m.ApplyResult.wait = traced_result_wait
     traced_worker.__qualname__ = traced_worker.__name__ = "worker"
     traced_worker.__module__ = "multiprocessing.pool"
     Pool.__init__ = traced_init
@@ -999,6 +1154,8 @@ def _patch_spawn(m):
             _kinds.update(list(kinds.items())[:_MAX_KEYS])
         return prepare(data)
 
+    _stand_in(traced_get_data, get_data)
+    _stand_in(traced_prepare, prepare)
     m.get_preparation_data = traced_get_data
     m.prepare = traced_prepare
 

@@ -114,9 +114,26 @@ def _ipc_send_waiting():
         _ipc_flush()
 
 
-def _ipc_sleep(secs):
-    _ipc_send_waiting()
-    return _time_sleep(secs)
+# time.sleep, that first sends the waiting reports: a program that sleeps
+# is seen to be idle, and what it did just before is shown now. It passes
+# for the built-in wherever a program or a library could tell them apart:
+# no __dict__ (xmlrpc refuses to send it, as it does the built-in), its
+# name, module, doc and repr, and pickling by reference.
+class _Sleep:
+    __slots__ = ()
+    __module__ = "time"
+    __name__ = __qualname__ = "sleep"
+
+    def __call__(self, secs):
+        if _ipc_buf:
+            _ipc_flush()
+        return _time_sleep(secs)
+
+    def __reduce__(self):
+        return "sleep"
+
+    def __repr__(self):
+        return "<built-in function sleep>"
 
 
 def _playground_connect():
@@ -310,6 +327,22 @@ class _PlaygroundFinder:
 
 sys.meta_path.insert(0, _PlaygroundFinder())
 
+def _playground_close():
+    """Closes the channel to the playground as the main process ends, so
+    that a program run with warnings on is not warned of it."""
+    global _sock, _ADDR
+    _ADDR = ""
+    if _sock is not None:
+        _sock.close()
+        _sock = None
+
+
+if _ADDR:
+    import atexit
+
+    # Registered first, so it runs last.
+    atexit.register(_playground_close)
+
 if _IPC and _ADDR:
     import atexit
     import time
@@ -321,6 +354,5 @@ if _IPC and _ADDR:
     # A program that sleeps is seen to be idle: what it did just before is
     # shown now, not when it next does something.
     _time_sleep = time.sleep
-    _ipc_sleep.__name__ = _ipc_sleep.__qualname__ = "sleep"
-    _ipc_sleep.__doc__ = _time_sleep.__doc__
-    time.sleep = _ipc_sleep
+    _Sleep.__doc__ = _time_sleep.__doc__
+    time.sleep = _Sleep()
