@@ -97,3 +97,25 @@ func TestAOneRunRunnerKeepsNoInitReady(t *testing.T) {
 		t.Errorf("%d inits ready and %d starting after the one run", ready, filling)
 	}
 }
+
+// A runner for one run does not prove the sandbox with a run of its own
+// first: its run is the proof. A server's runner proves it as it starts.
+func TestAOneRunRunnerRunsNoProbe(t *testing.T) {
+	testRunner(t)
+	r, err := New(Config{OneRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	probed := false
+	r.probeOnce.Do(func() { probed = true })
+	if !probed {
+		t.Error("New of a one-run runner ran the probe")
+	}
+	server, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	server.probeOnce.Do(func() { t.Error("New of a server's runner did not run the probe") })
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -86,8 +88,9 @@ type Runner struct {
 	python     *interpreter
 	cgroups    *cgroupManager
 	info       event.SandboxInfo
-	sandboxErr error
-	hostUID    int // the host uid all runs share without per-run uids
+	probeOnce  sync.Once
+	sandboxErr atomic.Pointer[error] // why the probe failed
+	hostUID    int                   // the host uid all runs share without per-run uids
 	hostGID    int
 	uids       *uidPool // the range of per-run uids; nil when runs share hostUID
 	uidsOff    string   // why runs share hostUID
@@ -132,7 +135,9 @@ func New(cfg Config) (*Runner, error) {
 	if err := r.setUpUIDs(cfg.UIDRange); err != nil {
 		return nil, err
 	}
-	r.sandboxErr = r.probe()
+	if !cfg.OneRun {
+		r.SandboxError() // a server learns at once whether it can run anything
+	}
 	return r, nil
 }
 
@@ -150,8 +155,30 @@ func (r *Runner) probe() error {
 	return nil
 }
 
-// SandboxError says why the sandbox cannot be used on this host (nil when it can).
-func (r *Runner) SandboxError() error { return r.sandboxErr }
+// SandboxError says why the sandbox cannot be used on this host (nil when
+// it can), proved by an empty run the first time it is asked. A one-run
+// runner (the CLI) does not ask: its run is the proof, and a sandbox that
+// cannot be built ends it with the same sentence.
+func (r *Runner) SandboxError() error {
+	r.probeOnce.Do(func() {
+		if r.cfg.NoSandbox {
+			return
+		}
+		if err := r.probe(); err != nil {
+			r.sandboxErr.Store(&err)
+		}
+	})
+	return r.sandboxFailed()
+}
+
+// sandboxFailed is the probe's verdict so far: nil before it or when it
+// passed.
+func (r *Runner) sandboxFailed() error {
+	if p := r.sandboxErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // Info says which protections runs get.
 func (r *Runner) Info() event.SandboxInfo { return r.info }

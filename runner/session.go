@@ -85,8 +85,8 @@ func (s *session) run(ctx context.Context) Result {
 	switch {
 	case len(s.req.Program) > MaxProgramBytes:
 		s.internal = fmt.Sprintf("The program is too large: %s, and the limit is %s.", sizeText(int64(len(s.req.Program))), sizeText(MaxProgramBytes))
-	case s.r.sandboxErr != nil:
-		s.internal = "The sandbox cannot be set up on this server, so nothing can run: " + s.r.sandboxErr.Error()
+	case s.r.sandboxFailed() != nil:
+		s.internal = "The sandbox cannot be set up on this server, so nothing can run: " + s.r.sandboxFailed().Error()
 	default:
 		var err error
 		if si, err = s.r.takeInit(s.limits); err != nil {
