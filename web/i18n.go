@@ -481,6 +481,7 @@ var uiStrings = map[string]map[string]string{
 		"js.ipc.capped":            "共 {total} 个 IPC 事件:前 {n} 条消息、任务、持锁和写入逐一绘出,色带显示全部。",
 		"js.ipc.truncated":         "这次运行只报告了前 {n} 个 IPC 事件,之后的没有显示。",
 		"js.ipc.cutObjects":        "{n} 个对象的事件多于显示的数量:它们的数字写作“至少”。",
+		"js.ipc.cutObjects.one":    "1 个对象的事件多于显示的数量:它的数字写作“至少”。",
 	},
 }
 
