@@ -11,7 +11,8 @@ import (
 
 // contractProgram makes every event type but ipc.truncated: processes that
 // exit and are killed, one that runs another program, output on both
-// streams, and each kind of object the startup hook reports.
+// streams, each kind of object the startup hook reports (named after the
+// variables they are assigned to), and a join that waits.
 const contractProgram = `
 import multiprocessing as mp, subprocess, sys, time
 from multiprocessing import shared_memory
@@ -35,14 +36,19 @@ def sleeper():
     time.sleep(60)
 if __name__ == "__main__":
     mp.set_start_method("fork")
-    q, jq = mp.Queue(), mp.JoinableQueue()
+    q = mp.Queue()
+    jq = mp.JoinableQueue()
     here, there = mp.Pipe()
-    v, arr = mp.Value("i", 0), mp.Array("i", 3)
+    v = mp.Value("i", 0)
+    arr = mp.Array("i", 3)
+    lock = mp.Lock()
     s = shared_memory.SharedMemory(create=True, size=8)
-    p = mp.Process(target=work, args=(q, jq, there, mp.Lock(), mp.RLock(), mp.Semaphore(), mp.BoundedSemaphore(), v, arr, s.name))
+    p = mp.Process(target=work, args=(q, jq, there, lock, mp.RLock(), mp.Semaphore(), mp.BoundedSemaphore(), v, arr, s.name))
     p.start()
     print(q.get(), jq.get(), here.recv())
     p.join()
+    w = mp.Process(target=time.sleep, args=(0.2,))
+    w.start(); w.join()
     k = mp.Process(target=sleeper)
     k.start(); k.terminate(); k.join()
     with mp.Pool(1) as pool:

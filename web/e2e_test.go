@@ -164,6 +164,10 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("RunShowsTheProcessesAndTheirOutput", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/pool")
+		// The prose's Python is coloured by the page.
+		if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid=prose] code.language-python .tok-keyword').length`); n == 0 {
+			t.Error("the prose's code is not coloured")
+		}
 		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished))
 		nodes := eval[int](t, ctx, `document.querySelectorAll('[data-testid=proc-node]').length`)
 		badges := eval[int](t, ctx, `document.querySelectorAll('[data-testid=output-line] [data-testid=pid-badge]').length`)
@@ -429,6 +433,11 @@ func TestBrowserExerciseAndReplay(t *testing.T) {
 		}
 		if s := eval[string](t, ctx, `document.querySelector('[data-testid=status]').dataset.state`); s != "ok" {
 			t.Errorf("status %q", s)
+		}
+		// The stored program is coloured, its lines numbered.
+		if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid=run-code] .line .ln').length`); n == 0 ||
+			eval[int](t, ctx, `document.querySelectorAll('[data-testid=run-code] .tok-keyword').length`) == 0 {
+			t.Errorf("the stored program shows %d numbered lines, or is not coloured", n)
 		}
 		screenshot(t, ctx, dir, "replay-at-once.png")
 		do(t, ctx, chromedp.Click(css("[data-testid=play]")),

@@ -47,12 +47,7 @@ func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request) {
 		v.Lesson = l
 		title = l.Title
 	}
-	code, err := highlightPython(run.Source)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	v.CodeHTML = code
+	v.CodeHTML = codeView(run.Source)
 	if rec, ok := decodeVerdict(run.Exercise); ok {
 		ev := &exerciseView{Title: v.Lesson.Title, Passed: rec.Passed, Results: checkResults(rec.Results, lang)}
 		if e, ok := v.Lesson.exercise(rec.Exercise); ok {

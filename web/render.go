@@ -10,12 +10,11 @@ import (
 // page fills the frame every page shares.
 func (s *Server) page(r *http.Request, title string, wide bool) page {
 	return page{
-		Title:   title,
-		Path:    s.localPath(r.URL.Path),
-		CSS:     s.asset("css/app.css"),
-		CodeCSS: s.asset("code.css"),
-		Icon:    s.asset("img/icon.svg"),
-		Wide:    wide,
+		Title: title,
+		Path:  s.localPath(r.URL.Path),
+		CSS:   s.asset("css/app.css"),
+		Icon:  s.asset("img/icon.svg"),
+		Wide:  wide,
 	}
 }
 

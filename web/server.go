@@ -153,7 +153,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/runs/{id}", s.handleRunAPI)
 	m.HandleFunc("POST /nickname", s.handleNickname)
 	m.HandleFunc("GET /ws", s.handleWS)
-	m.HandleFunc("GET /static/code.css", s.handleCodeCSS)
 	m.Handle("GET /static/", s.staticHandler())
 	m.HandleFunc("GET /healthz", s.handleHealth)
 	m.Handle("GET /metrics", s.handleMetrics())
@@ -205,8 +204,6 @@ func (s *Server) hashAssets() error {
 			return fmt.Errorf("web: embedded asset %s is missing", p)
 		}
 	}
-	css := sha256.Sum256(highlightCSS())
-	s.assets["code.css"] = "/static/code.css?v=" + hex.EncodeToString(css[:6])
 	return nil
 }
 
@@ -224,12 +221,6 @@ func (s *Server) staticHandler() http.Handler {
 		}
 		files.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) handleCodeCSS(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Write(highlightCSS())
 }
 
 // secureCookies reports whether cookies must be https-only: the public URL

@@ -10,6 +10,7 @@ import { Targets } from "./targets.js";
 import { Status } from "./status.js";
 import { History } from "./history.js";
 import { RunControl } from "./runcontrol.js";
+import { highlightCodeBlocks } from "./highlight.js";
 
 const ipcKey = "pg:ipc"; // "off" when the learner switched the IPC views off
 
@@ -21,6 +22,7 @@ function readJSON(id) {
 
 function start() {
   loadStrings();
+  highlightCodeBlocks();
   const replay = document.querySelector("[data-replay]");
   if (replay) { startReplay(replay); return; }
   const root = document.querySelector("[data-playground]");
