@@ -5,27 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	"mpplayground/event"
-)
-
-// The programs of the overhead benchmark (docs/benchmarks.md).
-const (
-	trivialProgram = "print('hello')\n"
-	poolProgram    = `
-from multiprocessing import Pool
-def work(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-if __name__ == "__main__":
-    with Pool(4) as p:
-        print(sum(p.map(work, [300000] * 8)))
-`
+	"mpplayground/internal/benchprog"
 )
 
 // BenchmarkOverhead runs each program bare (python3 FILE) and in the
@@ -43,8 +27,8 @@ func BenchmarkOverhead(b *testing.B) {
 		check   func(bare, sandboxed time.Duration) bool
 		limit   string
 	}{
-		{"trivial", trivialProgram, func(bare, sb time.Duration) bool { return sb-bare <= 25*time.Millisecond }, "at most 25 ms more"},
-		{"pool4", poolProgram, func(bare, sb time.Duration) bool { return float64(sb) <= 1.25*float64(bare) }, "at most 1.25x"},
+		{"trivial", benchprog.Trivial, func(bare, sb time.Duration) bool { return sb-bare <= 25*time.Millisecond }, "at most 25 ms more"},
+		{"pool4", benchprog.Pool4, func(bare, sb time.Duration) bool { return float64(sb) <= 1.25*float64(bare) }, "at most 1.25x"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			dir := b.TempDir()
@@ -69,7 +53,7 @@ func BenchmarkOverhead(b *testing.B) {
 				}
 				sandboxed = append(sandboxed, time.Since(start))
 			}
-			mb, ms := median(bare), median(sandboxed)
+			mb, ms := benchprog.Median(bare), benchprog.Median(sandboxed)
 			b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
 			b.ReportMetric(float64(ms.Microseconds())/1000, "sandbox-ms")
 			b.ReportMetric(float64((ms-mb).Microseconds())/1000, "overhead-ms")
@@ -79,12 +63,6 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 		})
 	}
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // queueProgram is the IPC benchmark: 10,000 puts and gets between two
@@ -131,7 +109,7 @@ func BenchmarkIPCCost(b *testing.B) {
 		off = append(off, run(true))
 		on = append(on, run(false))
 	}
-	mOff, mOn := median(off), median(on)
+	mOff, mOn := benchprog.Median(off), benchprog.Median(on)
 	b.ReportMetric(float64(mOff.Microseconds())/1000, "without-ms")
 	b.ReportMetric(float64(mOn.Microseconds())/1000, "with-ms")
 	b.ReportMetric(float64(mOn)/float64(mOff), "ratio")

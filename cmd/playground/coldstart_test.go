@@ -4,26 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-)
 
-// The programs of the CLI's cold-start benchmark (docs/benchmarks.md).
-const (
-	coldTrivial = "print('hello')\n"
-	coldPool    = `
-from multiprocessing import Pool
-def work(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-if __name__ == "__main__":
-    with Pool(4) as p:
-        print(sum(p.map(work, [300000] * 8)))
-`
+	"mpplayground/internal/benchprog"
 )
 
 // BenchmarkCLIColdStart times `playground run --json FILE`, a fresh
@@ -54,8 +39,8 @@ func BenchmarkCLIColdStart(b *testing.B) {
 		ok            func(bare, cli time.Duration) bool
 		floor         string
 	}{
-		{"trivial", coldTrivial, func(bare, cli time.Duration) bool { return cli-bare <= 40*time.Millisecond }, "at most 40 ms more"},
-		{"pool4", coldPool, func(bare, cli time.Duration) bool { return float64(cli) <= 1.25*float64(bare) }, "at most 1.25x"},
+		{"trivial", benchprog.Trivial, func(bare, cli time.Duration) bool { return cli-bare <= 40*time.Millisecond }, "at most 40 ms more"},
+		{"pool4", benchprog.Pool4, func(bare, cli time.Duration) bool { return float64(cli) <= 1.25*float64(bare) }, "at most 1.25x"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			file := filepath.Join(dir, tc.name+".py")
@@ -77,7 +62,7 @@ func BenchmarkCLIColdStart(b *testing.B) {
 				bare = append(bare, timed(python, file))
 				cli = append(cli, timed(bin, "run", "--json", "--python", python, file))
 			}
-			mb, mc := medianOf(bare), medianOf(cli)
+			mb, mc := benchprog.Median(bare), benchprog.Median(cli)
 			b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
 			b.ReportMetric(float64(mc.Microseconds())/1000, "cli-ms")
 			b.ReportMetric(float64((mc-mb).Microseconds())/1000, "cost-ms")
@@ -87,10 +72,4 @@ func BenchmarkCLIColdStart(b *testing.B) {
 			}
 		})
 	}
-}
-
-func medianOf(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -31,9 +31,10 @@ var mayImport = map[string][]string{
 	"cmd/playground":     {"event", "runner", "runner/sandbox", "lessons", "store", "web"},
 	"cmd/classroom-load": {"lessons"},
 
-	"internal/layout":   {},
-	"internal/testload": {},
-	"internal/testmem":  {},
+	"internal/benchprog": {},
+	"internal/layout":    {},
+	"internal/testload":  {},
+	"internal/testmem":   {},
 }
 
 // projectImports reads the imports of the project's packages from their

@@ -1,0 +1,35 @@
+// Package benchprog holds the programs that the overhead benchmarks time
+// against bare python3 (docs/benchmarks.md), and the median they compare:
+// the runner's benchmark and the CLI's use the same ones. Only tests
+// import it.
+package benchprog
+
+import (
+	"slices"
+	"time"
+)
+
+const (
+	// Trivial is the smallest program: its cost is the fixed cost.
+	Trivial = "print('hello')\n"
+	// Pool4 maps eight CPU-bound tasks on a Pool(4): the cost of a
+	// program with processes.
+	Pool4 = `
+from multiprocessing import Pool
+def work(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+if __name__ == "__main__":
+    with Pool(4) as p:
+        print(sum(p.map(work, [300000] * 8)))
+`
+)
+
+// Median is the middle of the durations (the upper one of an even count).
+func Median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
