@@ -288,6 +288,30 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
 	})
 
+	t.Run("AWaitingProcessIsMarked", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.KeyEvent("import multiprocessing as mp\rq = mp.Queue()\rq.get()\r"),
+			chromedp.Click(css("[data-testid=run]")),
+			waitJS(`!document.querySelector('[data-testid=proc-waiting]')?.hidden`),
+			waitJS(`document.querySelectorAll('[data-testid=wait-span].open').length > 0`),
+		)
+		if s := eval[string](t, ctx, `document.querySelector('[data-testid=proc-waiting]').textContent`); !strings.Contains(s, "get") || !strings.Contains(s, "queue-1") {
+			t.Errorf("the waiting process says %q", s)
+		}
+		screenshot(t, ctx, dir, "lesson-waiting.png")
+		do(t, ctx,
+			chromedp.Click(css("[data-testid=stop]")),
+			waitJS(`document.querySelector('[data-testid=status]').dataset.state === 'stopped'`),
+		)
+		if eval[bool](t, ctx, `!!document.querySelector('[data-testid=proc-node][data-waiting]')`) {
+			t.Error("a process is still shown waiting after the run ended")
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
 	t.Run("ADroppedConnectionShowsHowTheRunEnded", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,

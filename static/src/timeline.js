@@ -43,7 +43,7 @@ const r1 = (v) => Math.round(v * 10) / 10;
 // what flows between them) into container; with zoom, the time axis covers
 // only the stretch in which things flowed. It returns the items a learner
 // can point at or step through, in order of time, and the rows' positions.
-export function drawTimeline(container, procs, now, duration, ipc = null) {
+export function drawTimeline(container, procs, now, duration, ipc = null, waits = null) {
   const model = ipc && !ipc.model.empty ? ipc.model : null;
   const width = Math.max(280, container.clientWidth - 24);
   const end = Math.max(1, duration ?? now * 1.15 + 50);
@@ -121,6 +121,7 @@ export function drawTimeline(container, procs, now, duration, ipc = null) {
     lanes.append(g);
   }
   root.append(lanes);
+  if (waits && waits.stretches.length) root.append(drawWaits(waits, { x, seen, at, laneH, now, ipc: model }));
 
   const hits = [];
   if (model) {
@@ -286,6 +287,25 @@ function drawTasks(ctx) {
       for (const [a, b] of mergeIntervals(iv, 1)) d += `M${r1(a)} ${w.y + 7}h${r1(b - a)}v${laneH - 14}h${-r1(b - a)}z`;
       g.append(svg("path", { class: "band band-task " + (byPid.get(pid)?.colour || ""), d, "data-testid": "ipc-band" }));
     }
+  }
+  return g;
+}
+
+// drawWaits shades each stretch a process spent blocked on an object, on
+// its lane, named in its title.
+function drawWaits(waits, { x, seen, at, laneH, now, ipc }) {
+  const g = svg("g", { class: "waits" });
+  const n = Math.min(waits.stretches.length, maxDrawn);
+  for (let i = 0; i < n; i++) {
+    const s = waits.stretches[i];
+    const r = at.get(s.pid);
+    if (!r || !seen(s.t0, s.t1 ?? now)) continue;
+    const x0 = x(s.t0), x1 = Math.max(x0 + 2, x(s.t1 ?? now));
+    const rect = svg("rect", { class: "wait-span" + (s.t1 === null ? " open" : ""), x: r1(x0), y: r.y + laneH / 2 - 3,
+      width: r1(x1 - x0), height: 6, rx: 3, "data-testid": "wait-span", "data-obj": s.object });
+    const o = ipc && ipc.objects.get(s.object);
+    rect.append(svg("title", {}, tr("waiting", { op: s.op, obj: o ? objectLabel(o) : s.object })));
+    g.append(rect);
   }
   return g;
 }

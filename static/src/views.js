@@ -3,7 +3,8 @@
 // is only ever set as text (textContent / text nodes), never parsed as HTML.
 import { tr, trn } from "./strings.js";
 import { drawTimeline, maxDrawn } from "./timeline.js";
-import { IPCModel } from "./ipc.js";
+import { IPCModel, label } from "./ipc.js";
+import { WaitModel } from "./waits.js";
 import { IPCInteract, IPCPanel } from "./ipcview.js";
 
 const maxLines = 5000;   // older output lines are removed past this
@@ -33,6 +34,7 @@ export class RunViews {
     this.legendEl = root.querySelector("[data-testid=ipc-legend]");
     this.noteEl = root.querySelector("[data-testid=ipc-note]");
     this.ipc = new IPCModel();
+    this.waits = new WaitModel();
     this.highlight = "";
     // zoom: the time axis covers only where things flow between processes.
     this.zoom = true;
@@ -70,6 +72,7 @@ export class RunViews {
     this.filterEl.value = "";
     this.timelineEl.dataset.complete = "false";
     this.ipc.reset();
+    this.waits.reset();
     this.highlight = "";
     this.panel.reset();
     this.showIPC();
@@ -83,7 +86,8 @@ export class RunViews {
       case "proc.start": this.procStart(ev); break;
       case "proc.exec": this.procExec(ev); break;
       case "output": this.output(ev); break;
-      case "proc.exit": this.procExit(ev); break;
+      case "proc.exit": this.procExit(ev); this.markWaiting(this.waits.apply(ev)); break;
+      case "wait.begin": case "wait.end": this.proc(ev.pid); this.markWaiting(this.waits.apply(ev)); break;
       case "run.end":
         this.duration = ev.duration_ms ?? ev.t;
         this.now = this.duration;
@@ -142,7 +146,10 @@ export class RunViews {
       node.append(el("span", "helper-tag", tr("helper")));
     }
     p.stateEl = el("span", "state", tr("runningState"));
-    node.append(p.stateEl);
+    p.waitEl = el("span", "waiting");
+    p.waitEl.dataset.testid = "proc-waiting";
+    p.waitEl.hidden = true;
+    node.append(p.stateEl, p.waitEl);
     node.title = `pid ${p.pid}` + (p.ppid != null ? ` · ppid ${p.ppid}` : "") + (helper ? ` · ${tr(helper)}` : "");
     p.node = node;
     p.children = el("ul");
@@ -167,6 +174,23 @@ export class RunViews {
       if (!ownStart) p.node.querySelector(".name").textContent = ev.argv[0].split("/").pop();
       p.node.title += " · " + ev.argv.join(" ");
     }
+  }
+
+  // markWaiting shows on a process's node what it waits for now, if
+  // anything.
+  markWaiting(pid) {
+    const p = pid === null ? null : this.procs.get(pid);
+    if (!p) return;
+    const w = this.waits.waiting(pid);
+    if (!w) {
+      delete p.node.dataset.waiting;
+      p.waitEl.hidden = true;
+      return;
+    }
+    const o = this.ipc.objects.get(w.object);
+    p.node.dataset.waiting = w.object;
+    p.waitEl.textContent = tr("waiting", { op: w.op, obj: o ? label(o) : w.object });
+    p.waitEl.hidden = false;
   }
 
   procExit(ev) {
@@ -275,7 +299,7 @@ export class RunViews {
     if (!this.order.length) return null;
     const focused = this.interact.focusedKey();
     const r = drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration,
-      { model: this.ipc, highlight: this.highlight, zoom: this.zoom });
+      { model: this.ipc, highlight: this.highlight, zoom: this.zoom }, this.waits);
     this.interact.afterDraw(r.hits, focused, !!this.ipc.truncated);
     // Tests (and anyone curious) can tell the final picture from a live one.
     this.timelineEl.dataset.complete = String(this.duration !== null);
