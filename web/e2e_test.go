@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -284,6 +285,32 @@ func TestBrowser(t *testing.T) {
 		names := eval[string](t, ctx, `[...document.querySelectorAll('[data-testid=proc-node]')].map(n => n.querySelector('.name').textContent + (n.dataset.helper ? '*' : '')).sort().join(' ')`)
 		if names != "MainProcess forkserver* forkserver-child resource_tracker* spawn-child" {
 			t.Errorf("the tree names the processes %q", names)
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
+	t.Run("ManyLinesDoNotFreezeThePage", func(t *testing.T) {
+		const lines = 10000
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.KeyEvent(fmt.Sprintf("for i in range(%d): print(i)\r", lines)),
+		)
+		start := time.Now()
+		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished))
+		took := time.Since(start)
+		status := eval[string](t, ctx, `document.querySelector('[data-testid=status-text]').textContent`)
+		t.Logf("%d lines: the page showed the end %v after Run (%s)", lines, took.Round(time.Millisecond), status)
+		// The run itself takes about half a second here; drawing its lines
+		// must not take many times as long (it took 41 s when each line
+		// forced a layout).
+		if limit := testload.Scaled(t, 4*time.Second, 60); took > limit {
+			t.Errorf("the page took %v to show the end of a run of %d lines; the bound is %v", took, lines, limit)
+		}
+		last := eval[string](t, ctx, `[...document.querySelectorAll('[data-testid=output-line]')].pop()?.textContent || ''`)
+		if !strings.HasSuffix(last, fmt.Sprint(lines-1)) {
+			t.Errorf("the last line shown is %q", last)
 		}
 		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
 	})

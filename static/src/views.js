@@ -30,6 +30,10 @@ export class RunViews {
     this.outputEl = root.querySelector("[data-testid=output]");
     this.filterEl = root.querySelector("[data-testid=filter]");
     this.filterEl.addEventListener("change", () => this.applyFilter());
+    // Whether the output follows its tail: read from the layout only when
+    // the learner scrolls, never per line (that forced a layout per line).
+    this.following = true;
+    this.outputEl.addEventListener("scroll", () => { this.following = this.atBottom(); }, { passive: true });
     this.viewsEl = root.querySelector(".views");
     this.legendEl = root.querySelector("[data-testid=ipc-legend]");
     this.noteEl = root.querySelector("[data-testid=ipc-note]");
@@ -60,6 +64,7 @@ export class RunViews {
     this.order = [];             // pids in order of start
     this.open = new Map();       // "pid:stream" -> unfinished line element
     this.lineCount = 0;
+    this.following = true;
     this.cut = false;
     this.start = performance.now();
     this.now = 0;                // ms since run.start, while running
@@ -229,7 +234,6 @@ export class RunViews {
       line.append(el("span", "badge", stream === "stdin" ? "stdin" : "·"));
     }
     line.append(el("span", "text"));
-    const stick = this.atBottom();
     this.outputEl.append(line);
     this.lineCount++;
     if (this.lineCount > maxLines) {
@@ -238,7 +242,7 @@ export class RunViews {
       this.lineCount--;
       if (!this.cut) { this.cut = true; this.outputEl.prepend(el("p", "empty", tr("cut"))); }
     }
-    if (stick) this.stickToBottom = true;
+    if (this.following) this.stickToBottom = true;
     return line;
   }
 
