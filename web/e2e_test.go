@@ -315,6 +315,21 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
 	})
 
+	t.Run("AFailedChildIsSaid", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		do(t, ctx,
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.KeyEvent("import multiprocessing as mp\rp = mp.Process(target=int, args=('x',))\rp.start(); p.join()\r"),
+			chromedp.Click(css("[data-testid=run]")),
+			waitJS(finished),
+		)
+		if s := eval[string](t, ctx, `document.querySelector('[data-testid=status-text]').textContent`); !strings.Contains(s, "a child process failed") {
+			t.Errorf("status %q does not say that a child failed", s)
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
 	t.Run("AWaitingProcessIsMarked", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,

@@ -3,7 +3,7 @@
 // of a run fetched again when the socket dropped during it.
 import { Socket } from "./socket.js";
 import { StdinForm } from "./stdin.js";
-import { tr } from "./strings.js";
+import { tr, trn } from "./strings.js";
 import { showChecks } from "./checks.js";
 
 export class RunControl {
@@ -140,6 +140,11 @@ export class RunControl {
     this.setPhase("done");
     let text = tr("status." + st, { ms, code: ev.exit_code ?? "", msg: ev.message || "" });
     if (st === "stopped" && this.lostDuringRun) text += " · " + tr("lost");
+    // A run whose main process ended well may still have children that
+    // failed: the status says so.
+    const failed = this.views.failedChildren();
+    if (failed) text += " · " + trn("childrenFailed", { n: failed });
+    this.status.el.dataset.childrenFailed = String(failed);
     this.lostDuringRun = false;
     this.status.set(st, text);
     this.history.refreshLater();

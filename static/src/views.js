@@ -181,6 +181,12 @@ export class RunViews {
     }
   }
 
+  // failedChildren counts the processes but the first (the main one) that
+  // exited with a code other than 0.
+  failedChildren() {
+    return this.order.slice(1).filter((pid) => this.procs.get(pid).state === "failed").length;
+  }
+
   // markWaiting shows on a process's node what it waits for now, if
   // anything.
   markWaiting(pid) {
