@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -213,11 +214,15 @@ func (s *Server) asset(p string) string { return s.assets[p] }
 
 func (s *Server) staticHandler() http.Handler {
 	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	zipped := newGzipAssets(static.FS)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("v") != "" {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			w.Header().Set("Cache-Control", "no-cache")
+		}
+		if zipped.serve(w, r, strings.TrimPrefix(r.URL.Path, "/static/")) {
+			return
 		}
 		files.ServeHTTP(w, r)
 	})
