@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"mpplayground/event"
+	"mpplayground/runner/sandbox"
 )
 
 // Default limits of a run. Each can be changed per server (flags) and per run.
@@ -61,6 +62,9 @@ const (
 	initHostID = 65533
 	// MaxProgramBytes bounds the source of a program.
 	MaxProgramBytes = 64 << 10
+	// ProgramFile is the name of the program's file, as its tracebacks
+	// show it ('File "/home/learner/main.py", line 3').
+	ProgramFile = sandbox.ProgramName
 )
 
 // Config configures a Runner.

@@ -315,6 +315,33 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
 	})
 
+	t.Run("TheErrorsLineIsMarked", func(t *testing.T) {
+		openLesson(t, ctx, ts.URL+"/lessons/sleep")
+		for _, tc := range []struct{ program, bad string }{
+			{"x = 1\rprint(y)\r", "print(y)"}, // a NameError in the main process
+			{"x = 1\rx = = 2\r", "x = = 2"},   // a syntax error
+		} {
+			do(t, ctx,
+				chromedp.Click(css(".cm-content")),
+				chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+				chromedp.KeyEvent(tc.program),
+				chromedp.Click(css("[data-testid=run]")),
+				waitJS(`document.querySelector('[data-testid=status]').dataset.state === 'error'`),
+				waitJS(`!!document.querySelector('.cm-content [data-testid=error-line]')`),
+			)
+			// The marked line is the one the traceback names.
+			if got := eval[string](t, ctx, `document.querySelector('.cm-content [data-testid=error-line]').textContent`); got != tc.bad {
+				t.Errorf("%q: the line %q is marked, want %q", tc.program, got, tc.bad)
+			}
+			// Typing clears the mark.
+			do(t, ctx, chromedp.Click(css(".cm-content")), chromedp.KeyEvent(" "))
+			if eval[bool](t, ctx, `!!document.querySelector('.cm-content [data-testid=error-line]')`) {
+				t.Error("the mark stays after the program changed")
+			}
+		}
+		do(t, ctx, chromedp.Click(css("[data-testid=reset]")))
+	})
+
 	t.Run("AFailedChildIsSaid", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,

@@ -15,7 +15,7 @@ import (
 const (
 	Home           = "/home/learner" // the run's working directory, the program's file in it
 	sandboxHookDir = "/opt/playground"
-	programName    = "main.py"
+	ProgramName    = "main.py" // the program's file in Home, as its tracebacks name it
 	sandboxHost    = "playground"
 	stagingRoot    = "/tmp" // where the new root is assembled before pivot_root
 )
@@ -286,7 +286,7 @@ func writeRunFiles(cfg *record.Config, home, hook string) error {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(home, programName), cfg.Program, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(home, ProgramName), cfg.Program, 0o644); err != nil {
 		return fmt.Errorf("write the program: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Join(hook, "__pycache__"), 0o755); err != nil {

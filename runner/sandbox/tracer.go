@@ -158,7 +158,7 @@ func (t *tracer) startProgram() error {
 		attr.Sys.Credential = &syscall.Credential{Uid: uint32(t.cfg.UID), Gid: uint32(t.cfg.GID), Groups: []uint32{}, NoSetGroups: !t.cfg.DropGrps}
 	}
 	p, err := startOnProgramThread(t.cfg.Sandbox, func() (*os.Process, error) {
-		return os.StartProcess(t.cfg.Python, []string{t.cfg.Python, programName}, attr)
+		return os.StartProcess(t.cfg.Python, []string{t.cfg.Python, ProgramName}, attr)
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 // The program editor: CodeMirror 6 with Python highlighting and line numbers.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
-  drawSelection, highlightSpecialChars, rectangularSelection } from "@codemirror/view";
-import { EditorState, Prec } from "@codemirror/state";
+  drawSelection, highlightSpecialChars, rectangularSelection, Decoration } from "@codemirror/view";
+import { EditorState, Prec, StateField, StateEffect } from "@codemirror/state";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
 import { HighlightStyle, syntaxHighlighting, bracketMatching, indentOnInput, indentUnit } from "@codemirror/language";
@@ -35,6 +35,19 @@ const theme = EditorView.theme({
 
 // createEditor replaces the fallback textarea with an editor. onRun is
 // called on Ctrl/Cmd+Enter; onChange after every edit.
+// The lines a run's error points at are marked until the program changes.
+const setErrorLines = StateEffect.define();
+const errorLine = Decoration.line({ class: "cm-error-line", attributes: { "data-testid": "error-line" } });
+const errorLines = StateField.define({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    if (tr.docChanged) marks = Decoration.none;
+    for (const e of tr.effects) if (e.is(setErrorLines)) marks = e.value;
+    return marks;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
 export function createEditor(textarea, { onRun, onChange, label }) {
   const parent = textarea.parentElement;
   const view = new EditorView({
@@ -57,6 +70,7 @@ export function createEditor(textarea, { onRun, onChange, label }) {
         highlightSelectionMatches(),
         syntaxHighlighting(highlight),
         python(),
+        errorLines,
         theme,
         // Tab indents; Esc then Tab moves focus on (CodeMirror's escape hatch).
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
@@ -71,5 +85,12 @@ export function createEditor(textarea, { onRun, onChange, label }) {
     getCode: () => view.state.doc.toString(),
     setCode: (code) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: code } }),
     focus: () => view.focus(),
+    // markErrors marks lines (numbers from 1) of the program; [] clears.
+    markErrors: (lines) => {
+      const doc = view.state.doc;
+      const marks = lines.filter((n) => n >= 1 && n <= doc.lines).sort((a, b) => a - b)
+        .map((n) => errorLine.range(doc.line(n).from));
+      view.dispatch({ effects: setErrorLines.of(Decoration.set(marks)) });
+    },
   };
 }

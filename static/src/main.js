@@ -38,6 +38,7 @@ function start() {
   const control = new RunControl(root, {
     lesson, views, status, history,
     program: () => ({ code: editor.getCode(), exercise: drafts.target, ipc: ipcToggle.checked }),
+    markErrors: (lines) => editor.markErrors(lines),
   });
   const editor = createEditor(textarea, {
     label: textarea.getAttribute("aria-label") || document.getElementById("editor-h")?.textContent || "Program",

@@ -5,10 +5,14 @@ import { Socket } from "./socket.js";
 import { StdinForm } from "./stdin.js";
 import { tr, trn } from "./strings.js";
 import { showChecks } from "./checks.js";
+import { errorLines } from "./errorlines.js";
+
+const maxErrorText = 64 * 1024; // bytes of stderr kept to find the error's line
 
 export class RunControl {
-  // program returns what Run sends: { code, exercise, ipc }.
-  constructor(root, { lesson, views, status, history, program }) {
+  // program returns what Run sends: { code, exercise, ipc }; markErrors
+  // marks the program's lines an error points at.
+  constructor(root, { lesson, views, status, history, program, markErrors }) {
     const $ = (id) => root.querySelector(`[data-testid=${id}]`);
     this.root = root;
     this.lesson = lesson;
@@ -16,6 +20,9 @@ export class RunControl {
     this.status = status;
     this.history = history;
     this.program = program;
+    this.markErrors = markErrors;
+    this.programFile = root.dataset.programFile || "main.py";
+    this.stderr = ""; // the run's error output, up to maxErrorText
     // The server's limit on a program's size, which the page states.
     this.maxProgramBytes = Number(root.dataset.maxProgram) || Infinity;
     this.runBtn = $("run");
@@ -64,6 +71,8 @@ export class RunControl {
       return;
     }
     this.views.reset();
+    this.stderr = "";
+    this.markErrors([]);
     this.status.hideLimit();
     this.checksCard.hidden = true;
     this.runId = ""; this.lastSeq = 0;
@@ -117,6 +126,7 @@ export class RunControl {
       this.lastSeq = ev.seq;
     }
     this.views.apply(ev);
+    if (ev.type === "output" && ev.stream === "stderr" && this.stderr.length < maxErrorText) this.stderr += ev.text || "";
     switch (ev.type) {
       case "run.start":
         this.runId = ev.run_id || "";
@@ -145,6 +155,7 @@ export class RunControl {
     const failed = this.views.failedChildren();
     if (failed) text += " · " + trn("childrenFailed", { n: failed });
     this.status.el.dataset.childrenFailed = String(failed);
+    this.markErrors(errorLines(this.stderr, this.programFile));
     this.lostDuringRun = false;
     this.status.set(st, text);
     this.history.refreshLater();
