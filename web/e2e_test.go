@@ -586,4 +586,21 @@ func TestBrowserExerciseAndReplay(t *testing.T) {
 		do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=exercises]').scrollIntoView()`))
 		screenshot(t, ctx, dir, "exercise-zh.png")
 	})
+
+	t.Run("TheExamplesChecksAreNeutralForAnotherProgram", func(t *testing.T) {
+		// A lesson opened afresh has its example as the program; another
+		// program is not judged by the example's checks as failed.
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`localStorage.clear()`))
+		openLesson(t, ctx, base+"/lessons/"+checksLesson)
+		do(t, ctx,
+			chromedp.Click(css(".cm-content")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.KeyEvent("print('not the example')\r"),
+			chromedp.Click(css("[data-testid=run]")), waitJS(checksShown))
+		if !eval[bool](t, ctx, `document.querySelector('[data-testid=checks]').dataset.neutral === 'true'`) ||
+			eval[int](t, ctx, `document.querySelectorAll('[data-testid=check].fail').length`) != 0 {
+			t.Error("the example's checks are shown as failures of another program")
+		}
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`localStorage.clear()`))
+	})
 }

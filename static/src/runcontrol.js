@@ -23,6 +23,8 @@ export class RunControl {
     this.markErrors = markErrors;
     this.programFile = root.dataset.programFile || "main.py";
     this.stderr = ""; // the run's error output, up to maxErrorText
+    this.exampleCode = root.querySelector("[data-testid=code]")?.defaultValue ?? "";
+    this.sentCode = "";
     // The server's limit on a program's size, which the page states.
     this.maxProgramBytes = Number(root.dataset.maxProgram) || Infinity;
     this.runBtn = $("run");
@@ -76,6 +78,7 @@ export class RunControl {
     this.status.hideLimit();
     this.checksCard.hidden = true;
     this.runId = ""; this.lastSeq = 0;
+    this.sentCode = code;
     if (!this.socket.send({ type: "run", lesson: this.lesson, exercise, code, ipc })) {
       this.status.set("error", tr("reconnecting"));
       return;
@@ -103,7 +106,9 @@ export class RunControl {
         }
         break;
       case "checks":
-        if (m.run_id === this.runId) showChecks(this.checksCard, m);
+        // The example's checks judge the example: a program changed from it
+        // sees them neutral.
+        if (m.run_id === this.runId) showChecks(this.checksCard, m, { neutral: this.sentCode !== this.exampleCode });
         this.history.refresh();
         break;
       case "error":
