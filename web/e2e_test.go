@@ -242,6 +242,10 @@ func TestBrowser(t *testing.T) {
 		)
 		status := eval[string](t, ctx, `document.querySelector('[data-testid=status-text]').textContent`)
 		state := eval[string](t, ctx, `document.querySelector('[data-testid=proc-node]').dataset.state`)
+		// A stopped run is shown whole, not zoomed to where things flowed.
+		if eval[string](t, ctx, `document.querySelector('[data-testid=zoom-all]').getAttribute('aria-pressed')`) != "true" {
+			t.Error("the timeline of a stopped run is not shown whole")
+		}
 		if !strings.Contains(status, "Stopped") {
 			t.Errorf("status %q", status)
 		}

@@ -278,11 +278,22 @@ export class IPCModel {
 
 // window is the stretch of time in which things flowed between processes,
 // with a margin: [from, to] in ms.
-export function ipcWindow(model) {
+// With the length of the whole run, the window is never narrower than a
+// twentieth of it: a single burst of events does not hide the rest of the
+// run behind a window of a fraction of a millisecond.
+export function ipcWindow(model, total = 0) {
   if (model.empty) return null;
   const lo = model.tmin, hi = Math.max(model.tmax, lo);
   const pad = Math.max(0.2, (hi - lo) * 0.06);
-  return [Math.max(0, lo - pad), hi + pad];
+  let from = lo - pad, to = hi + pad;
+  const least = total / 20;
+  if (to - from < least) {
+    const mid = (lo + hi) / 2;
+    from = mid - least / 2;
+    to = mid + least / 2;
+    if (from < 0) { to -= from; from = 0; }
+  }
+  return [Math.max(0, from), to];
 }
 
 // layoutRows orders the rows of the timeline: a lane per process, in the

@@ -210,6 +210,13 @@ test("the window of what flows covers every item and a lock's wait, with a margi
   const [from, to] = ipcWindow(m);
   assert.ok(from < 195 && from > 190, `from ${from}`);
   assert.ok(to > 220 && to < 225, `to ${to}`);
+  // A burst of 0.1 ms in a run of 2 s gets a window of at least 100 ms.
+  const b = feed([
+    { t: 1000, type: "queue.put", pid: 11, queue: "queue-1", msg: "msg-1" },
+    { t: 1000.1, type: "queue.get", pid: 8, queue: "queue-1", msg: "msg-1" },
+  ]);
+  const [bf, bt] = ipcWindow(b, 2000);
+  assert.ok(bt - bf >= 100 && bf <= 1000 && bt >= 1000.1, `window ${bf}..${bt}`);
 });
 
 test("an object keeps the name the program gave it, and its label says both", () => {

@@ -51,7 +51,7 @@ export function drawTimeline(container, procs, now, duration, ipc = null, waits 
   const tmax = duration != null ? end : Math.ceil(end / span) * span;
   let from = 0, to = tmax;
   if (model && ipc.zoom) {
-    const w = ipcWindow(model);
+    const w = ipcWindow(model, tmax);
     from = Math.min(w[0], tmax);
     to = Math.max(from + 0.5, Math.min(w[1], tmax));
   }

@@ -46,8 +46,7 @@ export class RunViews {
     this.zoomEl.addEventListener("click", (e) => {
       const b = e.target.closest("button[data-zoom]");
       if (!b) return;
-      this.zoom = b.dataset.zoom === "ipc";
-      for (const x of this.zoomEl.querySelectorAll("button")) x.setAttribute("aria-pressed", String(x === b));
+      this.setZoom(b.dataset.zoom === "ipc");
       this.draw();
     });
     this.interact = new IPCInteract(this.timelineEl);
@@ -78,6 +77,7 @@ export class RunViews {
     this.timelineEl.dataset.complete = "false";
     this.ipc.reset();
     this.waits.reset();
+    if (this.wholeForEnd) { this.setZoom(true); this.wholeForEnd = false; }
     this.highlight = "";
     this.panel.reset();
     this.showIPC();
@@ -94,6 +94,9 @@ export class RunViews {
       case "proc.exit": this.procExit(ev); this.markWaiting(this.waits.apply(ev)); break;
       case "wait.begin": case "wait.end": this.proc(ev.pid); this.markWaiting(this.waits.apply(ev)); break;
       case "run.end":
+        // A run that was stopped or timed out is shown whole: where it
+        // stood when it ended matters more than where things flowed.
+        if ((ev.status === "stopped" || ev.status === "timeout") && this.zoom) { this.setZoom(false); this.wholeForEnd = true; }
         this.duration = ev.duration_ms ?? ev.t;
         this.now = this.duration;
         // The finished picture comes at once, whatever the pace of redraws.
@@ -179,6 +182,13 @@ export class RunViews {
       if (!ownStart) p.node.querySelector(".name").textContent = ev.argv[0].split("/").pop();
       p.node.title += " · " + ev.argv.join(" ");
     }
+  }
+
+  // setZoom picks the time axis: where things flow between processes
+  // (true) or the whole run.
+  setZoom(ipc) {
+    this.zoom = ipc;
+    for (const x of this.zoomEl.querySelectorAll("button")) x.setAttribute("aria-pressed", String((x.dataset.zoom === "ipc") === ipc));
   }
 
   // failedChildren counts the processes but the first (the main one) that
