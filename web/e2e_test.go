@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -542,6 +543,16 @@ func TestBrowserExerciseAndReplay(t *testing.T) {
 			waitJS(`document.querySelector('[data-replay]').dataset.phase === 'done'`))
 		if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid=proc-node]').length`); n != nodes {
 			t.Errorf("real-speed replay shows %d processes, at once %d", n, nodes)
+		}
+		// "Open in editor" takes the stored program into its lesson's editor.
+		const norm = `.replace(/\s+/g, ' ').trim()`
+		stored := eval[string](t, ctx, `[...document.querySelectorAll('[data-testid=run-code] .line')].map(l => l.textContent.slice(l.querySelector('.ln').textContent.length)).join('')`+norm)
+		// Without drafts, the lesson would open on its example.
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`localStorage.clear()`), chromedp.Click(css("[data-testid=open-in-editor]")),
+			chromedp.WaitVisible(css(".cm-editor .cm-lineNumbers")),
+			waitJS(`document.querySelector('.cm-content').innerText`+norm+` === `+strconv.Quote(stored)))
+		if search := eval[string](t, ctx, `location.search`); search != "" {
+			t.Errorf("the address keeps %q after the program was opened", search)
 		}
 	})
 

@@ -47,6 +47,7 @@ function start() {
   });
   const targets = new Targets(root, drafts, editor);
   targets.open();
+  openFromRun(lesson, editor, status);
   handleActions(root, targets, editor, status);
   localTimes(root);
   control.connect();
@@ -86,6 +87,26 @@ function restore(run, editor, status) {
     status.set(status.state, tr("restored"));
     editor.focus();
   }
+}
+
+// openFromRun puts in the editor the program of the stored run that the
+// address names (?from=RUN_ID, the replay's "Open in editor"), when it is
+// a run of this lesson; the address then loses the parameter, so that a
+// reload keeps the learner's edits.
+async function openFromRun(lesson, editor, status) {
+  const url = new URL(location.href);
+  const id = url.searchParams.get("from");
+  if (!id || !/^[A-Za-z0-9_-]{22}$/.test(id)) return;
+  url.searchParams.delete("from");
+  history.replaceState(null, "", url);
+  try {
+    const res = await fetch(`/api/runs/${id}`);
+    if (!res.ok) return;
+    const run = await res.json();
+    if (run.lesson !== lesson || typeof run.program !== "string") return;
+    editor.setCode(run.program);
+    status.set(status.state, tr("fromRun"));
+  } catch { /* the example stays */ }
 }
 
 // handleButtons wires Run, Stop and Reset, and Ctrl/Cmd+Enter anywhere on
