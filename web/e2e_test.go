@@ -191,6 +191,11 @@ func TestBrowser(t *testing.T) {
 		if state != "ok" {
 			t.Errorf("main process node state %q", state)
 		}
+		// Every label of the time axis lies within the timeline.
+		if clipped := eval[int](t, ctx, `(() => { const svg = document.querySelector('[data-testid=timeline] svg'); const box = svg.getBoundingClientRect();
+			return [...svg.querySelectorAll('.axis text')].filter(t => { const r = t.getBoundingClientRect(); return r.right > box.right + 0.5 || r.left < box.left - 0.5; }).length; })()`); clipped != 0 {
+			t.Errorf("%d labels of the time axis are cut by the timeline's edge", clipped)
+		}
 		screenshot(t, ctx, dir, "lesson-pool-finished.png")
 
 		t.Run("TheFilterShowsOneProcess", func(t *testing.T) {

@@ -83,8 +83,9 @@ export function drawTimeline(container, procs, now, duration, ipc = null, waits 
   for (let k = first; k * step <= to + 1e-9; k++) {
     const t = k * step, xx = x(t);
     const at0 = k === first && xx - label < 30;
+    const atEnd = !at0 && width - xx < 24; // a label centred there would be cut by the edge
     ax.append(svg("line", { x1: xx, x2: xx, y1: axis - 4, y2: height }));
-    ax.append(svg("text", { x: xx, y: 12, "text-anchor": at0 ? "start" : "middle" }, `${t.toFixed(decimals)}${k === first ? " " + tr("ms") : ""}`));
+    ax.append(svg("text", { x: xx, y: 12, "text-anchor": at0 ? "start" : atEnd ? "end" : "middle" }, `${t.toFixed(decimals)}${k === first ? " " + tr("ms") : ""}`));
   }
   root.append(ax);
   if (model) root.append(defs());
