@@ -89,6 +89,21 @@ func realRunner(tb testing.TB) *runner.Runner {
 	return theRunner
 }
 
+// concurrentRunner is a runner of its own for a test that starts runs
+// concurrent runs at once: each run's wall time grows with them (they share
+// the cores), on top of the machine's load, so that only a hang ends one.
+func concurrentRunner(tb testing.TB, runs int) *runner.Runner {
+	tb.Helper()
+	realRunner(tb) // skips, or fails under CI, without a sandbox
+	wall := testload.Scaled(tb, runner.DefaultWallTime, 150+20*runs)
+	r, err := runner.New(runner.Config{Limits: event.Limits{WallTime: wall}})
+	if err != nil {
+		tb.Fatalf("runner.New: %v", err)
+	}
+	tb.Cleanup(r.Close)
+	return r
+}
+
 func quietLogger() *slog.Logger {
 	if os.Getenv("WEB_TEST_LOG") != "" {
 		return slog.Default()

@@ -276,7 +276,8 @@ func TestConcurrentRunsAreAllStored(t *testing.T) {
 	const clients = 50
 	db := MustStore(t)
 	var logs syncBuffer
-	_, base := MustStoredServer(t, db, Config{MaxRuns: clients, Logger: slogTo(&logs)})
+	r := concurrentRunner(t, clients)
+	_, base := MustStoredServer(t, db, Config{MaxRuns: clients, Logger: slogTo(&logs), Executor: r, Sandbox: r})
 	var wg sync.WaitGroup
 	ids := make([]string, clients)
 	counts := make([]int, clients)
