@@ -141,6 +141,17 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// typeProgram replaces the program in the editor by typing it, as a learner
+// does ("\r" is Enter; the editor indents after a colon, so a program is
+// typed flat).
+func typeProgram(program string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Click(css(".cm-content")),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(program),
+	)
+}
+
 const (
 	online   = `document.querySelector('[data-testid=connection]').dataset.state === 'online'`
 	finished = `document.querySelector('[data-testid=status]').dataset.state === 'ok'`
@@ -220,9 +231,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("OutputIsShownAsText", func(t *testing.T) {
 		do(t, ctx,
 			// Type over the program, as a learner does.
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			chromedp.KeyEvent("print('<img src=x onerror=alert(1)><b>bold</b>')"),
+			typeProgram("print('<img src=x onerror=alert(1)><b>bold</b>')"),
 			chromedp.Click(css("[data-testid=run]")),
 			waitJS(finished),
 		)
@@ -264,9 +273,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("InputReachesTheProgram", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			chromedp.KeyEvent("print('hello', input('name? '))"),
+			typeProgram("print('hello', input('name? '))"),
 			chromedp.Click(css("[data-testid=run]")),
 			// The prompt shows that the program waits for its input; the
 			// page has settled around the field by then.
@@ -284,11 +291,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("SpawnedChildrenKeepTheirNames", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			// The editor indents after a colon: the program is typed flat.
-			chromedp.KeyEvent("import multiprocessing as mp\r"),
-			chromedp.KeyEvent("if __name__ == '__main__': [(p := mp.get_context(m).Process(target=print, name=m + '-child'), p.start(), p.join()) for m in ('spawn', 'forkserver')]\r"),
+			typeProgram("import multiprocessing as mp\r"+
+				"if __name__ == '__main__': [(p := mp.get_context(m).Process(target=print, name=m + '-child'), p.start(), p.join()) for m in ('spawn', 'forkserver')]\r"),
 			chromedp.Click(css("[data-testid=run]")),
 			waitJS(finished),
 		)
@@ -303,9 +307,7 @@ func TestBrowser(t *testing.T) {
 		const lines = 10000
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			chromedp.KeyEvent(fmt.Sprintf("for i in range(%d): print(i)\r", lines)),
+			typeProgram(fmt.Sprintf("for i in range(%d): print(i)\r", lines)),
 		)
 		start := time.Now()
 		do(t, ctx, chromedp.Click(css("[data-testid=run]")), waitJS(finished))
@@ -332,9 +334,7 @@ func TestBrowser(t *testing.T) {
 			{"x = 1\rx = = 2\r", "x = = 2"},   // a syntax error
 		} {
 			do(t, ctx,
-				chromedp.Click(css(".cm-content")),
-				chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-				chromedp.KeyEvent(tc.program),
+				typeProgram(tc.program),
 				chromedp.Click(css("[data-testid=run]")),
 				waitJS(`document.querySelector('[data-testid=status]').dataset.state === 'error'`),
 				waitJS(`!!document.querySelector('.cm-content [data-testid=error-line]')`),
@@ -355,9 +355,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("AFailedChildIsSaid", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			chromedp.KeyEvent("import multiprocessing as mp\rp = mp.Process(target=int, args=('x',))\rp.start(); p.join()\r"),
+			typeProgram("import multiprocessing as mp\rp = mp.Process(target=int, args=('x',))\rp.start(); p.join()\r"),
 			chromedp.Click(css("[data-testid=run]")),
 			waitJS(finished),
 		)
@@ -370,9 +368,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("AWaitingProcessIsMarked", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			chromedp.KeyEvent("import multiprocessing as mp\rq = mp.Queue()\rq.get()\r"),
+			typeProgram("import multiprocessing as mp\rq = mp.Queue()\rq.get()\r"),
 			chromedp.Click(css("[data-testid=run]")),
 			waitJS(`!document.querySelector('[data-testid=proc-waiting]')?.hidden`),
 			waitJS(`document.querySelectorAll('[data-testid=wait-span].open').length > 0`),
@@ -613,9 +609,7 @@ func TestBrowserExerciseAndReplay(t *testing.T) {
 		do(t, ctx, chromedp.Evaluate[chromedp.Void](`localStorage.clear()`))
 		openLesson(t, ctx, base+"/lessons/"+checksLesson)
 		do(t, ctx,
-			chromedp.Click(css(".cm-content")),
-			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-			chromedp.KeyEvent("print('not the example')\r"),
+			typeProgram("print('not the example')\r"),
 			chromedp.Click(css("[data-testid=run]")), waitJS(checksShown))
 		if !eval[bool](t, ctx, `document.querySelector('[data-testid=checks]').dataset.neutral === 'true'`) ||
 			eval[int](t, ctx, `document.querySelectorAll('[data-testid=check].fail').length`) != 0 {
