@@ -231,12 +231,19 @@ def _assigned(frame, n=1):
     return names
 
 
+_news = [0]  # creations this process reported
+
+
 def _created(kind, key, frame, n=1):
     """Reports that the program created the object of key, of a kind the
     playground knows (queue, pipe, lock, value, array, shm), with the name
     it gives it (a pipe's: the names of its two ends). A key can be used
     again once its object is gone (the inode of a closed pipe, a freed
-    place in the shared heap): from here on it is this object's."""
+    place in the shared heap): from here on it is this object's. A process
+    reports at most as many creations as the playground remembers objects."""
+    if _news[0] >= _MAX_KEYS:
+        return
+    _news[0] += 1
     _emit("ipc.new", key, object=kind, summary="/".join(_assigned(frame, n))[:_SUMMARY])
 
 
@@ -292,6 +299,7 @@ def _forked():
     _waits_left[0] = _WAIT_BUDGET
     _per_object.clear()
     _held.clear()
+    _news[0] = 0
     _pushed[0] = 0
 
 
