@@ -10,8 +10,9 @@ def say(what):
     print(f"{time.perf_counter() - T0:4.2f}s {current_process().name}: {what}", flush=True)
 
 
-def fetch(go, slots, meet):
+def fetch(ready, go, slots, meet):
     say("ready, waiting for the start signal")
+    ready.release()  # tells the main process that this fetcher is ready
     go.wait()  # Event: blocks until someone calls go.set()
     with slots:  # Semaphore(2): at most two fetchers in here at once
         say("downloading")
@@ -22,10 +23,12 @@ def fetch(go, slots, meet):
 
 
 if __name__ == "__main__":
-    go, slots, meet = Event(), Semaphore(2), Barrier(4)
-    fetchers = [Process(target=fetch, args=(go, slots, meet), name=f"fetcher-{i}") for i in range(1, 5)]
+    ready, go, slots, meet = Semaphore(0), Event(), Semaphore(2), Barrier(4)
+    fetchers = [Process(target=fetch, args=(ready, go, slots, meet), name=f"fetcher-{i}") for i in range(1, 5)]
     for f in fetchers:
         f.start()
+    for _ in fetchers:
+        ready.acquire()  # one release per fetcher: all four are ready
     time.sleep(0.2)
     say("go!")
     go.set()
