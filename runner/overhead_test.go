@@ -53,11 +53,7 @@ func BenchmarkOverhead(b *testing.B) {
 				}
 				sandboxed = append(sandboxed, time.Since(start))
 			}
-			mb, ms := benchprog.Median(bare), benchprog.Median(sandboxed)
-			b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
-			b.ReportMetric(float64(ms.Microseconds())/1000, "sandbox-ms")
-			b.ReportMetric(float64((ms-mb).Microseconds())/1000, "overhead-ms")
-			b.ReportMetric(float64(ms)/float64(mb), "ratio")
+			mb, ms := benchprog.Compare(b, bare, sandboxed, "sandbox", "overhead")
 			if !tc.check(mb, ms) {
 				b.Errorf("%s: sandbox median %v against bare %v; the floor is %s", tc.name, ms, mb, tc.limit)
 			}

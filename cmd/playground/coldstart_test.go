@@ -62,11 +62,7 @@ func BenchmarkCLIColdStart(b *testing.B) {
 				bare = append(bare, timed(python, file))
 				cli = append(cli, timed(bin, "run", "--json", "--python", python, file))
 			}
-			mb, mc := benchprog.Median(bare), benchprog.Median(cli)
-			b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
-			b.ReportMetric(float64(mc.Microseconds())/1000, "cli-ms")
-			b.ReportMetric(float64((mc-mb).Microseconds())/1000, "cost-ms")
-			b.ReportMetric(float64(mc)/float64(mb), "ratio")
+			mb, mc := benchprog.Compare(b, bare, cli, "cli", "cost")
 			if !tc.ok(mb, mc) {
 				b.Errorf("%s: the CLI's median %v against bare %v; the floor is %s", tc.name, mc, mb, tc.floor)
 			}

@@ -6,6 +6,7 @@ package benchprog
 
 import (
 	"slices"
+	"testing"
 	"time"
 )
 
@@ -26,6 +27,18 @@ if __name__ == "__main__":
         print(sum(p.map(work, [300000] * 8)))
 `
 )
+
+// Compare reports the medians of bare runs and of the same programs run
+// another way, as benchmark metrics: bare-ms, NAME-ms, COST-ms (the
+// difference) and ratio; it returns the two medians.
+func Compare(b *testing.B, bare, other []time.Duration, name, cost string) (mb, mo time.Duration) {
+	mb, mo = Median(bare), Median(other)
+	b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
+	b.ReportMetric(float64(mo.Microseconds())/1000, name+"-ms")
+	b.ReportMetric(float64((mo-mb).Microseconds())/1000, cost+"-ms")
+	b.ReportMetric(float64(mo)/float64(mb), "ratio")
+	return mb, mo
+}
 
 // Median is the middle of the durations (the upper one of an even count).
 func Median(ds []time.Duration) time.Duration {
