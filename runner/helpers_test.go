@@ -58,10 +58,16 @@ func runProgram(t testing.TB, r *Runner, program string, l event.Limits) runResu
 // runWithLimits runs program with limits l as they are.
 func runWithLimits(t testing.TB, r *Runner, program string, l event.Limits) runResult {
 	t.Helper()
+	return runRequest(t, r, Request{Program: []byte(program), Limits: l})
+}
+
+// runRequest runs req as it is.
+func runRequest(t testing.TB, r *Runner, req Request) runResult {
+	t.Helper()
 	var rr runResult
-	ctx, cancel := context.WithTimeout(context.Background(), max(time.Minute, l.WallTime+30*time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), max(time.Minute, req.Limits.WallTime+30*time.Second))
 	defer cancel()
-	rr.Result = r.Run(ctx, Request{Program: []byte(program), Limits: l}, func(e event.Event) { rr.Events = append(rr.Events, e) })
+	rr.Result = r.Run(ctx, req, func(e event.Event) { rr.Events = append(rr.Events, e) })
 	checkContract(t, rr.Events)
 	return rr
 }

@@ -39,20 +39,21 @@ func (r *Runner) initAttr(uid, gid int) *syscall.SysProcAttr {
 func (s *session) initConfig() record.Config {
 	py := s.r.python
 	cfg := record.Config{
-		RunID:     s.req.RunID,
-		Sandbox:   s.r.info.Enabled,
-		Python:    py.Executable,
-		Binds:     py.Binds,
-		Program:   s.req.Program,
-		Hook:      py.Hook,
-		IPC:       !s.req.NoIPC,
-		Limits:    s.limits,
-		UID:       sandboxUID,
-		GID:       sandboxGID,
-		DropGrps:  os.Geteuid() == 0,
-		SwitchUID: os.Geteuid() == 0,
-		PathDirs:  programPath(py.Executable),
-		Grace:     mainExitGrace.Milliseconds(),
+		RunID:       s.req.RunID,
+		Sandbox:     s.r.info.Enabled,
+		Python:      py.Executable,
+		Binds:       py.Binds,
+		Program:     s.req.Program,
+		Hook:        py.Hook,
+		IPC:         !s.req.NoIPC,
+		StartMethod: s.req.StartMethod,
+		Limits:      s.limits,
+		UID:         sandboxUID,
+		GID:         sandboxGID,
+		DropGrps:    os.Geteuid() == 0,
+		SwitchUID:   os.Geteuid() == 0,
+		PathDirs:    programPath(py.Executable),
+		Grace:       mainExitGrace.Milliseconds(),
 	}
 	if s.r.info.Enabled && !s.r.info.Memory {
 		// Without a memory cgroup, bound each process's address space

@@ -249,7 +249,14 @@ type Request struct {
 	Limits event.Limits
 	// NoIPC switches off the IPC events (queue.put, lock.acquire ...).
 	NoIPC bool
+	// StartMethod, one of StartMethods, is the default start method of
+	// multiprocessing in the run, as a newer Python's default would be: a
+	// program that chooses its own still gets it. "" keeps Python's.
+	StartMethod string
 }
+
+// StartMethods are the start methods a run's default may be set to.
+var StartMethods = []string{"fork", "spawn", "forkserver"}
 
 // Result sums up a finished run; its run.end event says the same.
 type Result struct {

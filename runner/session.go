@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,8 @@ func (s *session) run(ctx context.Context) Result {
 	switch {
 	case len(s.req.Program) > MaxProgramBytes:
 		s.internal = fmt.Sprintf("The program is too large: %s, and the limit is %s.", sizeText(int64(len(s.req.Program))), sizeText(MaxProgramBytes))
+	case s.req.StartMethod != "" && !slices.Contains(StartMethods, s.req.StartMethod):
+		s.internal = fmt.Sprintf("There is no start method %q: it is one of %s.", s.req.StartMethod, strings.Join(StartMethods, ", "))
 	case s.r.sandboxFailed() != nil:
 		s.internal = "The sandbox cannot be set up on this server, so nothing can run: " + s.r.sandboxFailed().Error()
 	default:

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"mpplayground/event"
@@ -28,10 +30,15 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	rf := addRunnerFlags(fs)
 	stdinOn := fs.Bool("stdin", true, "pass this command's standard input to the program")
 	ipc := fs.Bool("ipc", true, "report what flows between processes (queue.put, lock.acquire ...); false switches it off")
+	startMethod := fs.String("start-method", "", "multiprocessing's default start method in the run: "+strings.Join(runner.StartMethods, ", ")+" (default: Python's)")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if *startMethod != "" && !slices.Contains(runner.StartMethods, *startMethod) {
+		fmt.Fprintf(stderr, "playground: -start-method is one of %s\n", strings.Join(runner.StartMethods, ", "))
 		return 2
 	}
 	if fs.NArg() != 1 {
@@ -51,7 +58,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	req := runner.Request{Program: program, NoIPC: !*ipc}
+	req := runner.Request{Program: program, NoIPC: !*ipc, StartMethod: *startMethod}
 	if *stdinOn {
 		req.Stdin = os.Stdin
 	}

@@ -217,6 +217,16 @@ _IPC_MODULES = frozenset((
     "multiprocessing.sharedctypes", "multiprocessing.shared_memory", "multiprocessing.pool",
     "multiprocessing.spawn", "multiprocessing.process",
 ))
+# The default start method of the run, when the playground sets one (as a
+# newer Python's default would be): a program that chooses its own with
+# set_start_method or get_context still gets it.
+_START_METHOD = os.environ.get("PLAYGROUND_START_METHOD", "")
+
+
+def _playground_default_start_method(module):
+    ctx = module._concrete_contexts.get(_START_METHOD)
+    if ctx is not None:
+        module._default_context._default_context = ctx
 
 
 # --- tracebacks -------------------------------------------------------------
@@ -297,7 +307,8 @@ class _PlaygroundFinder:
         via = self.launchers.get(name)
         shm = name == "multiprocessing.shared_memory"
         tb = name == "traceback"
-        if via is None and not shm and not tb and not (_IPC and name in _IPC_MODULES):
+        ctx = name == "multiprocessing.context" and _START_METHOD
+        if via is None and not shm and not tb and not ctx and not (_IPC and name in _IPC_MODULES):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -320,6 +331,8 @@ class _PlaygroundFinder:
                 _playground_patch_shm(module)
             if tb:
                 _playground_patch_traceback(module)
+            if ctx:
+                _playground_default_start_method(module)
 
         loader.exec_module = exec_and_patch
         return spec

@@ -28,20 +28,23 @@ const (
 // Config is everything the init needs to set up the sandbox and start the
 // program.
 type Config struct {
-	RunID     string       `json:"run_id"`
-	Sandbox   bool         `json:"sandbox"`
-	Python    string       `json:"python"`
-	Binds     []string     `json:"binds"`   // host directories made visible read-only at the same path
-	Program   []byte       `json:"program"` // main.py
-	Hook      []HookFile   `json:"hook"`    // the startup hook
-	IPC       bool         `json:"ipc"`     // report IPC events
-	Limits    event.Limits `json:"limits"`
-	UID       int          `json:"uid"`         // the program's uid inside
-	GID       int          `json:"gid"`         // the program's gid inside
-	SwitchUID bool         `json:"switch_uid"`  // the init starts unmapped and becomes root of the user namespace
-	DropGrps  bool         `json:"drop_groups"` // clear supplementary groups of the program
-	PathDirs  []string     `json:"path_dirs"`   // PATH of the program
-	Grace     int64        `json:"grace_ms"`    // how long other processes may outlive the main one
+	RunID   string     `json:"run_id"`
+	Sandbox bool       `json:"sandbox"`
+	Python  string     `json:"python"`
+	Binds   []string   `json:"binds"`   // host directories made visible read-only at the same path
+	Program []byte     `json:"program"` // main.py
+	Hook    []HookFile `json:"hook"`    // the startup hook
+	IPC     bool       `json:"ipc"`     // report IPC events
+	// StartMethod is multiprocessing's default start method in the run
+	// ("": Python's own).
+	StartMethod string       `json:"start_method,omitempty"`
+	Limits      event.Limits `json:"limits"`
+	UID         int          `json:"uid"`         // the program's uid inside
+	GID         int          `json:"gid"`         // the program's gid inside
+	SwitchUID   bool         `json:"switch_uid"`  // the init starts unmapped and becomes root of the user namespace
+	DropGrps    bool         `json:"drop_groups"` // clear supplementary groups of the program
+	PathDirs    []string     `json:"path_dirs"`   // PATH of the program
+	Grace       int64        `json:"grace_ms"`    // how long other processes may outlive the main one
 	// Per-process fallbacks for a host without the memory or pids cgroup
 	// controller (0: not needed).
 	AddressSpace uint64 `json:"rlimit_as"`

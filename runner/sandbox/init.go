@@ -125,7 +125,7 @@ func initMain() int {
 
 // programEnv is the whole environment of the program, built from nothing.
 func programEnv(cfg *record.Config, home string) []string {
-	return []string{
+	env := []string{
 		"PATH=" + strings.Join(cfg.PathDirs, ":"),
 		"HOME=" + home,
 		"LANG=C.UTF-8",
@@ -139,6 +139,10 @@ func programEnv(cfg *record.Config, home string) []string {
 		"PLAYGROUND_IPC=" + map[bool]string{true: "on", false: "off"}[cfg.IPC],
 		fmt.Sprintf("PLAYGROUND_SHM_BYTES=%d", shmBlockLimit(cfg)),
 	}
+	if cfg.StartMethod != "" {
+		env = append(env, "PLAYGROUND_START_METHOD="+cfg.StartMethod)
+	}
+	return env
 }
 
 // goFD is where the main process finds the pipe it waits on until the init

@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"mpplayground/event"
+	"mpplayground/internal/testload"
+)
+
+// A run's default start method is the one asked for, in the main process
+// and in the processes it starts, as with a newer Python's default; a
+// program that chooses its own still gets it, and an unknown one is refused
+// with a sentence.
+func TestStartMethodSetsTheDefault(t *testing.T) {
+	r := testRunner(t)
+	const program = `
+import multiprocessing as mp
+import sys
+
+def child():
+    print("child", mp.get_start_method(), flush=True)
+
+if __name__ == "__main__":
+    print("main", mp.get_start_method(), flush=True)
+    p = mp.Process(target=child)
+    p.start()
+    p.join()
+    ctx = mp.get_context("fork")
+    q = ctx.Process(target=print, args=("chosen",))
+    q.start()
+    q.join()
+`
+	wall := testload.Scaled(t, 20*time.Second, 150)
+	for _, method := range StartMethods {
+		rr := runRequest(t, r, Request{Program: []byte(program), StartMethod: method, Limits: event.Limits{WallTime: wall}})
+		mustStatus(t, rr, event.StatusOK)
+		out := rr.text("stdout")
+		if !strings.Contains(out, "main "+method+"\n") || !strings.Contains(out, "child "+method+"\n") || !strings.Contains(out, "chosen\n") {
+			t.Errorf("%s: output %q", method, out)
+		}
+		var vias []string
+		for _, e := range rr.byType(event.TypeProcStart) {
+			if e.Via != "exec" { // the main process, a resource tracker, a fork server
+				vias = append(vias, e.Via)
+			}
+		}
+		if len(vias) < 2 || vias[0] != method || vias[len(vias)-1] != "fork" {
+			t.Errorf("%s: the children were started by %v, want %s then fork", method, vias, method)
+		}
+	}
+	rr := runRequest(t, r, Request{Program: []byte(program), StartMethod: "threads"})
+	mustStatus(t, rr, event.StatusInternalError)
+	if msg := rr.end().Message; !strings.Contains(msg, `no start method "threads"`) {
+		t.Errorf("an unknown start method ended with %q", msg)
+	}
+}
