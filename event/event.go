@@ -30,6 +30,9 @@ const (
 	// multiprocessing object, and stops waiting.
 	TypeWaitBegin = "wait.begin"
 	TypeWaitEnd   = "wait.end"
+
+	// TypeDiagnosis says why a run is stuck (docs/diagnosis.md).
+	TypeDiagnosis = "diagnosis"
 )
 
 // Run statuses carried by run.end.
@@ -50,8 +53,33 @@ const (
 	LimitPids     = "pids"
 	LimitOutput   = "output"
 	LimitDisk     = "disk"
-	LimitEvents   = "events" // the run's budget of events and bytes
+	LimitEvents   = "events"   // the run's budget of events and bytes
+	LimitDeadlock = "deadlock" // a deadlock the runner is certain of
 )
+
+// Patterns of the diagnosis event (docs/diagnosis.md): why a run is stuck.
+const (
+	PatternJoinBeforeDrain    = "join-before-drain"
+	PatternMissingSentinel    = "missing-sentinel"
+	PatternLockOrder          = "lock-order"
+	PatternLockNotReleased    = "lock-not-released"
+	PatternRecvNoSender       = "recv-no-sender"
+	PatternPoolNotClosed      = "pool-not-closed"
+	PatternResultNeverReady   = "result-never-ready"
+	PatternBarrierTooFew      = "barrier-too-few"
+	PatternEventNeverSet      = "event-never-set"
+	PatternDaemonWithChildren = "daemon-with-children"
+	PatternMainGuardMissing   = "main-guard-missing"
+	PatternUnknownWait        = "unknown-wait"
+)
+
+// Frame is one frame of a process's Python stack, as a diagnosis shows it:
+// the learner's own frames only.
+type Frame struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Function string `json:"function"`
+}
 
 // Event is one object of a run's event stream. Every event has Seq, T and
 // Type; the other fields belong to particular types and are omitted from
@@ -108,4 +136,10 @@ type Event struct {
 	WaitedMS *float64 `json:"waited_ms,omitempty"`
 	Error    string   `json:"error,omitempty"`
 	Op       string   `json:"op,omitempty"` // wait events
+
+	// diagnosis: the pattern, the processes it concerns, and their stacks
+	// by pid.
+	Pattern string          `json:"pattern,omitempty"`
+	PIDs    []int           `json:"pids,omitempty"`
+	Stacks  map[int][]Frame `json:"stacks,omitempty"`
 }

@@ -68,6 +68,21 @@ func (e Event) AppendJSON(b []byte) []byte {
 	b = appendFloatField(b, "waited_ms", e.WaitedMS)
 	b = appendField(b, "error", e.Error)
 	b = appendField(b, "op", e.Op)
+	b = appendField(b, "pattern", e.Pattern)
+	if len(e.PIDs) > 0 {
+		b = append(b, `,"pids":[`...)
+		for i, p := range e.PIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(p), 10)
+		}
+		b = append(b, ']')
+	}
+	if len(e.Stacks) > 0 {
+		j, _ := json.Marshal(e.Stacks)
+		b = append(append(b, `,"stacks":`...), j...)
+	}
 	return append(b, '}')
 }
 

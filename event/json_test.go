@@ -17,7 +17,8 @@ func fullEvent() Event {
 		Code: ip(0), Signal: "SIGTERM", Kind: LimitMemory, Message: "Stopped.", Status: StatusOK, ExitCode: ip(-9),
 		DurationMS: fp(1e-7), Queue: "queue-1", Pipe: "pipe-2", End: ip(1), Pool: "pool-1", Task: "task-3",
 		Function: "square", Lock: "lock-1", Shm: "psm_1", Object: "Queue", Msg: "msg-1", Index: ip(0),
-		Summary: "{'n': 1}", Size: ip(184), WaitedMS: fp(3.25), Error: "ValueError('x')", Op: "get"}
+		Summary: "{'n': 1}", Size: ip(184), WaitedMS: fp(3.25), Error: "ValueError('x')", Op: "get",
+		Pattern: PatternLockOrder, PIDs: []int{12, 9}, Stacks: map[int][]Frame{12: {{File: "main.py", Line: 7, Function: "<module>"}}, 9: {{File: "main.py", Line: 3, Function: "worker"}}}}
 }
 
 // plainEvent has Event's fields and tags but not its MarshalJSON.

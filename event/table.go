@@ -34,15 +34,20 @@ var Table = []Spec{
 
 	{Type: TypeWaitBegin, Fields: []string{"pid", "object", "op"}},
 	{Type: TypeWaitEnd, Fields: []string{"pid", "object", "op", "waited_ms"}},
+
+	{Type: TypeDiagnosis, Fields: []string{"pattern", "pids", "message", "stacks"}},
 }
 
 // The closed sets of values of the contract.
 var (
 	Statuses   = []string{StatusOK, StatusError, StatusTimeout, StatusLimit, StatusStopped, StatusInternalError}
-	LimitKinds = []string{LimitWallTime, LimitCPUTime, LimitMemory, LimitPids, LimitOutput, LimitDisk, LimitEvents}
+	LimitKinds = []string{LimitWallTime, LimitCPUTime, LimitMemory, LimitPids, LimitOutput, LimitDisk, LimitEvents, LimitDeadlock}
 	Vias       = []string{"exec", "fork", "spawn", "forkserver"}
 	Streams    = []string{"stdout", "stderr"}
 	WaitOps    = []string{"get", "put", "recv", "send", "acquire", "wait", "join", "result"}
+	Patterns   = []string{PatternJoinBeforeDrain, PatternMissingSentinel, PatternLockOrder, PatternLockNotReleased,
+		PatternRecvNoSender, PatternPoolNotClosed, PatternResultNeverReady, PatternBarrierTooFew,
+		PatternEventNeverSet, PatternDaemonWithChildren, PatternMainGuardMissing, PatternUnknownWait}
 )
 
 var specs = func() map[string]*Spec {

@@ -87,7 +87,7 @@ func docTables(t *testing.T) map[string][]string {
 	out := map[string][]string{}
 	for _, line := range strings.Split(string(b), "\n") {
 		m := docRow.FindStringSubmatch(line)
-		if m == nil || !strings.Contains(m[1], ".") && m[1] != "output" && m[1] != "limit" {
+		if m == nil || !strings.Contains(m[1], ".") && m[1] != "output" && m[1] != "limit" && m[1] != "diagnosis" {
 			continue
 		}
 		out[m[1]] = backquoted(stripParens(m[2]))
@@ -151,7 +151,7 @@ func TestTheDocsListTheClosedSets(t *testing.T) {
 	for _, c := range []struct {
 		field string
 		set   []string
-	}{{"kind", LimitKinds}, {"status", Statuses}, {"via", Vias}, {"stream", Streams}, {"op", WaitOps}} {
+	}{{"kind", LimitKinds}, {"status", Statuses}, {"via", Vias}, {"stream", Streams}, {"op", WaitOps}, {"pattern", Patterns}} {
 		m := regexp.MustCompile("`" + c.field + "` \\(([^)]*)\\)").FindStringSubmatch(doc)
 		if m == nil {
 			t.Errorf("docs/events.md gives no values of %s", c.field)
