@@ -71,9 +71,11 @@ func TestEveryEventCarriesItsTablesFields(t *testing.T) {
 	mustStatus(t, rr, event.StatusOK)
 	limited := runProgram(t, r, "while True: print('x' * 1000)\n", event.Limits{OutputBytes: 4096})
 	mustStatus(t, limited, event.StatusLimit)
+	stuck := runProgram(t, r, stuckCases[0].program, event.Limits{})
+	mustStatus(t, stuck, event.StatusLimit)
 
 	seen := map[string]map[string]bool{}
-	for _, e := range append(rr.Events, limited.Events...) {
+	for _, e := range slices.Concat(rr.Events, limited.Events, stuck.Events) {
 		if !event.Known(e.Type) {
 			t.Errorf("an event of a type the table does not have: %+v", e)
 			continue

@@ -36,6 +36,7 @@ func (s *session) follow(ctx context.Context) {
 	done := ctx.Done()
 	var drain *time.Timer // armed once the init is gone
 	var drainC <-chan time.Time
+	wallHit := false // the wall time is up, and its diagnosis awaited
 	for records != nil || exited != nil {
 		select {
 		case b := <-records:
@@ -64,11 +65,18 @@ func (s *session) follow(ctx context.Context) {
 			records = nil
 		case <-poll.C:
 			s.checkCgroup()
+			s.checkStuck()
+			if wallHit && !s.stuck.probing {
+				s.kill()
+			}
 		case <-wall.C:
 			if s.limitKind == "" {
 				s.hitLimit(event.LimitWallTime)
 			}
-			s.kill()
+			// A run whose processes all wait gets its diagnosis first.
+			if wallHit = s.atWallTime(); !wallHit {
+				s.kill()
+			}
 		case <-done:
 			done = nil
 			if s.limitKind == "" {
@@ -108,6 +116,8 @@ func (s *session) handle(recs []record.Record) {
 			s.kill()
 		case rec.IPC != nil:
 			s.forwardIPC(rec)
+		case rec.Probe != nil:
+			s.probeAnswered(rec.NS, rec.Probe)
 		case rec.Event != nil:
 			s.forward(rec)
 			if rec.Event.Type == event.TypeProcExit && rec.Event.Signal == "SIGKILL" {
@@ -194,6 +204,14 @@ func (s *session) forwardIPC(rec record.Record) {
 		if !ok {
 			return
 		}
+		switch m.Type {
+		case "stack":
+			s.stackReported(rec.IPC.PID, &m)
+			return
+		case "misuse":
+			s.stuck.misuseReported(rec.IPC.PID, &m)
+			return
+		}
 		var e event.Event
 		if !s.ipc.event(rec.IPC.PID, &m, &e) {
 			return
@@ -202,7 +220,9 @@ func (s *session) forwardIPC(rec record.Record) {
 		if ns <= 0 || ns > rec.NS {
 			ns = rec.NS
 		}
-		s.send(ns, e)
+		if s.send(ns, e) && (e.Type == event.TypeWaitBegin || e.Type == event.TypeWaitEnd) {
+			s.stuck.wait(ns, &e, &m)
+		}
 	})
 }
 

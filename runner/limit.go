@@ -8,8 +8,12 @@ import (
 	"mpplayground/runner/sandbox"
 )
 
-// initLimits are the limits the init itself enforces and reports.
-var initLimits = map[string]bool{event.LimitOutput: true, event.LimitDisk: true}
+// initLimits are the limits the init itself enforces and reports: output
+// and disk always, memory and pids where they are rlimits instead of a
+// cgroup (record.Config.AddressSpace and Nproc; see the sandbox's
+// fallback.go). A limit the init reports ends only its own run.
+var initLimits = map[string]bool{event.LimitOutput: true, event.LimitDisk: true,
+	event.LimitMemory: true, event.LimitPids: true}
 
 func (s *session) checkCgroup() {
 	cg := s.init.cg
@@ -60,6 +64,8 @@ func (s *session) limitMessage(kind string) string {
 		return fmt.Sprintf("Stopped: the program filled %s (%s, %d files at most).", where, sizeText(size), sandbox.TmpfsInodes)
 	case event.LimitEvents:
 		return s.budget.message()
+	case event.LimitDeadlock:
+		return "Stopped: every process of the program was waiting for another one, so none could ever go on (a deadlock). The diagnosis says where."
 	}
 	return "Stopped: the program hit a limit."
 }

@@ -21,6 +21,7 @@ type session struct {
 	emit   func(event.Event)
 	limits event.Limits
 	ipc    ipcState
+	stuck  stuckState
 
 	startNS int64
 	seq     int64
@@ -51,6 +52,7 @@ func newSession(r *Runner, req Request, emit func(event.Event)) *session {
 	s := &session{r: r, req: req, emit: emit, limits: r.withDefaults(req.Limits), open: map[int]bool{}}
 	s.budget = newBudget(s.limits)
 	s.ipc.init()
+	s.stuck.init()
 	return s
 }
 
@@ -73,6 +75,7 @@ func (s *session) send(ns int64, e event.Event) bool {
 	s.lastT = t
 	e.T = float64(int64(t*1000)) / 1000
 	s.emit(e)
+	s.stuck.observe(ns, &e)
 	return true
 }
 
@@ -154,6 +157,9 @@ func handConfig(si *startedInit, line []byte) error {
 // end closes every process still open and emits run.end.
 func (s *session) end() Result {
 	now := record.MonoNS()
+	if s.init != nil {
+		s.diagnoseMisuse()
+	}
 	for pid := range s.open {
 		s.send(now, event.Event{Type: event.TypeProcExit, PID: pid, Signal: "SIGKILL"})
 		if pid == s.mainPID && s.mainCode == nil && s.mainSig == "" {

@@ -152,7 +152,8 @@ if __name__ == "__main__":
 }
 
 // A process that waits forever shows its wait begun and never ended when
-// the run is stopped.
+// the run is stopped by its wall time, and the run gets its diagnosis
+// before it ends.
 func TestAHungWaitIsShownOpen(t *testing.T) {
 	r := testRunner(t)
 	rr := runProgram(t, r, `
@@ -161,9 +162,12 @@ if __name__ == "__main__":
     q = mp.Queue()
     print("waiting", flush=True)
     q.get()
-`, event.Limits{WallTimeMS: 1500})
+`, event.Limits{WallTime: 1500 * time.Millisecond})
 	mustStatus(t, rr, event.StatusTimeout)
 	if got := waitsOf(t, rr); strings.Join(got, ", ") != "begin queue-1 get" {
 		t.Errorf("waits %v, want the get begun", got)
+	}
+	if d := rr.byType(event.TypeDiagnosis); len(d) != 1 || d[0].Pattern != event.PatternMissingSentinel || d[0].Seq > rr.end().Seq {
+		t.Errorf("diagnosis %+v, want one missing-sentinel before run.end", d)
 	}
 }

@@ -33,6 +33,7 @@ import time
 
 import reprlib
 import sitecustomize as _hook
+from _thread import get_ident as _get_ident
 
 _keys = set()  # the keys of the program's own objects
 _MAX_KEYS = 4096
@@ -345,18 +346,40 @@ def _may_wait(timeout):
     return timeout is None or timeout > _WAIT_AFTER
 
 
-def _wait_begin(key, cls, op):
+# The threads of this process that are in a reported wait, by ident: the
+# report of a stack says which of the program's threads wait (a process
+# with a thread that does not may still wake the others).
+_waiting_threads = {}
+
+
+def _wait_begin(key, cls, op, timeout=None, info=""):
     """Reports that the process now blocks on the object of key (of class
-    cls, as its events say) in op; false when it is not reported."""
+    cls, as its events say) in op; false when it is not reported. A wait
+    with a timeout says so ("t"): it ends by itself."""
     if not key or _waits_left[0] <= 0:
         return False
     _waits_left[0] -= 1
-    _emit("wait.begin", key, object=cls, msg=op, urgent=True)
+    tid = _get_ident()
+    _waiting_threads[tid] = _waiting_threads.get(tid, 0) + 1
+    _emit("wait.begin", key, object=cls, msg=op, summary=info,
+          other="" if timeout is None else "t", urgent=True)
     return True
 
 
 def _wait_end(key, cls, op, t0):
+    tid = _get_ident()
+    n = _waiting_threads.get(tid, 0)
+    if n > 1:
+        _waiting_threads[tid] = n - 1
+    else:
+        _waiting_threads.pop(tid, None)
     _emit("wait.end", key, object=cls, msg=op, waited_ms=_ms(t0))
+
+
+def _misuse(pattern):
+    """Reports a use of multiprocessing that is about to fail or hang (a
+    pattern of the playground's diagnoses), with the program's frames."""
+    _emit("misuse", pattern, summary=_hook._playground_frames(sys._getframe(2)), urgent=True)
 
 
 # --- queues -----------------------------------------------------------------
@@ -404,6 +427,8 @@ def _wrap_put(cls):
         _last[0] = now
         marks = self._playground_marks
         marks.append(_pushed[0])
+        if block and self._sem._semlock._is_zero() and _may_wait(timeout):
+            return _full_put(self, key, kind, (_MARK, msg, obj), timeout, line, marks)
         try:
             return put(self, (_MARK, msg, obj), block, timeout)
         except BaseException:
@@ -414,6 +439,26 @@ def _wrap_put(cls):
                 _buf.pop()
                 _pushed[0] -= 1
             raise
+
+    def _full_put(self, key, kind, item, timeout, line, marks):
+        # A put to a full queue waits for room.
+        t0 = _now()
+        began = False
+        try:
+            if self._sem.acquire(True, _WAIT_AFTER):
+                self._sem.release()
+            else:
+                began = _wait_begin(key, kind, "put", timeout)
+            return put(self, item, True, _rest(timeout, t0))
+        except BaseException:
+            marks.pop()
+            if _buf and _buf[-1] is line:
+                _buf.pop()
+                _pushed[0] -= 1
+            raise
+        finally:
+            if began:
+                _wait_end(key, kind, "put", t0)
 
     cls.put = traced_put
 
@@ -466,6 +511,32 @@ def _patch_queues(m):
                 self._on_queue_feeder_error = on_error
             else:
                 del self._on_queue_feeder_error
+            _watch_exit_flush(self)
+
+    def _watch_exit_flush(self):
+        # A process that ends waits for its queues' feeders to send what it
+        # put: a put that cannot be taken (a full pipe nobody reads) is a
+        # wait of its own, at the process's end.
+        finalizer = self.__dict__.get("_jointhread")
+        key = self.__dict__.get("_playground")
+        if finalizer is None or not key:
+            return
+        join_feeder = finalizer._callback
+        cls = type(self).__name__
+
+        def flush_at_exit(twr):
+            thread = twr()
+            if thread is not None and thread.is_alive():
+                thread.join(_WAIT_AFTER)
+                if thread.is_alive() and _wait_begin(key, cls, "put"):
+                    t0 = _now()
+                    try:
+                        return join_feeder(twr)
+                    finally:
+                        _wait_end(key, cls, "put", t0)
+            return join_feeder(twr)
+
+        finalizer._callback = flush_at_exit
 
     def traced_get(self, block=True, timeout=None):
         t0 = _now()
@@ -509,7 +580,7 @@ def _patch_queues(m):
         if key is None:
             key = _queue_key(self)
         cls = type(self).__name__
-        if not _wait_begin(key, cls, "get"):
+        if not _wait_begin(key, cls, "get", timeout):
             return get(self, True, _rest(timeout, t0))
         try:
             return get(self, True, _rest(timeout, t0))
@@ -656,7 +727,7 @@ def _traced_methods(key, kind, acquire, release):
             return acquire(True, timeout)
         if acquire(True, _WAIT_AFTER):
             return True
-        if not _wait_begin(key, kind, "acquire"):
+        if not _wait_begin(key, kind, "acquire", timeout):
             return acquire(True, _rest(timeout, t0))
         try:
             return acquire(True, _rest(timeout, t0))
@@ -693,7 +764,8 @@ def _waiting(wait, inner, blocks, within=()):
             return wait(self, timeout)
         cls = _kinds.get(key) or type(lock).__name__
         t0 = _now()
-        if not _wait_begin(key, cls, "wait"):
+        info = "%d" % self.parties if cls == "Barrier" else ""
+        if not _wait_begin(key, cls, "wait", timeout, info):
             return wait(self, timeout)
         try:
             return wait(self, timeout)
@@ -1028,8 +1100,20 @@ def _patch_process(m):
             if _buf:
                 _flush()
 
+    start = base.start
+
+    def traced_start(self):
+        me = m.current_process()
+        if me._config.get("daemon"):
+            _misuse("daemon-with-children")
+        elif getattr(me, "_inheriting", False):
+            _misuse("main-guard-missing")
+        return start(self)
+
+    traced_start.__name__ = traced_start.__qualname__ = "start"
     base.join = traced_join
     base._bootstrap = traced_bootstrap
+    base.start = traced_start
 
 
 # --- pools ------------------------------------------------------------------
@@ -1126,8 +1210,10 @@ def _patch_pool(m):
         t0 = _now()
         _before_wait()
         wait(self, _WAIT_AFTER)
-        key = getattr(self._pool, "__dict__", {}).get("_playground", "")
-        if self.ready() or not _wait_begin(key, "Pool", "result"):
+        pool = self._pool
+        key = getattr(pool, "__dict__", {}).get("_playground", "")
+        info = "%s %d:%d" % (getattr(pool, "_state", "") if pool is not None else "TERMINATE", os.getpid(), self._job)
+        if self.ready() or not _wait_begin(key, "Pool", "result", timeout, info):
             return wait(self, _rest(timeout, t0))
         try:
             return wait(self, _rest(timeout, t0))
@@ -1136,6 +1222,15 @@ def _patch_pool(m):
 
     traced_result_wait.__name__ = traced_result_wait.__qualname__ = "wait"
     m.ApplyResult.wait = traced_result_wait
+    pool_join = Pool.join
+
+    def traced_pool_join(self):
+        if getattr(self, "_state", None) == m.RUN and "_playground" in self.__dict__:
+            _misuse("pool-not-closed")
+        return pool_join(self)
+
+    traced_pool_join.__name__ = traced_pool_join.__qualname__ = "join"
+    Pool.join = traced_pool_join
     traced_worker.__qualname__ = traced_worker.__name__ = "worker"
     traced_worker.__module__ = "multiprocessing.pool"
     Pool.__init__ = traced_init

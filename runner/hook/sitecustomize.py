@@ -356,6 +356,71 @@ if _ADDR:
     # Registered first, so it runs last.
     atexit.register(_playground_close)
 
+# --- stacks -------------------------------------------------------------------
+#
+# When a run seems stuck, the playground sends every process that catches
+# _STACK_SIGNAL that signal; the process answers with one report: the
+# program's frames of the thread to look at (one in a reported wait, the
+# main thread first) and whether every thread of the program waits.
+
+_STACK_SIGNAL = int(os.environ.get("PLAYGROUND_STACK_SIGNAL", "0") or 0)
+_PROGRAM = os.environ.get("PLAYGROUND_PROGRAM", "")  # the program's file
+_STACK_FRAMES = 32
+
+
+def _playground_frames(frame):
+    """The program's frames of a stack, outermost first, as "line\x1ffunction"
+    joined by "\x1e": at most _STACK_FRAMES, the innermost ones."""
+    main = _PROGRAM or getattr(sys.modules.get("__main__"), "__file__", None)
+    frames = []
+    while frame is not None and len(frames) < 4 * _STACK_FRAMES:
+        code = frame.f_code
+        if code.co_filename == main:
+            frames.append("%d\x1f%s" % (frame.f_lineno, code.co_name))
+        frame = frame.f_back
+    frames.reverse()
+    return "\x1e".join(frames[-_STACK_FRAMES:])
+
+
+def _playground_internal_thread(thread):
+    if thread.name == "QueueFeederThread":
+        return True
+    target = getattr(thread, "_target", None)
+    return getattr(target, "__module__", "") in ("multiprocessing.pool", "multiprocessing.queues",
+                                                 "multiprocessing.managers", "multiprocessing.util")
+
+
+def _playground_stacks(signum, frame):
+    ipc = sys.modules.get("_playground_ipc")
+    waiting = ipc._waiting_threads if ipc is not None else {}
+    threading = sys.modules.get("threading")
+    threads = threading._active if threading is not None else {}
+    main = _thread.get_ident() if threading is None else threading.main_thread().ident
+    frames = sys._current_frames()
+    frames[_thread.get_ident()] = frame
+    chosen, all_wait = None, True
+    for tid in sorted(frames, key=lambda t: t != main):
+        t = threads.get(tid)
+        if t is not None and _playground_internal_thread(t):
+            continue
+        if tid in waiting:
+            if chosen is None:
+                chosen = tid
+        else:
+            all_wait = False
+    if chosen is None:
+        chosen = main if main in frames else next(iter(frames))
+    _playground_send(("\x01stack\t%d\t\t\t%s\t-1\t-1\t-1.000\t\t\t\t%s\t0" % (
+        os.getpid(), _playground_frames(frames.get(chosen)), "w" if all_wait else "r")).encode())
+
+
+if _IPC and _ADDR and _STACK_SIGNAL:
+    import _signal
+    try:
+        _signal.signal(_STACK_SIGNAL, _playground_stacks)
+    except (OSError, ValueError):
+        pass
+
 if _IPC and _ADDR:
     import atexit
     import time

@@ -33,6 +33,8 @@ const (
 	tagSignal
 	tagIPCPID
 	tagIPCLines
+	tagProbeCPU
+	tagProbePID
 )
 
 // ProcFields are the fields of a process event that a record carries: the
@@ -86,6 +88,12 @@ func AppendBody(p []byte, r Record) []byte {
 		p = appendInt(p, tagIPCPID, int64(b.PID))
 		p = appendString(p, tagIPCLines, b.Lines)
 	}
+	if pr := r.Probe; pr != nil {
+		p = appendInt(p, tagProbeCPU, pr.CPUTicks)
+		for _, pid := range pr.PIDs {
+			p = appendInt(p, tagProbePID, int64(pid))
+		}
+	}
 	if e := r.Event; e != nil {
 		p = appendString(p, tagType, e.Type)
 		p = appendInt(p, tagPID, int64(e.PID))
@@ -132,12 +140,13 @@ func decode(p []byte) (Record, error) {
 	var r Record
 	var e event.Event
 	var batch IPCBatch
-	hasEvent, hasBatch := false, false
+	var probe Probe
+	hasEvent, hasBatch, hasProbe := false, false, false
 	for len(p) > 0 {
 		tag := p[0]
 		p = p[1:]
 		switch tag {
-		case tagNS, tagPID, tagPPID, tagCode, tagIPCPID:
+		case tagNS, tagPID, tagPPID, tagCode, tagIPCPID, tagProbeCPU, tagProbePID:
 			v, k := binary.Varint(p)
 			if k <= 0 {
 				return r, ErrMalformed
@@ -155,6 +164,13 @@ func decode(p []byte) (Record, error) {
 				e.Code = &iv
 			case tagIPCPID:
 				batch.PID, hasBatch = iv, true
+			case tagProbeCPU:
+				probe.CPUTicks, hasProbe = v, true
+			case tagProbePID:
+				if len(probe.PIDs) >= MaxProbePIDs {
+					return r, ErrMalformed
+				}
+				probe.PIDs = append(probe.PIDs, iv)
 			}
 		default:
 			l, k := binary.Uvarint(p)
@@ -180,6 +196,9 @@ func decode(p []byte) (Record, error) {
 	}
 	if hasBatch {
 		r.IPC = &batch
+	}
+	if hasProbe {
+		r.Probe = &probe
 	}
 	return r, nil
 }

@@ -68,6 +68,20 @@ type HookFile struct {
 // config: kill every process of the run.
 const CmdKill = "kill\n"
 
+// CmdProbe asks the init how much CPU the run's processes have used, and
+// to ask each of them for its stack (sandbox.StackSignal): it answers with
+// a Probe record, the stacks come as the hook's reports.
+const CmdProbe = "probe\n"
+
+// Probe is the init's answer to CmdProbe.
+type Probe struct {
+	CPUTicks int64 // user and system time of the live processes, in clock ticks
+	PIDs     []int // the processes asked for their stack
+}
+
+// MaxProbePIDs bounds the processes a probe asks for their stack.
+const MaxProbePIDs = 64
+
 // Record is one message on fd 4. Exactly one of Event, IPC, Limit, Error is
 // set. An Event is a process event (proc.start, proc.exec, output,
 // proc.exit) with the fields of ProcFields; the runner numbers and times
@@ -76,6 +90,7 @@ type Record struct {
 	NS    int64        `json:"ns"` // CLOCK_MONOTONIC of the observation
 	Event *event.Event `json:"e,omitempty"`
 	IPC   *IPCBatch    `json:"ipc,omitempty"`
+	Probe *Probe       `json:"probe,omitempty"`
 	Limit string       `json:"limit,omitempty"` // a limit the init itself enforced
 	Where string       `json:"where,omitempty"` // for a disk limit: the full file system
 	Error string       `json:"error,omitempty"` // the sandbox could not be set up

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -110,6 +111,10 @@ func initMain() int {
 	go func() {
 		for {
 			cmd, err := ctlr.ReadString('\n')
+			if cmd == record.CmdProbe {
+				t.probe()
+				continue
+			}
 			if err != nil || cmd == record.CmdKill {
 				t.killAll()
 				if err != nil {
@@ -139,6 +144,8 @@ func programEnv(cfg *record.Config, home string) []string {
 		"PLAYGROUND_IPC=" + map[bool]string{true: "on", false: "off"}[cfg.IPC],
 		fmt.Sprintf("PLAYGROUND_SHM_BYTES=%d", shmBlockLimit(cfg)),
 	}
+	env = append(env, fmt.Sprintf("PLAYGROUND_STACK_SIGNAL=%d", StackSignal),
+		"PLAYGROUND_PROGRAM="+filepath.Join(home, ProgramName))
 	if cfg.StartMethod != "" {
 		env = append(env, "PLAYGROUND_START_METHOD="+cfg.StartMethod)
 	}

@@ -1,0 +1,328 @@
+package runner
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"mpplayground/event"
+)
+
+// stuckCase is a program as a learner writes it that hangs or fails, and
+// the diagnosis it must get: its pattern, whether the run ends as a
+// certain deadlock, and the line of the program the first process of the
+// diagnosis is at (marked "# <-" in the source).
+type stuckCase struct {
+	name, pattern, program string
+	deadlock               bool
+}
+
+var stuckCases = []stuckCase{
+	{"two locks in opposite orders", event.PatternLockOrder, `
+import multiprocessing as mp
+
+def worker(first, second, ready):
+    with first:
+        ready.wait()
+        with second:  # <-
+            print("never")
+
+if __name__ == "__main__":
+    a, b = mp.Lock(), mp.Lock()
+    ready = mp.Barrier(2)
+    p = mp.Process(target=worker, args=(a, b, ready))
+    q = mp.Process(target=worker, args=(b, a, ready))
+    p.start(); q.start()
+    p.join(); q.join()
+`, true},
+	{"join before the queue is drained", event.PatternJoinBeforeDrain, `
+import multiprocessing as mp
+
+def producer(q):
+    q.put("x" * 1_000_000)
+
+if __name__ == "__main__":
+    q = mp.Queue()
+    p = mp.Process(target=producer, args=(q,))
+    p.start()
+    p.join()  # <-
+    print(len(q.get()))
+`, true},
+	{"no sentinel for the consumer", event.PatternMissingSentinel, `
+import multiprocessing as mp
+
+def consumer(q):
+    while True:
+        item = q.get()  # <-
+        if item is None:
+            break
+        print("got", item)
+
+if __name__ == "__main__":
+    q = mp.Queue()
+    c = mp.Process(target=consumer, args=(q,))
+    c.start()
+    for i in range(3):
+        q.put(i)
+    c.join()
+`, true},
+	{"a lock its holder never releases", event.PatternLockNotReleased, `
+import multiprocessing as mp
+
+def grab(lock):
+    lock.acquire()
+    print("took it")
+
+if __name__ == "__main__":
+    lock = mp.Lock()
+    p = mp.Process(target=grab, args=(lock,))
+    p.start()
+    p.join()
+    with lock:  # <-
+        print("never")
+`, true},
+	{"recv with nobody to send", event.PatternRecvNoSender, `
+import multiprocessing as mp
+
+def quiet(conn):
+    conn.send("hello")
+
+if __name__ == "__main__":
+    here, there = mp.Pipe()
+    p = mp.Process(target=quiet, args=(there,))
+    p.start()
+    print(here.recv())
+    print(here.recv())  # <-
+    p.join()
+`, true},
+	{"a result of a terminated pool", event.PatternResultNeverReady, `
+import multiprocessing as mp, time
+
+def slow(x):
+    time.sleep(5)
+    return x
+
+if __name__ == "__main__":
+    pool = mp.Pool(2)
+    r = pool.apply_async(slow, (1,))
+    pool.terminate()
+    print(r.get())  # <-
+`, true},
+	{"a barrier with too few parties", event.PatternBarrierTooFew, `
+import multiprocessing as mp
+
+def arrive(barrier):
+    barrier.wait()  # <-
+    print("through")
+
+if __name__ == "__main__":
+    barrier = mp.Barrier(3)
+    ps = [mp.Process(target=arrive, args=(barrier,)) for _ in range(2)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+`, true},
+	{"an event nobody sets", event.PatternEventNeverSet, `
+import multiprocessing as mp
+
+def wait_for_go(go):
+    go.wait()  # <-
+    print("go!")
+
+if __name__ == "__main__":
+    go = mp.Event()
+    p = mp.Process(target=wait_for_go, args=(go,))
+    p.start()
+    p.join()
+    go.set()
+`, true},
+	{"a pool joined before it is closed", event.PatternPoolNotClosed, `
+import multiprocessing as mp
+
+def square(x):
+    return x * x
+
+if __name__ == "__main__":
+    pool = mp.Pool(2)
+    print(pool.map(square, range(4)))
+    pool.join()  # <-
+`, false},
+	{"a daemon that starts a child", event.PatternDaemonWithChildren, `
+import multiprocessing as mp
+
+def child():
+    print("child")
+
+def daemon():
+    p = mp.Process(target=child)
+    p.start()  # <-
+    p.join()
+
+if __name__ == "__main__":
+    d = mp.Process(target=daemon, daemon=True)
+    d.start()
+    d.join()
+`, false},
+	{"no main guard under spawn", event.PatternMainGuardMissing, `
+import multiprocessing as mp
+mp.set_start_method("spawn", force=True)
+
+def hello():
+    print("hello")
+
+p = mp.Process(target=hello)
+p.start()  # <-
+p.join()
+`, false},
+	{"a condition nobody notifies", event.PatternUnknownWait, `
+import multiprocessing as mp
+
+def waiter(cond):
+    with cond:
+        cond.wait()  # <-
+
+if __name__ == "__main__":
+    cond = mp.Condition()
+    p = mp.Process(target=waiter, args=(cond,))
+    p.start()
+    p.join()
+`, true},
+}
+
+func firstPID(d event.Event) int {
+	if len(d.PIDs) == 0 {
+		return 0
+	}
+	return d.PIDs[0]
+}
+
+// markedLine is the line of the program marked "# <-".
+func markedLine(program string) int {
+	for i, line := range strings.Split(program, "\n") {
+		if strings.HasSuffix(line, "# <-") {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Each program that hangs or fails as learners' programs do gets the one
+// diagnosis of its pattern, naming the processes concerned and the
+// learner's line; a certain deadlock ends the run at once with a deadlock
+// limit, long before its wall time.
+func TestDiagnosisOfEachPattern(t *testing.T) {
+	r := testRunner(t)
+	for _, c := range stuckCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rr := runProgram(t, r, c.program, event.Limits{})
+			diags := rr.byType(event.TypeDiagnosis)
+			if len(diags) != 1 {
+				t.Fatalf("%d diagnosis events, want 1:\n%s", len(diags), rr.dump())
+			}
+			d := diags[0]
+			if d.Pattern != c.pattern {
+				t.Errorf("pattern %q, want %q: %s", d.Pattern, c.pattern, d.Message)
+			}
+			if _, ok := rr.procs()[firstPID(d)]; !ok {
+				t.Fatalf("pids %v are not processes of the run: %s", d.PIDs, d.Message)
+			}
+			frames := d.Stacks[d.PIDs[0]]
+			want := markedLine(c.program)
+			if len(frames) == 0 || frames[len(frames)-1].Line != want || frames[len(frames)-1].File != ProgramFile {
+				t.Errorf("the stack of process %d is %+v, want it to end at %s line %d", d.PIDs[0], frames, ProgramFile, want)
+			}
+			if !strings.Contains(d.Message, fmt.Sprint(d.PIDs[0])) {
+				t.Errorf("the message does not name process %d: %s", d.PIDs[0], d.Message)
+			}
+			end := rr.end()
+			limits := rr.byType(event.TypeLimit)
+			if c.deadlock {
+				if end.Status != event.StatusLimit || len(limits) != 1 || limits[0].Kind != event.LimitDeadlock {
+					t.Errorf("a certain deadlock ended %s with limits %+v, want one deadlock limit", end.Status, limits)
+				}
+				if d.Seq > limits[0].Seq {
+					t.Errorf("the diagnosis came after the limit")
+				}
+				if *end.DurationMS > float64(DefaultWallTime.Milliseconds())/2 {
+					t.Errorf("the deadlock was ended after %.0f ms, not at once", *end.DurationMS)
+				}
+			} else if slices.ContainsFunc(limits, func(e event.Event) bool { return e.Kind == event.LimitDeadlock }) {
+				t.Errorf("a program that fails rather than hangs ended with a deadlock limit")
+			}
+		})
+	}
+}
+
+// Programs that wait, sleep, compute or take input, and whose processes
+// all wait at times, are never diagnosed.
+func TestNoDiagnosisWithoutAHang(t *testing.T) {
+	r := testRunner(t)
+	for name, program := range map[string]string{
+		"a child that sleeps while the parent joins it": `
+import multiprocessing as mp, time
+def f():
+    time.sleep(2.5)
+    print("done")
+if __name__ == "__main__":
+    p = mp.Process(target=f); p.start(); p.join()
+`,
+		"a thread that feeds the queue the main thread waits on": `
+import multiprocessing as mp, threading, time
+def feed(q):
+    for i in range(2):
+        time.sleep(1.5)
+        q.put(i)
+if __name__ == "__main__":
+    q = mp.Queue()
+    threading.Thread(target=feed, args=(q,)).start()
+    print(q.get(), q.get())
+`,
+		"waits with timeouts that poll": `
+import multiprocessing as mp, queue
+def slow(q):
+    import time
+    time.sleep(2.5)
+    q.put("late")
+if __name__ == "__main__":
+    q = mp.Queue()
+    p = mp.Process(target=slow, args=(q,)); p.start()
+    while True:
+        try:
+            print(q.get(timeout=2)); break
+        except queue.Empty:
+            print("still waiting")
+    p.join()
+`,
+		"a computing child": `
+import multiprocessing as mp
+def spin():
+    n = 0
+    for i in range(3_000_000):
+        n += i
+    print(n)
+if __name__ == "__main__":
+    p = mp.Process(target=spin); p.start(); p.join()
+`,
+		"a pool that works": `
+import multiprocessing as mp, time
+def slow(x):
+    time.sleep(1.2)
+    return x * x
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(slow, range(4)))
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rr := runProgram(t, r, program, event.Limits{})
+			mustStatus(t, rr, event.StatusOK)
+			if d := rr.byType(event.TypeDiagnosis); len(d) > 0 {
+				t.Errorf("diagnosed: %+v", d[0])
+			}
+		})
+	}
+}
