@@ -368,7 +368,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("AWaitingProcessIsMarked", func(t *testing.T) {
 		openLesson(t, ctx, ts.URL+"/lessons/sleep")
 		do(t, ctx,
-			typeProgram("import multiprocessing as mp\rq = mp.Queue()\rq.get()\r"),
+			// A thread that sleeps could still put: the wait is no certain
+			// deadlock, and the run goes on until it is stopped.
+			typeProgram("import multiprocessing as mp, threading, time\rthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\rq = mp.Queue()\rq.get()\r"),
 			chromedp.Click(css("[data-testid=run]")),
 			waitJS(`!document.querySelector('[data-testid=proc-waiting]')?.hidden`),
 			waitJS(`document.querySelectorAll('[data-testid=wait-span].open').length > 0`),
