@@ -298,6 +298,7 @@ def _forked():
     _count[0] = _pid[0] << 32
     _left[0] = _BUDGET
     _waits_left[0] = _WAIT_BUDGET
+    _waiting_threads.clear()
     _per_object.clear()
     _held.clear()
     _news[0] = 0
