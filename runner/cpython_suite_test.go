@@ -393,6 +393,9 @@ func (s *suite) runInside(method string, names []string) suiteRun {
 			}
 		case event.TypeLimit:
 			limits = append(limits, e.Message)
+		case event.TypeDiagnosis:
+			// The suite's waits all end: none of its runs is stuck.
+			s.t.Errorf("%s %s: diagnosed %s: %s", method, strings.Join(names, " "), e.Pattern, e.Message)
 		case event.TypeRunEnd:
 			end = e
 		}
