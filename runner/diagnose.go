@@ -263,9 +263,12 @@ func (st *stuckState) joinBeforeDrain(waiting []int) (finding, bool) {
 		fmt.Sscanf(w.object, "proc-%d", &child)
 		if st.waitsOn(child, "put", "") || st.waitsOn(child, "send", "") {
 			obj := st.use.label(st.top(child).object)
+			what := fmt.Sprintf("what it put into %s has not all been taken, and it waits until it is. Take the items out before the join.", obj)
+			if st.top(child).op == "send" {
+				what = fmt.Sprintf("what it sends on %s does not fit in the pipe, and it waits until the other end receives it. Receive before the join.", obj)
+			}
 			return finding{event.PatternJoinBeforeDrain, []int{pid, child}, fmt.Sprintf(
-				"Process %d waits for process %d to end, but process %d cannot end: what it put into %s has not all been taken, and it waits until it is. Take the items out before the join.",
-				pid, child, child, obj)}, true
+				"Process %d waits for process %d to end, but process %d cannot end: %s", pid, child, child, what)}, true
 		}
 	}
 	return finding{}, false

@@ -50,6 +50,19 @@ if __name__ == "__main__":
     p.join()  # <-
     print(len(q.get()))
 `, true},
+	{"join before the pipe is read", event.PatternJoinBeforeDrain, `
+import multiprocessing as mp
+
+def producer(conn):
+    conn.send("x" * 1_000_000)
+
+if __name__ == "__main__":
+    here, there = mp.Pipe()
+    p = mp.Process(target=producer, args=(there,))
+    p.start()
+    p.join()  # <-
+    print(len(here.recv()))
+`, true},
 	{"no sentinel for the consumer", event.PatternMissingSentinel, `
 import multiprocessing as mp
 
@@ -223,7 +236,7 @@ func TestDiagnosisOfEachPattern(t *testing.T) {
 	for i, c := range stuckCases {
 		runs = append(runs, run{c, ""})
 		// The waits and their matching hold under every start method.
-		if i < 3 || c.pattern == event.PatternResultNeverReady {
+		if i < 4 || c.pattern == event.PatternResultNeverReady {
 			runs = append(runs, run{c, "spawn"}, run{c, "forkserver"})
 		}
 	}

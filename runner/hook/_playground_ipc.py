@@ -661,7 +661,22 @@ def _patch_connection(m):
             _emit("pipe.send", key, summary=_summary(obj), size=_size(obj), urgent=True)
         elif _buf:
             _flush()
-        return send(self, obj)
+        if not key:
+            return send(self, obj)
+        # As send does, with a wait reported when the message may not fit
+        # in the pipe: the call blocks until the other end reads.
+        self._check_closed()
+        self._check_writable()
+        buf = m._ForkingPickler.dumps(obj)
+        if len(buf) + _SEND_SLACK <= _room(self):
+            return self._send_bytes(buf)
+        t0 = _now()
+        began = _wait_begin(key, "Pipe", "send")
+        try:
+            return self._send_bytes(buf)
+        finally:
+            if began:
+                _wait_end(key, "Pipe", "send", t0)
 
     def traced_recv(self):
         t0 = _now()
@@ -687,6 +702,40 @@ def _patch_connection(m):
     m.Pipe = traced_pipe
     base.send = traced_send
     base.recv = traced_recv
+
+
+# What a send may need beyond its message: the length header, and room
+# for the kernel's own bookkeeping of a socket's buffer.
+_SEND_SLACK = 4096
+
+
+def _room(conn):
+    """How many bytes a write to the connection can take now without
+    blocking, as the kernel counts them: a pipe's free space, or a
+    socket's unused send buffer. Large when it cannot be told."""
+    import fcntl
+    import termios
+    fd = conn.fileno()
+    try:
+        size = conn.__dict__.get("_playground_size")
+        if size is None:
+            if os.path.stat.S_ISFIFO(os.fstat(fd).st_mode):
+                size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+            else:
+                import socket
+                sock = socket.socket(fileno=fd)
+                try:
+                    size = -sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+                finally:
+                    sock.detach()
+            conn._playground_size = size
+        if size > 0:  # a pipe: its size less what waits in it
+            used = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+            return size - int.from_bytes(used, sys.byteorder, signed=True)
+        used = fcntl.ioctl(fd, termios.TIOCOUTQ, b"\0\0\0\0")  # SIOCOUTQ
+        return -size - int.from_bytes(used, sys.byteorder, signed=True)
+    except (OSError, ValueError, AttributeError):
+        return 1 << 62
 
 
 # --- locks ------------------------------------------------------------------
