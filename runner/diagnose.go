@@ -157,13 +157,21 @@ func (st *stuckState) find() finding {
 	if len(waiting) == 0 {
 		return finding{}
 	}
-	for _, try := range []func([]int) (finding, bool){
+	matchers := []func([]int) (finding, bool){
 		st.lockOrder, st.joinBeforeDrain, st.lockNotReleased, st.barrierTooFew,
 		st.recvNoSender, st.resultNeverReady, st.eventNeverSet, st.missingSentinel,
-	} {
+	}
+	if st.partial {
+		// Some processes sleep or compute: only what they cannot undo.
+		matchers = []func([]int) (finding, bool){st.lockOrder, st.lockNotReleased, st.recvNoSender, st.resultNeverReady}
+	}
+	for _, try := range matchers {
 		if f, ok := try(waiting); ok {
 			return f
 		}
+	}
+	if st.partial {
+		return finding{}
 	}
 	// Those that wait for a process to end come last: the others are why.
 	slices.SortStableFunc(waiting, func(a, b int) int {
@@ -292,7 +300,7 @@ func (st *stuckState) lockNotReleased(waiting []int) (finding, bool) {
 			case !st.live(h):
 				return finding{event.PatternLockNotReleased, []int{pid, h}, fmt.Sprintf(
 					"Process %d waits for %s, but process %d took it and ended without releasing it.", pid, lock, h)}, true
-			case !st.waitsOn(h, "acquire", ""):
+			case !st.waitsOn(h, "acquire", "") && !st.partial:
 				hw := st.top(h)
 				return finding{event.PatternLockNotReleased, []int{pid, h}, fmt.Sprintf(
 					"Process %d waits for %s, which process %d holds while it waits to %s %s: it never releases it.", pid, lock, h, hw.op, st.use.label(hw.object))}, true
@@ -344,7 +352,7 @@ func (st *stuckState) recvNoSender(waiting []int) (finding, bool) {
 		var senders []int
 		if mine >= 0 {
 			for _, q := range ends[1-mine] {
-				if st.live(q) && q != pid && !st.waitsOn(q, "recv", w.object) {
+				if st.live(q) && q != pid && (st.partial || !st.waitsOn(q, "recv", w.object)) {
 					senders = append(senders, q)
 				}
 			}
@@ -375,7 +383,7 @@ func (st *stuckState) resultNeverReady(waiting []int) (finding, bool) {
 		case state == "TERMINATE":
 			return finding{event.PatternResultNeverReady, []int{pid}, fmt.Sprintf(
 				"Process %d waits for a result of %s, which was terminated: the result will never come.", pid, st.use.label(w.object))}, true
-		case !busy:
+		case !busy && !st.partial:
 			return finding{event.PatternResultNeverReady, []int{pid}, fmt.Sprintf(
 				"Process %d waits for a result of %s that no worker is computing: its task was lost (a worker ended in the middle of it).", pid, st.use.label(w.object))}, true
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mpplayground/event"
 	"mpplayground/internal/testload"
@@ -355,4 +356,76 @@ if __name__ == "__main__":
 			}
 		})
 	}
+}
+
+// A cycle of lock waits is a deadlock whatever the other processes do: it
+// ends the run while the main process still prints. At the wall time, a
+// run whose other processes sleep gets only a diagnosis that their sleep
+// cannot undo: a lock whose holder ended.
+func TestDiagnosisWhileOthersAreBusy(t *testing.T) {
+	r := testRunner(t)
+	t.Run("a cycle while the main process prints", func(t *testing.T) {
+		t.Parallel()
+		rr := runProgram(t, r, `
+import multiprocessing as mp, time
+
+def worker(first, second, ready):
+    with first:
+        ready.wait()
+        with second:
+            print("never")
+
+if __name__ == "__main__":
+    a, b = mp.Lock(), mp.Lock()
+    ready = mp.Barrier(2)
+    ps = [mp.Process(target=worker, args=(a, b, ready)), mp.Process(target=worker, args=(b, a, ready))]
+    for p in ps:
+        p.start()
+    while True:
+        print("still here", flush=True)
+        time.sleep(0.3)
+`, event.Limits{})
+		d := rr.byType(event.TypeDiagnosis)
+		if len(d) != 1 || d[0].Pattern != event.PatternLockOrder || len(d[0].PIDs) != 2 {
+			t.Fatalf("diagnosis %+v, want lock-order of the two workers", d)
+		}
+		if l := rr.byType(event.TypeLimit); len(l) != 1 || l[0].Kind != event.LimitDeadlock {
+			t.Errorf("limits %+v, want a deadlock", l)
+		}
+	})
+	t.Run("a lock whose holder ended, while another process sleeps", func(t *testing.T) {
+		t.Parallel()
+		rr := runProgram(t, r, `
+import multiprocessing as mp, time
+
+def grab(lock):
+    lock.acquire()
+
+if __name__ == "__main__":
+    lock = mp.Lock()
+    p = mp.Process(target=grab, args=(lock,))
+    p.start(); p.join()
+    mp.Process(target=time.sleep, args=(600,)).start()
+    lock.acquire()  # <-
+`, event.Limits{WallTime: testload.Scaled(t, 4*time.Second, 150)})
+		mustStatus(t, rr, event.StatusTimeout)
+		d := rr.byType(event.TypeDiagnosis)
+		if len(d) != 1 || d[0].Pattern != event.PatternLockNotReleased {
+			t.Fatalf("diagnosis %+v, want lock-not-released at the wall time", d)
+		}
+	})
+	t.Run("a join of a sleeping child is not diagnosed at the wall time", func(t *testing.T) {
+		t.Parallel()
+		rr := runProgram(t, r, `
+import multiprocessing as mp, time
+if __name__ == "__main__":
+    p = mp.Process(target=time.sleep, args=(600,))
+    p.start()
+    p.join()
+`, event.Limits{WallTime: testload.Scaled(t, 3*time.Second, 150)})
+		mustStatus(t, rr, event.StatusTimeout)
+		if d := rr.byType(event.TypeDiagnosis); len(d) != 0 {
+			t.Errorf("diagnosed %+v", d[0])
+		}
+	})
 }

@@ -41,7 +41,8 @@ type waitingProc struct {
 	waits  []openWait // the waits it is in, innermost last
 	tasks  int        // pool tasks it started and has not finished
 	exited bool
-	code   int // its exit code, or -1 for a signal
+	code   int   // its exit code, or -1 for a signal
+	last   int64 // CLOCK_MONOTONIC of its last event
 }
 
 // openWait is a wait.begin not yet ended.
@@ -72,8 +73,14 @@ type stuckState struct {
 	allWait      map[int]bool // answered that every thread of the program waits
 	nextCheck    int64
 	atWall       bool // the probe was asked for the wall time's diagnosis
-	diagnosed    bool
-	misuses      []misuse
+	// cycle, when not every process waits, are the processes of a cycle
+	// of lock waits that the probes are to confirm.
+	cycle []int
+	// partial: the diagnosis is made while some processes do not wait,
+	// so only the patterns that hold whatever those do may match.
+	partial   bool
+	diagnosed bool
+	misuses   []misuse
 }
 
 // misuse is a report of the hook: a process used multiprocessing in a way
@@ -122,6 +129,9 @@ func (st *stuckState) observe(ns int64, e *event.Event) {
 	}
 	st.use.observe(e)
 	st.activity = max(st.activity, ns)
+	if p := st.procs[e.PID]; p != nil && e.PID != 0 {
+		p.last = max(p.last, ns)
+	}
 }
 
 // wait follows a wait event, with the report's timeout flag and details.
@@ -201,11 +211,32 @@ func (s *session) checkStuck() {
 	if now < st.nextCheck {
 		return
 	}
+	st.cycle = nil
 	if _, ok := st.allWaiting(false); !ok || time.Duration(now-st.activity) < stuckAfter {
-		st.baseline = -1
-		return
+		// A cycle of lock waits is a deadlock whatever the other
+		// processes do.
+		if st.cycle = st.quietCycle(now); st.cycle == nil {
+			st.baseline = -1
+			return
+		}
 	}
 	s.askProbe(now, false)
+}
+
+// quietCycle finds a cycle of processes each in an untimed wait for a lock
+// the next one holds, none of which has had an event for stuckAfter.
+func (st *stuckState) quietCycle(now int64) []int {
+	f, ok := st.lockOrder(st.waitingPIDs())
+	if !ok {
+		return nil
+	}
+	for _, pid := range f.pids {
+		p := st.procs[pid]
+		if p.waits[len(p.waits)-1].timed || time.Duration(now-p.last) < stuckAfter {
+			return nil
+		}
+	}
+	return f.pids
 }
 
 // askProbe asks the init for a probe; its Probe record and the stacks
@@ -272,11 +303,16 @@ func (s *session) probed(now int64) {
 		st.nextCheck = st.baseAt + int64(stuckAfter)
 		return
 	}
-	_, waiting := st.allWaiting(false)
-	certain := waiting && st.cpuStill && st.activity == st.baseActivity && st.asked != nil && len(st.asked) == 0
-	for pid, all := range st.allWait {
-		// Python's helpers wait for work in calls of their own.
-		certain = certain && (all || st.procs[pid].helper())
+	var certain bool
+	if st.cycle != nil {
+		certain = st.cycleHolds()
+	} else {
+		_, waiting := st.allWaiting(false)
+		certain = waiting && st.cpuStill && st.activity == st.baseActivity && st.asked != nil && len(st.asked) == 0
+		for pid, all := range st.allWait {
+			// Python's helpers wait for work in calls of their own.
+			certain = certain && (all || st.procs[pid].helper())
+		}
 	}
 	st.baseline = -1
 	if !certain {
@@ -284,6 +320,28 @@ func (s *session) probed(now int64) {
 		return
 	}
 	s.diagnose(true)
+}
+
+// cycleHolds reports whether the cycle of the first probe is still there
+// at the second, none of its processes has had an event since the first,
+// and each answered that all its threads wait.
+func (st *stuckState) cycleHolds() bool {
+	f, ok := st.lockOrder(st.waitingPIDs())
+	if !ok || !slices.Equal(sortedCopy(f.pids), sortedCopy(st.cycle)) {
+		return false
+	}
+	for _, pid := range st.cycle {
+		if st.procs[pid].last > st.baseAt || !st.allWait[pid] {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedCopy(pids []int) []int {
+	out := slices.Clone(pids)
+	slices.Sort(out)
+	return out
 }
 
 // atWallTime gives a run that hit its wall time while all its processes
@@ -294,9 +352,11 @@ func (s *session) atWallTime() bool {
 	if st.diagnosed || s.req.NoIPC || s.init == nil {
 		return false
 	}
-	if _, ok := st.allWaiting(true); !ok {
+	_, all := st.allWaiting(true)
+	if !all && len(st.waitingPIDs()) == 0 {
 		return false
 	}
+	st.partial = !all
 	s.askProbe(record.MonoNS(), true)
 	return true
 }
