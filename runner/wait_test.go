@@ -157,12 +157,14 @@ if __name__ == "__main__":
 func TestAHungWaitIsShownOpen(t *testing.T) {
 	r := testRunner(t)
 	rr := runProgram(t, r, `
-import multiprocessing as mp
+import multiprocessing as mp, threading, time
 if __name__ == "__main__":
+    # A thread that sleeps might still put: no certain deadlock.
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
     q = mp.Queue()
     print("waiting", flush=True)
     q.get()
-`, event.Limits{WallTime: 1500 * time.Millisecond})
+`, event.Limits{WallTime: testload.Scaled(t, 3*time.Second, 150)})
 	mustStatus(t, rr, event.StatusTimeout)
 	if got := waitsOf(t, rr); strings.Join(got, ", ") != "begin queue-1 get" {
 		t.Errorf("waits %v, want the get begun", got)
