@@ -107,11 +107,13 @@ func observeHost(t *testing.T) hostState {
 	more, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/*/playground-runs/run-%d-*", os.Getpid()))
 	s.cgroups = len(dirs) + len(more)
 	// Only the mounts of this server's own: a run's mounts live in its
-	// namespace, and a mount the server left on the host would name the
-	// playground. Mounts of other software on the machine do not count.
+	// namespace, and a mount the server left on the host would be under a
+	// run's directory (playground-run-*) or cgroup (playground-runs).
+	// Mounts of other software on the machine, an image or a volume
+	// called playground included, do not count.
 	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, "playground") {
+			if strings.Contains(line, "playground-run") {
 				s.mounts++
 			}
 		}
