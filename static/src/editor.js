@@ -1,6 +1,6 @@
 // The program editor: CodeMirror 6 with Python highlighting and line numbers.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
-  drawSelection, highlightSpecialChars, rectangularSelection, Decoration } from "@codemirror/view";
+  drawSelection, highlightSpecialChars, rectangularSelection, Decoration, WidgetType } from "@codemirror/view";
 import { EditorState, Prec, StateField, StateEffect } from "@codemirror/state";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
@@ -8,6 +8,7 @@ import { HighlightStyle, syntaxHighlighting, bracketMatching, indentOnInput, ind
 import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 import { tags as t } from "@lezer/highlight";
+import { noteElement } from "./diagnosisview.js";
 
 // Colours come from CSS variables so that dark mode follows the system.
 const highlight = HighlightStyle.define([
@@ -48,6 +49,26 @@ const errorLines = StateField.define({
   provide: (f) => EditorView.decorations.from(f),
 });
 
+// The lines where a stuck run's processes wait (a diagnosis) are marked,
+// with a note under each, until the program changes.
+const setStuckLines = StateEffect.define();
+const stuckLine = Decoration.line({ class: "cm-stuck-line", attributes: { "data-testid": "stuck-line" } });
+class StuckNote extends WidgetType {
+  constructor(mark) { super(); this.mark = mark; }
+  eq(other) { return other.mark.note === this.mark.note && other.mark.why === this.mark.why; }
+  toDOM() { return noteElement(this.mark); }
+  ignoreEvent() { return false; }
+}
+const stuckLines = StateField.define({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    if (tr.docChanged) marks = Decoration.none;
+    for (const e of tr.effects) if (e.is(setStuckLines)) marks = e.value;
+    return marks;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
 export function createEditor(textarea, { onRun, onChange, label }) {
   const parent = textarea.parentElement;
   const view = new EditorView({
@@ -71,6 +92,7 @@ export function createEditor(textarea, { onRun, onChange, label }) {
         syntaxHighlighting(highlight),
         python(),
         errorLines,
+        stuckLines,
         theme,
         // Tab indents; Esc then Tab moves focus on (CodeMirror's escape hatch).
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
@@ -91,6 +113,19 @@ export function createEditor(textarea, { onRun, onChange, label }) {
       const marks = lines.filter((n) => n >= 1 && n <= doc.lines).sort((a, b) => a - b)
         .map((n) => errorLine.range(doc.line(n).from));
       view.dispatch({ effects: setErrorLines.of(Decoration.set(marks)) });
+    },
+    // markStuck marks lines where a stuck run's processes wait, each
+    // {line, note, why}, with its note under it; [] clears.
+    markStuck: (marks) => {
+      const doc = view.state.doc;
+      const ok = marks.filter((m) => m.line >= 1 && m.line <= doc.lines).sort((a, b) => a.line - b.line);
+      const ranges = [];
+      for (const m of ok) {
+        const line = doc.line(m.line);
+        ranges.push(stuckLine.range(line.from));
+        ranges.push(Decoration.widget({ widget: new StuckNote(m), block: true, side: 1 }).range(line.to));
+      }
+      view.dispatch({ effects: setStuckLines.of(Decoration.set(ranges, true)) });
     },
   };
 }

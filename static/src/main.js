@@ -32,7 +32,8 @@ function start() {
   const ipcToggle = root.querySelector("[data-testid=ipc-toggle]");
   rememberIPCChoice(ipcToggle);
   const drafts = new Drafts(lesson, textarea.defaultValue, readJSON("exercise-data"));
-  const views = new RunViews(root);
+  let editor = null;
+  const views = new RunViews(root, { markStuck: (marks) => editor && editor.markStuck(marks) });
   const status = new Status(root, views);
   const history = new History(root, lesson);
   const control = new RunControl(root, {
@@ -40,7 +41,7 @@ function start() {
     program: () => ({ code: editor.getCode(), exercise: drafts.target, ipc: ipcToggle.checked }),
     markErrors: (lines) => editor.markErrors(lines),
   });
-  const editor = createEditor(textarea, {
+  editor = createEditor(textarea, {
     label: textarea.getAttribute("aria-label") || document.getElementById("editor-h")?.textContent || "Program",
     onRun: () => control.run(),
     onChange: () => drafts.saveSoon(() => editor.getCode()),

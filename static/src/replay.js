@@ -3,14 +3,16 @@
 import { RunViews } from "./views.js";
 import { tr } from "./strings.js";
 import { localTimes } from "./checks.js";
+import { markCodeView } from "./diagnosisview.js";
 
 const tickMS = 100; // ms between clock updates while replaying
 
 export function startReplay(root) {
   const $ = (id) => root.querySelector(`[data-testid=${id}]`);
-  const status = $("status"), statusText = $("status-text");
+  const status = $("status"), statusText = $("status-text"), limit = $("status-limit");
   const playBtn = $("play"), allBtn = $("show-all"), copyBtn = $("copy-link");
-  const views = new RunViews(root);
+  const code = $("run-code");
+  const views = new RunViews(root, { markStuck: (marks) => markCodeView(code, marks) });
   let events = null, timer = 0, clock = 0;
   localTimes(root);
 
@@ -23,9 +25,17 @@ export function startReplay(root) {
     clearTimeout(timer); clearInterval(clock);
     root.dataset.phase = "done";
     const end = [...events].reverse().find((e) => e.type === "run.end");
+    // The limit the run hit, as the live page shows it.
+    const hit = events.find((e) => e.type === "limit");
+    if (limit) {
+      limit.hidden = !hit;
+      limit.textContent = hit ? hit.message || hit.kind || "" : "";
+      limit.dataset.kind = hit ? hit.kind || "" : "";
+    }
     if (!end) { setStatus("stopped", tr("status.stopped", { ms: Math.round(views.now) })); return; }
     const st = end.status || "ok";
-    setStatus(st, tr("status." + st, { ms: Math.round(end.duration_ms ?? end.t ?? 0), code: end.exit_code ?? "", msg: end.message || "" }));
+    const key = st === "limit" && hit && hit.kind === "deadlock" ? "status.deadlock" : "status." + st;
+    setStatus(st, tr(key, { ms: Math.round(end.duration_ms ?? end.t ?? 0), code: end.exit_code ?? "", msg: end.message || "" }));
   }
 
   function showAll() {
@@ -40,6 +50,7 @@ export function startReplay(root) {
     if (!events) return;
     clearTimeout(timer); clearInterval(clock);
     views.reset();
+    if (limit) limit.hidden = true;
     root.dataset.phase = "playing";
     const t0 = performance.now();
     let i = 0;

@@ -78,6 +78,7 @@ export class RunControl {
     this.status.hideLimit();
     this.checksCard.hidden = true;
     this.runId = ""; this.lastSeq = 0;
+    this.limitKind = "";
     this.sentCode = code;
     if (!this.socket.send({ type: "run", lesson: this.lesson, exercise, code, ipc })) {
       this.status.set("error", tr("reconnecting"));
@@ -139,6 +140,7 @@ export class RunControl {
         this.status.set("running", tr("running", { s: "0.0" }));
         break;
       case "limit":
+        this.limitKind = ev.kind || "";
         this.status.showLimit(ev);
         break;
       case "run.end":
@@ -153,7 +155,9 @@ export class RunControl {
     const ms = Math.round(ev.duration_ms ?? ev.t ?? 0);
     const st = ev.status || "ok";
     this.setPhase("done");
-    let text = tr("status." + st, { ms, code: ev.exit_code ?? "", msg: ev.message || "" });
+    // A run ended by a deadlock says so; the limit's sentence is beside.
+    const key = st === "limit" && this.limitKind === "deadlock" ? "status.deadlock" : "status." + st;
+    let text = tr(key, { ms, code: ev.exit_code ?? "", msg: ev.message || "" });
     if (st === "stopped" && this.lostDuringRun) text += " · " + tr("lost");
     // A run whose main process ended well may still have children that
     // failed: the status says so.

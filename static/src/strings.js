@@ -4,6 +4,8 @@ export function loadStrings() {
   const el = document.getElementById("ui-strings");
   if (el) { try { strings = JSON.parse(el.textContent); } catch { strings = {}; } }
 }
+// has tells whether the page was sent a string.
+export function has(key) { return Object.prototype.hasOwnProperty.call(strings, key); }
 // tr looks up a string and fills {name} placeholders.
 export function tr(key, vars = {}) {
   const s = strings[key] ?? key;

@@ -1,11 +1,15 @@
 // The live views of one run, fed event by event: the process tree, the
-// timeline, what flows between the processes and the output. Program output
-// is only ever set as text (textContent / text nodes), never parsed as HTML.
+// timeline, what flows between the processes, who waits for whom, why a
+// stuck run is stuck, and the output. Program output is only ever set as
+// text (textContent / text nodes), never parsed as HTML.
 import { tr, trn } from "./strings.js";
 import { drawTimeline, maxDrawn } from "./timeline.js";
 import { IPCModel, label } from "./ipc.js";
 import { WaitModel } from "./waits.js";
 import { IPCInteract, IPCPanel } from "./ipcview.js";
+import { WaitGraph } from "./waitgraph.js";
+import { drawWaitGraph, cycleText } from "./waitgraphview.js";
+import { DiagnosisCard } from "./diagnosisview.js";
 
 const maxLines = 5000;   // older output lines are removed past this
 const colours = 10;      // process colours c0..c9 in app.css
@@ -24,7 +28,9 @@ function el(tag, cls, text) {
 const helpers = { resource_tracker: "helper.tracker", forkserver: "helper.forkserver" };
 
 export class RunViews {
-  constructor(root) {
+  // markStuck(marks) marks the lines of the program where a stuck run's
+  // processes wait ([] clears).
+  constructor(root, { markStuck } = {}) {
     this.treeEl = root.querySelector("[data-testid=tree]");
     this.timelineEl = root.querySelector("[data-testid=timeline]");
     this.outputEl = root.querySelector("[data-testid=output]");
@@ -51,6 +57,13 @@ export class RunViews {
     });
     this.interact = new IPCInteract(this.timelineEl);
     this.panel = new IPCPanel(root.querySelector("[data-testid=ipc]"), (id) => this.pick(id));
+    this.graph = new WaitGraph();
+    this.graphDrawn = -1;
+    const $ = (id) => root.querySelector(`[data-testid=${id}]`);
+    this.wg = { card: $("waitgraph"), body: $("waitgraph-body"), note: $("waitgraph-note"), cycle: $("waitgraph-cycle") };
+    this.diagnosis = new DiagnosisCard(root, {
+      file: root.dataset.programFile, markLines: markStuck, name: (pid) => this.procs.get(pid)?.name || "",
+    });
     this.frame = 0;
     this.timer = 0;
     this.nextDraw = 0;   // performance.now() before which no redraw starts
@@ -81,11 +94,17 @@ export class RunViews {
     this.highlight = "";
     this.panel.reset();
     this.showIPC();
+    this.graph.reset();
+    this.graphDrawn = -1;
+    this.graphKey = "";
+    if (this.wg.card) this.wg.card.hidden = true;
+    this.diagnosis.reset();
   }
 
   // apply takes one event of the stream.
   apply(ev) {
     if (typeof ev.t === "number") this.now = Math.max(this.now, ev.t);
+    this.graph.apply(ev);
     switch (ev.type) {
       case "run.start": this.start = performance.now() - (ev.t || 0); break;
       case "proc.start": this.procStart(ev); break;
@@ -93,6 +112,7 @@ export class RunViews {
       case "output": this.output(ev); break;
       case "proc.exit": this.procExit(ev); this.markWaiting(this.waits.apply(ev)); break;
       case "wait.begin": case "wait.end": this.proc(ev.pid); this.markWaiting(this.waits.apply(ev)); break;
+      case "diagnosis": this.diagnosis.show(ev); break;
       case "run.end":
         // A run that was stopped or timed out is shown whole: where it
         // stood when it ended matters more than where things flowed.
@@ -321,9 +341,35 @@ export class RunViews {
     const r = drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration,
       { model: this.ipc, highlight: this.highlight, zoom: this.zoom }, this.waits);
     this.interact.afterDraw(r.hits, focused, !!this.ipc.truncated);
+    this.drawWaits();
     // Tests (and anyone curious) can tell the final picture from a live one.
     this.timelineEl.dataset.complete = String(this.duration !== null);
     return r;
+  }
+
+  // drawWaits draws who waits for whom, when it changed: live while the
+  // run goes, as it stood when a stuck run was ended. The card shows once
+  // the run has had a wait.
+  drawWaits() {
+    const g = this.graph, wg = this.wg;
+    if (!wg.card || g.version === this.graphDrawn) return;
+    this.graphDrawn = g.version;
+    wg.card.hidden = !g.everWaited;
+    if (!g.everWaited) return;
+    const pic = g.shown();
+    // Most events change nothing of the picture: it is drawn again only
+    // when it differs.
+    const key = JSON.stringify([pic, g.ended]);
+    if (key === this.graphKey) return;
+    this.graphKey = key;
+    wg.card.dataset.state = !pic ? "empty" : pic.atEnd ? "end" : "live";
+    wg.card.dataset.cycle = String(!!pic && pic.cycles.length > 0);
+    wg.note.hidden = !(pic && pic.atEnd) && !!pic;
+    wg.note.textContent = !pic ? tr(g.ended ? "wg.emptyEnd" : "wg.empty") : pic.atEnd ? tr("wg.atEnd") : "";
+    drawWaitGraph(wg.body, pic, (pid) => this.procs.get(pid)?.colour || "");
+    const loops = pic ? pic.cycles.map((c) => tr("wg.cycle", { path: cycleText(c, pic) })) : [];
+    wg.cycle.textContent = loops.join(" ");
+    wg.cycle.hidden = !loops.length;
   }
 
   // schedule redraws the views (and keeps the output scrolled) once per
