@@ -177,17 +177,24 @@ test("a rail lies below the upper-most lane of the processes that use it", () =>
   assert.deepEqual(rows, [8, "queue-1", 11, "pipe-1", 12, "queue-2", "value-1"]);
 });
 
-test("a hundred thousand events are taken quickly", () => {
-  const m = new IPCModel();
-  const t0 = performance.now();
-  for (let i = 0; i < 50000; i++) {
-    m.apply({ t: i, type: "queue.put", pid: 11, queue: "queue-1", msg: `msg-${i}`, summary: String(i) });
-    m.apply({ t: i + 0.5, type: "queue.get", pid: 8, queue: "queue-1", msg: `msg-${i}`, summary: String(i), waited_ms: 0 });
-  }
-  const ms = performance.now() - t0;
+test("a hundred thousand events are taken in linear time", () => {
+  // Measured against a tenth of the work on the same machine, so that a
+  // busy machine does not decide: linear is 10 times as long, quadratic 100.
+  const take = (n) => {
+    const m = new IPCModel();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      m.apply({ t: i, type: "queue.put", pid: 11, queue: "queue-1", msg: `msg-${i}`, summary: String(i) });
+      m.apply({ t: i + 0.5, type: "queue.get", pid: 8, queue: "queue-1", msg: `msg-${i}`, summary: String(i), waited_ms: 0 });
+    }
+    return [performance.now() - t0, m];
+  };
+  take(5000); // warm the JIT
+  const small = Math.min(take(5000)[0], take(5000)[0], take(5000)[0]);
+  const [ms, m] = take(50000);
   assert.equal(m.messages.length, 50000);
   assert.equal(m.inFlight("queue-1"), 0);
-  assert.ok(ms < 1000, `took ${ms} ms`);
+  assert.ok(ms < 30 * Math.max(small, 1), `50,000 pairs took ${ms} ms, 5,000 took ${small} ms`);
 });
 
 test("helpers: times, bins and merged intervals", () => {
