@@ -18,6 +18,9 @@ import (
 type stuckCase struct {
 	name, pattern, program string
 	deadlock               bool
+	// who are the processes of the diagnosis, in its order, by their
+	// names under fork (SpawnProcess-1 under spawn is Process-1 here).
+	who []string
 }
 
 var stuckCases = []stuckCase{
@@ -37,7 +40,7 @@ if __name__ == "__main__":
     q = mp.Process(target=worker, args=(b, a, ready))
     p.start(); q.start()
     p.join(); q.join()
-`, true},
+`, true, []string{"Process-1", "Process-2"}},
 	{"join before the queue is drained", event.PatternJoinBeforeDrain, `
 import multiprocessing as mp
 
@@ -50,7 +53,7 @@ if __name__ == "__main__":
     p.start()
     p.join()  # <-
     print(len(q.get()))
-`, true},
+`, true, []string{"MainProcess", "Process-1"}},
 	{"join before the pipe is read", event.PatternJoinBeforeDrain, `
 import multiprocessing as mp
 
@@ -63,7 +66,7 @@ if __name__ == "__main__":
     p.start()
     p.join()  # <-
     print(len(here.recv()))
-`, true},
+`, true, []string{"MainProcess", "Process-1"}},
 	{"no sentinel for the consumer", event.PatternMissingSentinel, `
 import multiprocessing as mp
 
@@ -81,7 +84,19 @@ if __name__ == "__main__":
     for i in range(3):
         q.put(i)
     c.join()
-`, true},
+`, true, []string{"Process-1", "MainProcess"}},
+	{"no sentinel, and no join but Python's at the end", event.PatternMissingSentinel, `
+import multiprocessing as mp
+
+def consumer(q):
+    while True:
+        print("got", q.get())  # <-
+
+if __name__ == "__main__":
+    q = mp.Queue()
+    mp.Process(target=consumer, args=(q,)).start()
+    q.put("one")
+`, true, []string{"Process-1", "MainProcess"}},
 	{"a lock its holder never releases", event.PatternLockNotReleased, `
 import multiprocessing as mp
 
@@ -96,7 +111,7 @@ if __name__ == "__main__":
     p.join()
     with lock:  # <-
         print("never")
-`, true},
+`, true, []string{"MainProcess", "Process-1"}},
 	{"recv with nobody to send", event.PatternRecvNoSender, `
 import multiprocessing as mp
 
@@ -110,7 +125,7 @@ if __name__ == "__main__":
     print(here.recv())
     print(here.recv())  # <-
     p.join()
-`, true},
+`, true, []string{"MainProcess"}},
 	{"a result of a terminated pool", event.PatternResultNeverReady, `
 import multiprocessing as mp, time
 
@@ -123,7 +138,7 @@ if __name__ == "__main__":
     r = pool.apply_async(slow, (1,))
     pool.terminate()
     print(r.get())  # <-
-`, true},
+`, true, []string{"MainProcess"}},
 	{"a barrier with too few parties", event.PatternBarrierTooFew, `
 import multiprocessing as mp
 
@@ -138,7 +153,7 @@ if __name__ == "__main__":
         p.start()
     for p in ps:
         p.join()
-`, true},
+`, true, []string{"Process-1", "Process-2"}},
 	{"an event nobody sets", event.PatternEventNeverSet, `
 import multiprocessing as mp
 
@@ -152,7 +167,7 @@ if __name__ == "__main__":
     p.start()
     p.join()
     go.set()
-`, true},
+`, true, []string{"Process-1"}},
 	{"a pool joined before it is closed", event.PatternPoolNotClosed, `
 import multiprocessing as mp
 
@@ -163,7 +178,7 @@ if __name__ == "__main__":
     pool = mp.Pool(2)
     print(pool.map(square, range(4)))
     pool.join()  # <-
-`, false},
+`, false, []string{"MainProcess"}},
 	{"a daemon that starts a child", event.PatternDaemonWithChildren, `
 import multiprocessing as mp
 
@@ -179,7 +194,7 @@ if __name__ == "__main__":
     d = mp.Process(target=daemon, daemon=True)
     d.start()
     d.join()
-`, false},
+`, false, []string{"Process-1"}},
 	{"no main guard under spawn", event.PatternMainGuardMissing, `
 import multiprocessing as mp
 mp.set_start_method("spawn", force=True)
@@ -190,7 +205,7 @@ def hello():
 p = mp.Process(target=hello)
 p.start()  # <-
 p.join()
-`, false},
+`, false, []string{"Process-1"}},
 	{"a condition nobody notifies", event.PatternUnknownWait, `
 import multiprocessing as mp
 
@@ -203,7 +218,7 @@ if __name__ == "__main__":
     p = mp.Process(target=waiter, args=(cond,))
     p.start()
     p.join()
-`, true},
+`, true, []string{"Process-1", "MainProcess"}},
 }
 
 func firstPID(d event.Event) int {
@@ -256,6 +271,18 @@ func TestDiagnosisOfEachPattern(t *testing.T) {
 			}
 			if _, ok := rr.procs()[firstPID(d)]; !ok {
 				t.Fatalf("pids %v are not processes of the run: %s", d.PIDs, d.Message)
+			}
+			names := rr.procs()
+			var got []string
+			for _, pid := range d.PIDs {
+				n := names[pid].Name
+				for _, prefix := range []string{"Spawn", "ForkServer"} {
+					n = strings.TrimPrefix(n, prefix)
+				}
+				got = append(got, n)
+			}
+			if !slices.Equal(got, c.who) {
+				t.Errorf("the diagnosis concerns %v (%v), want %v: %s", got, d.PIDs, c.who, d.Message)
 			}
 			frames := d.Stacks[d.PIDs[0]]
 			want := markedLine(c.program)

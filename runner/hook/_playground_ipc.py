@@ -1123,8 +1123,11 @@ def _patch_process(m):
         _before_wait()
         popen = self._popen
         # multiprocessing's own joins (a pool's of its workers) are not the
-        # program's waits.
-        ours = sys._getframe(1).f_globals.get("__name__", "").startswith("multiprocessing")
+        # program's waits, but for the join of its children at the end of a
+        # process (util._exit_function), which the program asked for by
+        # leaving them running.
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        ours = caller.startswith("multiprocessing") and caller != "multiprocessing.util"
         if popen is None or ours or not _may_wait(timeout) or popen.poll() is not None:
             join(self, timeout)
         else:
