@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,11 +20,16 @@ const (
 // benchSource is a lesson-sized program.
 var benchSource = strings.Repeat("from multiprocessing import Pool\nprint('hello from a worker')\n", 20)
 
+// Each benchmark runs against each back end (BenchmarkListRuns/SQLite/...,
+// BenchmarkListRuns/PostgreSQL/...), a real file or a real server.
+
 // BenchmarkListRuns lists one learner's history of a lesson that has
 // benchRuns runs by benchLearners learners (target: < 20 ms).
-func BenchmarkListRuns(b *testing.B) {
+func BenchmarkListRuns(b *testing.B) { benchBackends(b, benchListRuns) }
+
+func benchListRuns(b *testing.B, be backend) {
 	ctx := context.Background()
-	db := MustOpenPath(b, filepath.Join(b.TempDir(), store.DefaultFile))
+	db := be.MustOpen(b)
 	evs := events("bench", benchRunEvents)
 	for i := 0; i < benchRuns; i++ {
 		r := &store.Run{RunSummary: store.RunSummary{Lesson: "pools", Learner: fmt.Sprintf("anon-%03d", i%benchLearners), Source: benchSource}}
@@ -61,9 +65,11 @@ func BenchmarkListRuns(b *testing.B) {
 
 // BenchmarkGetRun reads a run of benchLargeEvents events, stored by a
 // Recorder (target: well under 200 ms).
-func BenchmarkGetRun(b *testing.B) {
+func BenchmarkGetRun(b *testing.B) { benchBackends(b, benchGetRun) }
+
+func benchGetRun(b *testing.B, be backend) {
 	ctx := context.Background()
-	db := MustOpenPath(b, filepath.Join(b.TempDir(), store.DefaultFile))
+	db := be.MustOpen(b)
 	r := MustCreateRun(b, db, "pools", "anon")
 	evs := events(r.ID, benchLargeEvents)
 	rec := db.NewRecorder(ctx, r.ID)
@@ -91,9 +97,11 @@ func BenchmarkGetRun(b *testing.B) {
 
 // BenchmarkRecordRun stores a whole run of 200 events as the server does:
 // CreateRun, Recorder.Add per event, Recorder.Finish.
-func BenchmarkRecordRun(b *testing.B) {
+func BenchmarkRecordRun(b *testing.B) { benchBackends(b, benchRecordRun) }
+
+func benchRecordRun(b *testing.B, be backend) {
 	ctx := context.Background()
-	db := MustOpenPath(b, filepath.Join(b.TempDir(), store.DefaultFile))
+	db := be.MustOpen(b)
 	evs := events("bench", 200)
 	for b.Loop() {
 		r := MustCreateRun(b, db, "pools", "anon")

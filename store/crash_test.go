@@ -5,13 +5,15 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"mpplayground/store"
 )
@@ -19,27 +21,20 @@ import (
 // The crash test re-executes the test binary as a helper process that
 // writes runs to the store until it is killed.
 const (
-	crashHelperEnv  = "STORE_TEST_CRASH_HELPER" // the database path, in the helper
+	crashHelperEnv  = "STORE_TEST_CRASH_HELPER" // the store's path or URL, in the helper
 	crashBurst      = 200                       // runs the helper tries to write
 	crashEvents     = 100                       // events per run
 	crashBatch      = 25                        // events per AppendEvents
 	crashKillAfter  = 60                        // finished runs before the kill starts
 	crashStatusDone = "ok"
+	crashHelperApp  = "store-crash-helper" // the helper's application_name on PostgreSQL
 )
-
-func TestMain(m *testing.M) {
-	if path := os.Getenv(crashHelperEnv); path != "" {
-		crashHelper(path)
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 // crashHelper writes the burst, printing "started ID" once a run is
 // committed and "finished ID" once its completion is committed.
-func crashHelper(path string) {
+func crashHelper(dsn string) {
 	ctx := context.Background()
-	db, err := store.Open(path)
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		fmt.Println("error", err)
 		return
@@ -68,13 +63,29 @@ func crashHelper(path string) {
 }
 
 func TestKilledDuringBurst(t *testing.T) {
-	// SIGKILL of the writing process mid-burst, then reopen: the file is
+	// SIGKILL of the writing process mid-burst, then reopen: the store is
 	// sound, every run reported finished is complete, and the rest are
 	// marked interrupted with the events they had.
+	eachBackend(t, testKilledDuringBurst)
+}
+
+func testKilledDuringBurst(t *testing.T, b backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), store.DefaultFile)
+	path := b.place(t)
+	helperDSN := path
+	if store.IsPostgres(path) {
+		// Named, so that its sessions can be told apart.
+		u, err := url.Parse(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("application_name", crashHelperApp)
+		u.RawQuery = q.Encode()
+		helperDSN = u.String()
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashHelperEnv+"="+path)
+	cmd.Env = append(os.Environ(), crashHelperEnv+"="+helperDSN)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -117,6 +128,12 @@ func TestKilledDuringBurst(t *testing.T) {
 	err = cmd.Wait()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		t.Fatalf("helper was not killed mid-burst: %v", err)
+	}
+	if store.IsPostgres(path) {
+		// The server ends a dead client's sessions after the statement
+		// each one is running, which may still commit: the state to
+		// check is the one after that.
+		waitSessionsGone(t, path, crashHelperApp)
 	}
 
 	db := MustOpenPath(t, path)
@@ -166,5 +183,33 @@ func TestKilledDuringBurst(t *testing.T) {
 	}
 	if nInterrupted != interrupted {
 		t.Fatalf("MarkInterrupted said %d, %d runs are interrupted", interrupted, nInterrupted)
+	}
+}
+
+// waitSessionsGone waits until no session of the PostgreSQL server at dsn
+// has the application name app. The bound is generous: the server ends
+// such a session as soon as it reads the closed socket, within
+// milliseconds on a quiet machine.
+func waitSessionsGone(t *testing.T, dsn, app string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions of the killed helper are still open", n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

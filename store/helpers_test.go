@@ -4,24 +4,82 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"mpplayground/internal/pgtest"
 	"mpplayground/store"
 )
 
-// MustOpen opens a store in a fresh temporary directory and closes it at
-// the end of the test.
-func MustOpen(tb testing.TB) *store.DB {
-	tb.Helper()
-	return MustOpenPath(tb, filepath.Join(tb.TempDir(), store.DefaultFile))
+// pg is the PostgreSQL server of the package's tests, started by the first
+// test that needs it.
+var pg pgtest.Shared
+
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv(crashHelperEnv); dsn != "" {
+		crashHelper(dsn)
+		os.Exit(0)
+	}
+	code := m.Run()
+	pg.Stop()
+	os.Exit(code)
 }
 
-// MustOpenPath opens the store at path and closes it at the end of the test.
-func MustOpenPath(tb testing.TB, path string) *store.DB {
+// backend is a kind of store that the suite runs against.
+type backend struct {
+	name string
+	// place returns where a new, empty store can be opened: a file
+	// path, or a database URL.
+	place func(tb testing.TB) string
+}
+
+// backends are the back ends of package store: every test of the suite
+// that is not about one back end's own machinery runs against each.
+var backends = []backend{
+	{"SQLite", func(tb testing.TB) string { return filepath.Join(tb.TempDir(), store.DefaultFile) }},
+	// A schema of its own per store: as empty as a new database, and
+	// made in a millisecond.
+	{"PostgreSQL", func(tb testing.TB) string { return pg.NewSchema(tb) }},
+}
+
+// eachBackend runs test as one subtest per back end, named after it. The
+// PostgreSQL subtest is skipped when PostgreSQL is not installed, or fails
+// under CI=true.
+func eachBackend(t *testing.T, test func(t *testing.T, b backend)) {
+	t.Helper()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b) })
+	}
+}
+
+// benchBackends is eachBackend for a benchmark.
+func benchBackends(b *testing.B, bench func(b *testing.B, be backend)) {
+	b.Helper()
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { bench(b, be) })
+	}
+}
+
+// MustOpen opens a new, empty store of this back end and closes it at the
+// end of the test.
+func (b backend) MustOpen(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := store.Open(path)
+	return MustOpenPath(tb, b.place(tb))
+}
+
+// MustOpenPath opens the store that dsn names and closes it at the end of
+// the test.
+func MustOpenPath(tb testing.TB, dsn string) store.Store {
+	tb.Helper()
+	return MustOpenWith(tb, dsn, store.Options{})
+}
+
+// MustOpenWith is MustOpenPath with options.
+func MustOpenWith(tb testing.TB, dsn string, opts store.Options) store.Store {
+	tb.Helper()
+	db, err := store.OpenWith(context.Background(), dsn, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -33,8 +91,15 @@ func MustOpenPath(tb testing.TB, path string) *store.DB {
 	return db
 }
 
+// MustOpenSQLite opens a SQLite store in a fresh temporary directory, for
+// the tests of SQLite's own machinery, and closes it at the end.
+func MustOpenSQLite(tb testing.TB) *store.DB {
+	tb.Helper()
+	return MustOpenPath(tb, filepath.Join(tb.TempDir(), store.DefaultFile)).(*store.DB)
+}
+
 // MustCreateRun stores a new running run of lesson by learner.
-func MustCreateRun(tb testing.TB, db *store.DB, lesson, learner string) *store.Run {
+func MustCreateRun(tb testing.TB, db store.Store, lesson, learner string) *store.Run {
 	tb.Helper()
 	r := &store.Run{RunSummary: store.RunSummary{Lesson: lesson, Learner: learner, Source: "print('hi')\n"}}
 	if err := db.CreateRun(context.Background(), r); err != nil {

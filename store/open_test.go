@@ -46,7 +46,7 @@ func TestOpen(t *testing.T) {
 	t.Run("MigrationsAppliedOnce", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), store.DefaultFile)
 		for i := 0; i < 3; i++ {
-			db, err := store.Open(path)
+			db, err := store.Open(ctx, path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestOpen(t *testing.T) {
 		if err := os.WriteFile(path, garbage, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := store.Open(path)
+		_, err := store.Open(ctx, path)
 		assertOpenError(t, err, store.ErrCorrupt, path)
 		// The file is left as it was: never overwritten.
 		if b, _ := os.ReadFile(path); !bytes.Equal(b, garbage) {
@@ -81,7 +81,7 @@ func TestOpen(t *testing.T) {
 	t.Run("ErrCorruptForDamagedDatabase", func(t *testing.T) {
 		// A real database whose schema page is overwritten.
 		path := filepath.Join(t.TempDir(), store.DefaultFile)
-		db, err := store.Open(path)
+		db, err := store.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
-		_, err = store.Open(path)
+		_, err = store.Open(ctx, path)
 		assertOpenError(t, err, store.ErrCorrupt, path)
 	})
 
@@ -107,26 +107,26 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := filepath.Join(file, store.DefaultFile)
-		_, err := store.Open(path)
+		_, err := store.Open(ctx, path)
 		assertOpenError(t, err, store.ErrUnwritable, path)
 	})
 
 	t.Run("ErrUnwritableForDirectory", func(t *testing.T) {
 		path := t.TempDir()
-		_, err := store.Open(path)
+		_, err := store.Open(ctx, path)
 		assertOpenError(t, err, store.ErrUnwritable, path)
 	})
 
 	t.Run("ErrLockedWhileAnotherStoreHasIt", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), store.DefaultFile)
 		MustOpenPath(t, path)
-		_, err := store.Open(path)
+		_, err := store.Open(ctx, path)
 		assertOpenError(t, err, store.ErrLocked, path)
 	})
 
 	t.Run("ErrLockedWhenAnotherWriterHoldsTheLockTooLong", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), store.DefaultFile)
-		db, err := store.Open(path)
+		db, err := store.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		_, err = store.OpenWith(path, store.Options{BusyTimeout: 300 * time.Millisecond})
+		_, err = store.OpenSQLite(path, store.Options{BusyTimeout: 300 * time.Millisecond})
 		assertOpenError(t, err, store.ErrLocked, path)
 		if d := time.Since(start); d < 300*time.Millisecond {
 			t.Errorf("gave up after %v, before the busy timeout", d)

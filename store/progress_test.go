@@ -12,9 +12,11 @@ import (
 	"mpplayground/store"
 )
 
-func TestProgress(t *testing.T) {
+func TestProgress(t *testing.T) { eachBackend(t, testProgress) }
+
+func testProgress(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := MustOpen(t)
+	db := b.MustOpen(t)
 	finish := func(lesson, learner, exercise string) {
 		t.Helper()
 		r := MustCreateRun(t, db, lesson, learner)
@@ -63,12 +65,13 @@ func TestProgress(t *testing.T) {
 	})
 }
 
-// Runs kept before the solved column get it from their stored verdict when
-// the store is opened by this version.
+// Runs kept in a SQLite file before the solved column get it from their
+// stored verdict when the store is opened by this version. (No PostgreSQL
+// store is older than the column.)
 func TestTheSolvedColumnIsFilledFromOlderRuns(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), store.DefaultFile)
-	db, err := store.Open(path)
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ const (
 // so a passing error loses nothing. Its methods may be called from several
 // goroutines.
 type Recorder struct {
-	db  *DB
+	db  runWriter
 	id  string
 	ctx context.Context
 
@@ -32,6 +32,12 @@ type Recorder struct {
 	bytes   int
 	timer   *time.Timer
 	done    bool
+}
+
+// runWriter is what a Recorder writes to: a store of either back end.
+type runWriter interface {
+	AppendEvents(ctx context.Context, runID string, events []json.RawMessage) error
+	FinishRun(ctx context.Context, runID string, f Finish) error
 }
 
 // NewRecorder returns a Recorder for the running run id. ctx bounds the
@@ -100,7 +106,7 @@ func (r *Recorder) flushLocked() error {
 }
 
 // Finish writes the queued events and completes the run in one
-// transaction (see DB.FinishRun). f.Events, if any, come after the queued
+// transaction (see Store.FinishRun). f.Events, if any, come after the queued
 // ones.
 func (r *Recorder) Finish(ctx context.Context, f Finish) error {
 	r.mu.Lock()

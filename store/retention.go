@@ -2,18 +2,15 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
+	"sync"
 	"time"
 )
 
 // Retention defaults.
 const (
-	DefaultKeepRuns       = 100000      // runs kept when Retention.Keep is 0
-	DefaultPruneInterval  = time.Minute // time between passes
-	DefaultPruneBatch     = 200         // runs deleted per write transaction
-	incrementalVacuumStep = 1024        // pages released per statement (4 MiB)
+	DefaultKeepRuns      = 100000      // runs kept when Retention.Keep is 0
+	DefaultPruneInterval = time.Minute // time between passes
+	DefaultPruneBatch    = 200         // runs deleted per write transaction
 )
 
 // Retention configures StartRetention. The zero value gives the defaults.
@@ -35,25 +32,33 @@ func (r *retention) stop() {
 	<-r.done
 }
 
-// StartRetention starts a goroutine that prunes the store to the newest
-// cfg.Keep runs at once and then every cfg.Interval, until Close. Calling it
-// again replaces the previous configuration.
-func (db *DB) StartRetention(cfg Retention) {
+// background is the work a store does on its own until it is closed:
+// retention. Both back ends embed it.
+type background struct {
+	mu        sync.Mutex
+	closed    bool
+	retention *retention
+}
+
+// startRetention starts a goroutine that calls prune at once and then every
+// cfg.Interval, until stopBackground. Calling it again replaces the
+// previous configuration.
+func (bg *background) startRetention(cfg Retention, prune func(ctx context.Context, keep, batch int) (int, error)) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultPruneInterval
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &retention{cancel: cancel, done: make(chan struct{})}
 
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	bg.mu.Lock()
+	if bg.closed {
+		bg.mu.Unlock()
 		cancel()
 		return
 	}
-	old := db.retention
-	db.retention = r
-	db.mu.Unlock()
+	old := bg.retention
+	bg.retention = r
+	bg.mu.Unlock()
 	if old != nil {
 		old.stop()
 	}
@@ -63,7 +68,7 @@ func (db *DB) StartRetention(cfg Retention) {
 		t := time.NewTicker(cfg.Interval)
 		defer t.Stop()
 		for {
-			if _, err := db.Prune(ctx, cfg.Keep, cfg.Batch); err != nil && ctx.Err() == nil && cfg.OnError != nil {
+			if _, err := prune(ctx, cfg.Keep, cfg.Batch); err != nil && ctx.Err() == nil && cfg.OnError != nil {
 				cfg.OnError(err)
 			}
 			select {
@@ -75,92 +80,21 @@ func (db *DB) StartRetention(cfg Retention) {
 	}()
 }
 
-// Prune deletes all but the newest keep runs (0 means DefaultKeepRuns),
-// oldest first, at most batch runs (0 means DefaultPruneBatch) per write
-// transaction so that live runs are never held up for long, and returns how
-// many it deleted.
-//
-// What keeps the file bounded: deleted runs free their pages, and SQLite
-// reuses free pages before it grows the file, so with a steady number of
-// runs the file stops growing. The database is created with incremental
-// auto-vacuum, and after deleting, Prune returns the free pages beyond a
-// slack of a tenth of the file to the file system, in bounded steps, so the
-// file also shrinks after a burst or when keep is lowered. The -wal file is
-// capped by journal_size_limit after each checkpoint.
-func (db *DB) Prune(ctx context.Context, keep, batch int) (int, error) {
-	if keep <= 0 {
-		keep = DefaultKeepRuns
+// stopBackground marks the store closed and waits for its background work
+// to stop. It returns false when the store was already closed.
+func (bg *background) stopBackground() bool {
+	bg.mu.Lock()
+	if bg.closed {
+		bg.mu.Unlock()
+		return false
 	}
-	if batch <= 0 {
-		batch = DefaultPruneBatch
-	}
-	total := 0
-	for {
-		var deleted int64
-		err := db.write(ctx, func(tx *sql.Tx) error {
-			// count(*) reads the narrowest index, not the rows (whose
-			// pages hold the programs); the oldest runs are then the
-			// first rows of the table.
-			var count int64
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM runs`).Scan(&count); err != nil {
-				return err
-			}
-			excess := count - int64(keep)
-			if excess <= 0 {
-				return nil
-			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE n IN
-				(SELECT n FROM runs ORDER BY n LIMIT ?)`, min(excess, int64(batch)))
-			if err != nil {
-				return err
-			}
-			deleted, err = res.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("prune runs: %w", err)
-		}
-		total += int(deleted)
-		if deleted < int64(batch) {
-			break
-		}
-	}
-	if total > 0 {
-		if err := db.releaseFreePages(ctx); err != nil {
-			return total, fmt.Errorf("prune runs: %w", err)
-		}
-	}
-	return total, nil
-}
+	bg.closed = true
+	ret := bg.retention
+	bg.retention = nil
+	bg.mu.Unlock()
 
-// releaseFreePages shrinks the file by the free pages beyond a tenth of it;
-// the slack is kept for new runs to reuse without regrowing the file.
-func (db *DB) releaseFreePages(ctx context.Context) error {
-	last := int64(-1)
-	for {
-		var pages, free int64
-		if err := db.w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-			return err
-		}
-		if err := db.w.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
-			return err
-		}
-		excess := free - pages/10
-		// Stop when done, or when nothing moved (a file created
-		// without auto-vacuum cannot release pages this way).
-		if excess <= 0 || free == last {
-			return nil
-		}
-		last = free
-		// The pragma frees pages as it is stepped: read it to the end.
-		rows, err := db.w.QueryContext(ctx, fmt.Sprintf(`PRAGMA incremental_vacuum(%d)`, min(excess, incrementalVacuumStep)))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
+	if ret != nil {
+		ret.stop()
 	}
+	return true
 }

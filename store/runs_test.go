@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,11 +14,13 @@ import (
 	"mpplayground/store"
 )
 
-func TestRuns(t *testing.T) {
+func TestRuns(t *testing.T) { eachBackend(t, testRuns) }
+
+func testRuns(t *testing.T, b backend) {
 	ctx := context.Background()
 
 	t.Run("EventsRoundTripByteIdentical", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "hello-process", "learner-1")
 		evs := events(r.ID, 1234)
 		// Uneven batches, then the last events with the completion.
@@ -41,7 +42,7 @@ func TestRuns(t *testing.T) {
 
 	t.Run("EventsWithAnyBytesOfValidJSON", func(t *testing.T) {
 		// Whitespace, key order, escapes and number forms are kept as given.
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		evs := []json.RawMessage{
 			json.RawMessage("{ \"seq\" : 1 ,\n\t\"t\":1.50e0, \"type\":\"output\"}"),
@@ -59,7 +60,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("ErrInvalidForEventThatIsNotJSON", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		err := db.AppendEvents(ctx, r.ID, []json.RawMessage{json.RawMessage(`{"seq":1}`), json.RawMessage(`{"seq":`)})
 		if !errors.Is(err, store.ErrInvalid) {
@@ -75,11 +76,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("FieldsAtStartAndFinish", func(t *testing.T) {
-		db, err := store.OpenWith(filepath.Join(t.TempDir(), "p.db"), store.Options{Now: fixedClock()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := MustOpenWith(t, b.place(t), store.Options{Now: fixedClock()})
 		r := &store.Run{RunSummary: store.RunSummary{Lesson: "pools", Learner: "anon-7", Nickname: "Ada", Source: "import os\nprint(os.getpid())\n"}}
 		if err := db.CreateRun(ctx, r); err != nil {
 			t.Fatal(err)
@@ -114,7 +111,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("GivenIDIsKept", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		id := event.NewRunID()
 		r := &store.Run{RunSummary: store.RunSummary{ID: id, Lesson: "l", Learner: "a"}}
 		if err := db.CreateRun(ctx, r); err != nil {
@@ -129,7 +126,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("ErrInvalidForMissingFieldsOrMalformedID", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		for _, r := range []store.RunSummary{
 			{Learner: "a"},
 			{Lesson: "l"},
@@ -142,7 +139,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("ErrNotFoundForUnknownOrMalformedID", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		for _, id := range []string{event.NewRunID(), "", "x", "' OR 1=1 --", "../../etc/passwd", "AAAAAAAAAAAAAAAAAAAAAB"} {
 			if _, err := db.GetRun(ctx, id); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("GetRun(%q) = %v, want ErrNotFound", id, err)
@@ -157,7 +154,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("ErrFinishedAfterFinish", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		if err := db.FinishRun(ctx, r.ID, store.Finish{Status: "ok"}); err != nil {
 			t.Fatal(err)
@@ -171,8 +168,8 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("ReopenKeepsRuns", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), store.DefaultFile)
-		db, err := store.Open(path)
+		path := b.place(t)
+		db, err := store.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,8 +197,8 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("MarkInterruptedMarksOnlyRunningRuns", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), store.DefaultFile)
-		db, err := store.Open(path)
+		path := b.place(t)
+		db, err := store.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +237,7 @@ func TestRuns(t *testing.T) {
 	})
 
 	t.Run("NicknameCarriedByLaterRuns", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		if nick, err := db.Nickname(ctx, "anon-1"); err != nil || nick != "" {
 			t.Fatalf("Nickname of unknown learner = %q, %v", nick, err)
 		}
@@ -265,9 +262,11 @@ func TestRuns(t *testing.T) {
 	})
 }
 
-func TestListRuns(t *testing.T) {
+func TestListRuns(t *testing.T) { eachBackend(t, testListRuns) }
+
+func testListRuns(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := MustOpen(t)
+	db := b.MustOpen(t)
 	// Two learners, two lessons, interleaved.
 	var ids = map[string][]string{} // learner/lesson -> ids, oldest first
 	for i := 0; i < 40; i++ {
@@ -338,11 +337,13 @@ func TestListRuns(t *testing.T) {
 	})
 }
 
-func TestConcurrentWriters(t *testing.T) {
+func TestConcurrentWriters(t *testing.T) { eachBackend(t, testConcurrentWriters) }
+
+func testConcurrentWriters(t *testing.T, b backend) {
 	// 50 goroutines each create, append to and finish runs at the same
 	// time as readers read them: no "database is locked", nothing lost.
 	ctx := context.Background()
-	db := MustOpen(t)
+	db := b.MustOpen(t)
 	const writers, runsEach, batches = 50, 4, 5
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*2)
@@ -404,11 +405,13 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 }
 
-func TestRecorder(t *testing.T) {
+func TestRecorder(t *testing.T) { eachBackend(t, testRecorder) }
+
+func testRecorder(t *testing.T, b backend) {
 	ctx := context.Background()
 
 	t.Run("BatchesAndFinishes", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		rec := db.NewRecorder(ctx, r.ID)
 		evs := events(r.ID, store.RecorderMaxEvents*2+7)
@@ -441,7 +444,7 @@ func TestRecorder(t *testing.T) {
 	})
 
 	t.Run("RefusesInvalidEventAndKeepsTheRest", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		rec := db.NewRecorder(ctx, r.ID)
 		evs := events(r.ID, 3)
@@ -462,7 +465,7 @@ func TestRecorder(t *testing.T) {
 	})
 
 	t.Run("KeepsABatchWhoseWriteFailed", func(t *testing.T) {
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		// The run's context is cancelled (the learner pressed Stop):
 		// batch writes fail, and Finish, with its own context, stores all.
@@ -493,7 +496,7 @@ func TestRecorder(t *testing.T) {
 		if testing.Short() {
 			t.Skip("waits for the recorder's delay")
 		}
-		db := MustOpen(t)
+		db := b.MustOpen(t)
 		r := MustCreateRun(t, db, "l", "a")
 		rec := db.NewRecorder(ctx, r.ID)
 		if err := rec.Add(events(r.ID, 1)[0]); err != nil {

@@ -9,14 +9,14 @@ import (
 	"mpplayground/store"
 )
 
-// RunArchive reads kept runs; *store.DB satisfies it. A nil RunArchive
+// RunArchive reads kept runs; a store.Store satisfies it. A nil RunArchive
 // serves no history, replay or API.
 type RunArchive interface {
 	GetRun(ctx context.Context, id string) (*store.Run, error)
 	ListRuns(ctx context.Context, f store.Filter) ([]store.RunSummary, error)
 }
 
-// Nicknames keeps the nickname a learner chose; *store.DB satisfies it.
+// Nicknames keeps the nickname a learner chose; a store.Store satisfies it.
 type Nicknames interface {
 	SetNickname(ctx context.Context, learner, nickname string) error
 	Nickname(ctx context.Context, learner string) (string, error)
@@ -24,7 +24,7 @@ type Nicknames interface {
 
 // UseStore makes the server keep every run in db, serve its history,
 // replays and progress from it, and keep nicknames there.
-func (c *Config) UseStore(db *store.DB) {
+func (c *Config) UseStore(db store.Store) {
 	c.Recorder = StoreRecorder(db)
 	c.Runs = db
 	c.Progress = StoreProgress(db)
@@ -38,9 +38,9 @@ const recorderFlushTimeout = 30 * time.Second
 // StoreRecorder records runs in the store: the row is written at Begin
 // (status running), events are batched by a store.Recorder, and Finish
 // writes the rest with the outcome in one transaction.
-func StoreRecorder(db *store.DB) RunRecorder { return storeRecorder{db} }
+func StoreRecorder(db store.Store) RunRecorder { return storeRecorder{db} }
 
-type storeRecorder struct{ db *store.DB }
+type storeRecorder struct{ db store.Store }
 
 func (s storeRecorder) Begin(ctx context.Context, m RunMeta) (RunLog, error) {
 	r := &store.Run{RunSummary: store.RunSummary{ID: m.RunID, Lesson: m.Lesson, Learner: m.Learner, Source: string(m.Program)}}
@@ -80,9 +80,9 @@ func (l *storeRunLog) Finish(ctx context.Context, o RunOutcome) error {
 
 // StoreProgress reads a learner's progress from the store: a lesson is
 // passed when a run of one of its exercises passed every check.
-func StoreProgress(db *store.DB) ProgressSource { return storeProgress{db} }
+func StoreProgress(db store.Store) ProgressSource { return storeProgress{db} }
 
-type storeProgress struct{ db *store.DB }
+type storeProgress struct{ db store.Store }
 
 func (s storeProgress) Progress(ctx context.Context, learner string) (map[string]LessonProgress, error) {
 	p, err := s.db.Progress(ctx, learner)

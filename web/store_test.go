@@ -21,7 +21,7 @@ import (
 // MustStore opens a real store in the test's temporary directory.
 func MustStore(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(filepath.Join(tb.TempDir(), store.DefaultFile))
+	db, err := store.OpenSQLite(filepath.Join(tb.TempDir(), store.DefaultFile), store.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

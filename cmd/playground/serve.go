@@ -53,7 +53,7 @@ type serveOptions struct {
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Addr, "addr", ":8080", "address to listen on")
-	fs.StringVar(&o.DB, "db", store.DefaultFile, "SQLite file in which runs are kept (created if missing)")
+	fs.StringVar(&o.DB, "db", store.DefaultFile, "SQLite file in which runs are kept (created if missing), or the postgres:// URL of a PostgreSQL database")
 	fs.IntVar(&o.KeepRuns, "keep-runs", store.DefaultKeepRuns, "newest runs kept; older ones are deleted in the background")
 	fs.StringVar(&o.LessonsDir, "lessons", "", "folder of lessons that add to or replace the built-in ones")
 	fs.IntVar(&o.MaxRuns, "max-runs", 0, "programs running at once (default: the number of CPUs)")
@@ -187,17 +187,22 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 
 // openStore opens the database, marks the runs a crash left running as
 // interrupted and starts retention. Its errors are one plain sentence that
-// says what to do.
-func openStore(ctx context.Context, path string, keep int, log *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(path)
+// says what to do; a PostgreSQL URL is shown without its password.
+func openStore(ctx context.Context, dsn string, keep int, log *slog.Logger) (store.Store, error) {
+	path := store.Location(dsn)
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		switch {
 		case errors.Is(err, store.ErrCorrupt):
 			return nil, fmt.Errorf("the database %s is damaged or is not a playground database; move it away or choose another file with --db (%w)", path, err)
 		case errors.Is(err, store.ErrLocked):
 			return nil, fmt.Errorf("the database %s is in use by another playground server; stop it or choose another file with --db (%w)", path, err)
+		case errors.Is(err, store.ErrUnwritable) && store.IsPostgres(dsn):
+			return nil, fmt.Errorf("the database %s cannot be written; grant its role the right to create and write tables, or choose another database with --db (%w)", path, err)
 		case errors.Is(err, store.ErrUnwritable):
 			return nil, fmt.Errorf("the database %s cannot be created or written; check the folder and its permissions, or choose another file with --db (%w)", path, err)
+		case errors.Is(err, store.ErrUnreachable):
+			return nil, fmt.Errorf("the database server of %s cannot be reached or refused the connection; check that it runs, the URL and the password, or choose another database with --db (%w)", path, err)
 		}
 		return nil, fmt.Errorf("the database %s cannot be opened (%w)", path, err)
 	}

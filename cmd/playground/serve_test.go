@@ -260,7 +260,7 @@ func TestServeRefusesABadDatabase(t *testing.T) {
 	notADir := filepath.Join(dir, "file")
 	os.WriteFile(notADir, nil, 0o644)
 	locked := filepath.Join(dir, "locked.db")
-	db, err := store.Open(locked)
+	db, err := store.Open(context.Background(), locked)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestServeSurvivesSIGKILLDuringABurst(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	db, err := store.Open(path)
+	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("reopen after the kill: %v", err)
 	}

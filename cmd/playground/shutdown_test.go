@@ -123,7 +123,7 @@ func TestServeSIGTERM(t *testing.T) {
 		}
 	})
 	t.Run("BothAreStoredAsTheyEndedAndTheStoreIsClosedCleanly", func(t *testing.T) {
-		db, err := store.Open(path)
+		db, err := store.Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}

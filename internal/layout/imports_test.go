@@ -27,12 +27,14 @@ var mayImport = map[string][]string{
 	"store":          {"event"},
 	"static":         {},
 	"web":            {"event", "runner", "lessons", "store", "static"},
+	"dispatch":       {"event", "runner"},
 
 	"cmd/playground":     {"event", "runner", "runner/sandbox", "lessons", "store", "web"},
 	"cmd/classroom-load": {"lessons"},
 
 	"internal/benchprog": {},
 	"internal/layout":    {},
+	"internal/pgtest":    {},
 	"internal/testload":  {},
 	"internal/testmem":   {},
 }

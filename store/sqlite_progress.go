@@ -5,12 +5,6 @@ import (
 	"fmt"
 )
 
-// LessonProgress is one learner's record on one lesson.
-type LessonProgress struct {
-	Runs   int // runs of the lesson
-	Solved int // runs that solved the lesson's exercise (Finish.Solved)
-}
-
 // Progress returns, per lesson slug, how many runs a learner made and how
 // many of them solved the lesson's exercise. Lessons the learner never ran
 // are absent. It walks the learner's index, not the whole table.

@@ -1,10 +1,3 @@
-// Package store keeps every run, with its events exactly as they were
-// streamed, in one SQLite file, so that runs can be listed, replayed and
-// shared after the server restarts.
-//
-// It knows nothing of HTTP or of the runner: events are opaque JSON values
-// and statuses are opaque strings, stored and returned byte for byte. Of the
-// event vocabulary it takes only the form of a run id (package event).
 package store
 
 import (
@@ -21,15 +14,11 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
 )
-
-// DefaultFile is the database file used when the caller names none.
-const DefaultFile = "playground.db"
 
 // DefaultBusyTimeout is how long a statement waits for a lock held by
 // another process before it fails with "database is locked".
@@ -43,30 +32,10 @@ const journalSizeLimit = 64 << 20
 // locked (flock) for as long as it has the database open for writing.
 const lockSuffix = ".lock"
 
-// Errors returned by Open, wrapped with the path and the cause; test them
-// with errors.Is.
-var (
-	ErrCorrupt    = errors.New("the database is corrupt or is not a SQLite database")
-	ErrLocked     = errors.New("the database is locked by another process")
-	ErrUnwritable = errors.New("the database cannot be created or written")
-)
-
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Options adjust Open. The zero value gives the defaults.
-type Options struct {
-	// BusyTimeout is how long to wait for another process's lock;
-	// 0 means DefaultBusyTimeout.
-	BusyTimeout time.Duration
-	// Readers is the size of the read-only pool; 0 means one per CPU, at
-	// least 4.
-	Readers int
-	// Now is the clock used for timestamps; nil means time.Now.
-	Now func() time.Time
-}
-
-// DB is an open store. It is safe for concurrent use.
+// DB is a store in one SQLite file. It is safe for concurrent use.
 type DB struct {
 	path string
 	now  func() time.Time
@@ -82,21 +51,16 @@ type DB struct {
 
 	lock *os.File
 
-	mu        sync.Mutex
-	closed    bool
-	retention *retention
+	background
 }
 
-// Open opens the store at path, creating the file if it does not exist, and
-// brings its schema up to date. Only one process may have a store open at a
-// time: it holds an flock on the file path+".lock" (left in place on Close). It fails with an error wrapping ErrCorrupt, ErrLocked or
-// ErrUnwritable when the file cannot serve as the store.
-func Open(path string) (*DB, error) {
-	return OpenWith(path, Options{})
-}
-
-// OpenWith is Open with options.
-func OpenWith(path string, opts Options) (*DB, error) {
+// OpenSQLite opens the store in the SQLite file at path, creating the file
+// if it does not exist ("" is DefaultFile), and brings its schema up to
+// date. Only one process may have a store open at a time: it holds an flock
+// on the file path+".lock" (left in place on Close). It fails with an error
+// wrapping ErrCorrupt, ErrLocked or ErrUnwritable when the file cannot serve
+// as the store.
+func OpenSQLite(path string, opts Options) (*DB, error) {
 	if path == "" {
 		path = DefaultFile
 	}
@@ -318,18 +282,8 @@ func (db *DB) Check(ctx context.Context) error {
 // Close stops background work and closes the database. The WAL is
 // checkpointed into the main file so that a closed store is one file.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	if !db.stopBackground() {
 		return nil
-	}
-	db.closed = true
-	ret := db.retention
-	db.retention = nil
-	db.mu.Unlock()
-
-	if ret != nil {
-		ret.stop()
 	}
 	return db.closeConns()
 }

@@ -1,0 +1,274 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"mpplayground/event"
+	"mpplayground/runner"
+)
+
+// Client is a web node's side: it puts runs on the work queue and streams
+// back their events. It has the web server's Executor method.
+type Client struct {
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	cons jetstream.Consumer // the workers' consumer, for positions in the queue
+	runs jetstream.Stream   // the work queue, to take back a run stopped while queued
+
+	// Queued, if set, is told a run's place in the queue (1: next) while
+	// it waits for a worker, and 0 once a worker has taken it.
+	Queued func(runID string, position int)
+}
+
+// NewClient makes a client on a connection, creating the streams as s
+// says if they are not there.
+func NewClient(ctx context.Context, nc *nats.Conn, s Streams) (*Client, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	cons, err := ensureStreams(ctx, js, s)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := js.Stream(ctx, runsStream)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{nc: nc, js: js, cons: cons, runs: runs}, nil
+}
+
+// WorkerGoneMessage is what a learner reads when the worker running the
+// program stopped answering.
+const WorkerGoneMessage = "The machine running your program stopped; run it again."
+
+// Run puts req on the work queue and emits the run's events as its worker
+// sends them, in order; cancelling ctx stops the run. Whatever happens to
+// the worker, the stream ends with run.end: a worker that goes silent for
+// workerGone ends it as an internal error, and the run is never given to
+// another worker.
+func (c *Client) Run(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
+	if req.RunID == "" {
+		req.RunID = event.NewRunID()
+	}
+	r := &remoteRun{c: c, req: req, emit: emit, open: map[int]bool{}, start: time.Now()}
+	return r.follow(ctx)
+}
+
+// remoteRun is one run followed by a client.
+type remoteRun struct {
+	c     *Client
+	req   runner.Request
+	emit  func(event.Event)
+	start time.Time
+
+	seq     int64 // the last event's
+	t       float64
+	started bool         // run.start came
+	open    map[int]bool // processes started and not exited
+	res     runner.Result
+	ended   bool
+}
+
+func (r *remoteRun) follow(ctx context.Context) runner.Result {
+	id := r.req.RunID
+	events, err := r.c.js.OrderedConsumer(ctx, eventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{eventsSubject(id)}})
+	if err != nil {
+		return r.fail("The run could not be dispatched: " + err.Error())
+	}
+	msgs, err := events.Messages()
+	if err != nil {
+		return r.fail("The run could not be dispatched: " + err.Error())
+	}
+	defer msgs.Stop()
+	var alive atomic.Int64 // unix nanoseconds of the worker's last word
+	sub, err := r.c.nc.Subscribe(aliveSubject(id), func(*nats.Msg) { alive.Store(time.Now().UnixNano()) })
+	if err != nil {
+		return r.fail("The run could not be dispatched: " + err.Error())
+	}
+	defer sub.Unsubscribe()
+
+	body, _ := json.Marshal(jobOf(r.req))
+	ack, err := r.c.js.Publish(ctx, runsSubject, body)
+	if err != nil {
+		return r.fail("The run could not be queued: " + err.Error())
+	}
+	if r.req.Stdin != nil {
+		go r.forwardStdin(r.req.Stdin)
+	}
+
+	incoming := make(chan jetstream.Msg)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			m, err := msgs.Next()
+			if err != nil {
+				return
+			}
+			select {
+			case incoming <- m:
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	tick := time.NewTicker(heartbeat / 2)
+	defer tick.Stop()
+	stop := ctx.Done()
+	taken := false
+	var takenAt time.Time
+	lastPos := -1
+	for !r.ended {
+		select {
+		case m := <-incoming:
+			var e event.Event
+			if json.Unmarshal(m.Data(), &e) != nil {
+				continue
+			}
+			alive.Store(time.Now().UnixNano())
+			r.pass(e)
+		case <-stop:
+			stop = nil
+			r.control(control{Type: "stop"})
+			if !taken {
+				// Still queued: take it off the queue, if no worker has.
+				if r.c.runs.DeleteMsg(context.Background(), ack.Sequence) == nil {
+					return r.endHere(event.StatusStopped, "Stopped before the program started.")
+				}
+			}
+		case <-tick.C:
+			if last := alive.Load(); last > 0 && !taken {
+				taken, takenAt = true, time.Now()
+				r.queued(0, &lastPos)
+			}
+			if !taken {
+				pos, delivered := r.position(ctx, ack.Sequence)
+				if delivered {
+					// A worker took it: its first word must follow soon.
+					taken, takenAt = true, time.Now()
+					r.queued(0, &lastPos)
+				} else if pos > 0 {
+					r.queued(pos, &lastPos)
+				}
+				continue
+			}
+			last := time.Unix(0, alive.Load())
+			if alive.Load() == 0 {
+				last = takenAt
+			}
+			if time.Since(last) > workerGone {
+				return r.endHere(event.StatusInternalError, WorkerGoneMessage)
+			}
+		}
+	}
+	return r.res
+}
+
+// position is the run's place in the queue, and whether a worker has
+// taken it already.
+func (r *remoteRun) position(ctx context.Context, seq uint64) (int, bool) {
+	info, err := r.c.cons.Info(ctx)
+	if err != nil {
+		return 0, false
+	}
+	if info.Delivered.Stream >= seq {
+		return 0, true
+	}
+	return int(seq - info.Delivered.Stream), false
+}
+
+func (r *remoteRun) queued(pos int, last *int) {
+	if r.c.Queued != nil && pos != *last {
+		*last = pos
+		r.c.Queued(r.req.RunID, pos)
+	}
+}
+
+// pass emits one event of the worker's stream, keeping what the end of the
+// run needs should the worker go.
+func (r *remoteRun) pass(e event.Event) {
+	if e.Seq != r.seq+1 || r.ended {
+		return // a duplicate, or one after the end
+	}
+	r.seq, r.t = e.Seq, e.T
+	switch e.Type {
+	case event.TypeRunStart:
+		r.started = true
+	case event.TypeProcStart:
+		r.open[e.PID] = true
+	case event.TypeProcExit:
+		delete(r.open, e.PID)
+	case event.TypeRunEnd:
+		r.ended = true
+		r.res = runner.Result{RunID: r.req.RunID, Status: e.Status, Events: e.Seq}
+		if e.ExitCode != nil {
+			r.res.ExitCode = *e.ExitCode
+		}
+		if e.DurationMS != nil {
+			r.res.Duration = time.Duration(*e.DurationMS * float64(time.Millisecond))
+		}
+	}
+	r.emit(e)
+}
+
+// endHere ends the stream on the web node: the worker cannot, or has not
+// started the run. Every process still open is said to be gone, as the
+// runner does at the end of a run.
+func (r *remoteRun) endHere(status, message string) runner.Result {
+	t := max(r.t, float64(time.Since(r.start).Microseconds())/1000)
+	next := func(e event.Event) {
+		r.seq++
+		e.Seq, e.T = r.seq, t
+		r.emit(e)
+	}
+	if !r.started {
+		next(event.Event{Type: event.TypeRunStart, RunID: r.req.RunID})
+	}
+	for pid := range r.open {
+		next(event.Event{Type: event.TypeProcExit, PID: pid, Signal: "SIGKILL"})
+	}
+	code, ms := -1, t
+	next(event.Event{Type: event.TypeRunEnd, Status: status, ExitCode: &code, DurationMS: &ms, Message: message})
+	r.ended = true
+	return runner.Result{RunID: r.req.RunID, Status: status, ExitCode: -1, Duration: time.Since(r.start), Events: r.seq}
+}
+
+func (r *remoteRun) fail(message string) runner.Result {
+	return r.endHere(event.StatusInternalError, message)
+}
+
+// control sends the run's worker a message; the control stream keeps it
+// for a worker that takes the run later.
+func (r *remoteRun) control(m control) {
+	body, _ := json.Marshal(m)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = r.c.js.Publish(ctx, ctlSubject(r.req.RunID), body)
+}
+
+// forwardStdin passes the learner's input on to the worker, as it comes.
+func (r *remoteRun) forwardStdin(in io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := in.Read(buf)
+		if n > 0 {
+			r.control(control{Type: "stdin", Text: string(buf[:n])})
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				r.control(control{Type: "eof"})
+			}
+			return
+		}
+	}
+}
