@@ -159,7 +159,7 @@ func (st *stuckState) find() finding {
 	}
 	matchers := []func([]int) (finding, bool){
 		st.lockOrder, st.joinBeforeDrain, st.lockNotReleased, st.barrierTooFew,
-		st.recvNoSender, st.resultNeverReady, st.eventNeverSet, st.missingSentinel,
+		st.recvNoSender, st.resultNeverReady, st.eventNeverSet, st.tasksNotDone, st.missingSentinel,
 	}
 	if st.partial {
 		// Some processes sleep or compute: only what they cannot undo.
@@ -406,6 +406,22 @@ func (st *stuckState) eventNeverSet(waiting []int) (finding, bool) {
 		}
 		return finding{event.PatternEventNeverSet, at, fmt.Sprintf(
 			"%s for %s to be set, and no process that could set it is still going.", countProcesses(at, "waits", "wait"), st.use.label(w.object))}, true
+	}
+	return finding{}, false
+}
+
+// tasksNotDone finds a process in a JoinableQueue's join() that waits for
+// task_done() calls nobody will make: the catalogue has no pattern of its
+// own for it, so it is an unknown wait with a sentence that says why.
+func (st *stuckState) tasksNotDone(waiting []int) (finding, bool) {
+	for _, pid := range waiting {
+		w := st.top(pid)
+		if w.op != "join" || !strings.HasPrefix(w.object, "queue-") {
+			continue
+		}
+		return finding{event.PatternUnknownWait, []int{pid}, fmt.Sprintf(
+			"Process %d waits in %s.join() until every item put into it is marked done, but task_done() has been called fewer times than items were put, and no process that could call it is still going.",
+			pid, st.use.label(w.object))}, true
 	}
 	return finding{}, false
 }

@@ -206,6 +206,22 @@ p = mp.Process(target=hello)
 p.start()  # <-
 p.join()
 `, false, []string{"Process-1"}},
+	{"a JoinableQueue whose items are never marked done", event.PatternUnknownWait, `
+import multiprocessing as mp
+
+def worker(q):
+    while True:
+        item = q.get()
+        print("did", item)
+
+if __name__ == "__main__":
+    q = mp.JoinableQueue()
+    w = mp.Process(target=worker, args=(q,), daemon=True)
+    w.start()
+    for i in range(3):
+        q.put(i)
+    q.join()  # <-
+`, true, []string{"MainProcess"}},
 	{"a condition nobody notifies", event.PatternUnknownWait, `
 import multiprocessing as mp
 
