@@ -101,6 +101,9 @@ func (st *stuckState) init() {
 func (st *stuckState) observe(ns int64, e *event.Event) {
 	switch e.Type {
 	case event.TypeProcStart:
+		if len(st.procs) >= maxStuckProcs {
+			st.forgetExited()
+		}
 		if len(st.procs) < maxStuckProcs {
 			ppid := 0
 			if e.PPID != nil {
@@ -131,6 +134,17 @@ func (st *stuckState) observe(ns int64, e *event.Event) {
 	st.activity = max(st.activity, ns)
 	if p := st.procs[e.PID]; p != nil && e.PID != 0 {
 		p.last = max(p.last, ns)
+	}
+}
+
+// forgetExited makes room for new processes: a run that has started
+// maxStuckProcs processes forgets those that have exited (a holder that
+// exited long ago is then not named).
+func (st *stuckState) forgetExited() {
+	for pid, p := range st.procs {
+		if p.exited {
+			delete(st.procs, pid)
+		}
 	}
 }
 
