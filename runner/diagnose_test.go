@@ -472,3 +472,28 @@ if __name__ == "__main__":
 		}
 	})
 }
+
+// A ThreadPool, whose workers are threads of the main process reading a
+// queue.SimpleQueue, works as bare, with its tasks reported and no
+// diagnosis.
+func TestAThreadPoolWorksAndIsNotStuck(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+from multiprocessing.pool import ThreadPool
+def square(x):
+    return x * x
+with ThreadPool(3) as pool:
+    print(pool.map(square, range(5)))
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	if out := rr.text("stdout"); out != "[0, 1, 4, 9, 16]\n" {
+		t.Errorf("output %q", out)
+	}
+	starts := rr.byType(event.TypePoolStart)
+	if len(starts) != 5 || starts[0].Pool != "pool-1" {
+		t.Errorf("pool.start events %+v, want 5 of pool-1", starts)
+	}
+	if d := rr.byType(event.TypeDiagnosis); len(d) > 0 {
+		t.Errorf("diagnosed %+v", d[0])
+	}
+}

@@ -1203,6 +1203,18 @@ class _TaskQueue:
         return getattr(self._queue, name)
 
 
+class _Getting:
+    """A queue whose get is another function; all else is the queue's."""
+    __slots__ = ("_queue", "get")
+
+    def __init__(self, queue, get):
+        self._queue = queue
+        self.get = get
+
+    def __getattr__(self, name):
+        return getattr(self._queue, name)
+
+
 def _patch_pool(m):
     Pool = m.Pool
     init = Pool.__init__
@@ -1224,9 +1236,13 @@ def _patch_pool(m):
 
     def traced_worker(inqueue, outqueue, *args, **kwargs):
         get = inqueue.get
-        import multiprocessing
-        parent = multiprocessing.parent_process()
-        parent = parent.pid if parent is not None else os.getppid()
+        if not hasattr(inqueue, "_reader"):
+            # A ThreadPool's worker: a thread of the pool's own process.
+            parent = os.getpid()
+        else:
+            import multiprocessing
+            parent = multiprocessing.parent_process()
+            parent = parent.pid if parent is not None else os.getppid()
 
         def traced_get():
             task = get()
@@ -1252,7 +1268,12 @@ def _patch_pool(m):
                 return (job, i, run, fargs, fkwargs)
             return task
 
-        inqueue.get = traced_get
+        try:
+            inqueue.get = traced_get
+        except AttributeError:
+            # queue.SimpleQueue (a ThreadPool's) takes no attribute: the
+            # worker gets one that reads like it.
+            inqueue = _Getting(inqueue, traced_get)
         return worker(inqueue, outqueue, *args, **kwargs)
 
     wait = m.ApplyResult.wait
