@@ -131,7 +131,8 @@ if __name__ == "__main__":
     q = mp.Queue()
     for i in range(100):
         q.put(i)
-    time.sleep(0.2)  # the feeder has sent them all
+    q.close()
+    q.join_thread()  # the feeder has sent them all, however busy the machine
     total = sum(q.get() for _ in range(100))
     lock = mp.Lock()
     for _ in range(100):
