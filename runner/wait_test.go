@@ -127,12 +127,18 @@ func TestNoWaitWhereNothingBlocks(t *testing.T) {
 	r := testRunner(t)
 	rr := runProgram(t, r, `
 import multiprocessing as mp, time
-if __name__ == "__main__":
-    q = mp.Queue()
+def fill(q):
     for i in range(100):
         q.put(i)
-    q.close()
-    q.join_thread()  # the feeder has sent them all, however busy the machine
+if __name__ == "__main__":
+    q = mp.Queue()
+    # A process ends only once its feeder has sent all it put: then every
+    # item is in the pipe, however busy the machine.
+    f = mp.Process(target=fill, args=(q,))
+    f.start()
+    while f.is_alive():
+        time.sleep(0.05)
+    f.join()
     total = sum(q.get() for _ in range(100))
     lock = mp.Lock()
     for _ in range(100):
