@@ -330,6 +330,7 @@ def _ms(t0):
 # A process reports at most _WAIT_BUDGET waits; each begun wait ends.
 
 _WAIT_AFTER = 0.001  # seconds
+_FLUSH_AFTER = 0.1  # seconds: how long a process's end may wait for its feeders unreported
 _WAIT_BUDGET = int(os.environ.get("PLAYGROUND_WAIT_BUDGET", "2000") or 0)
 _waits_left = [_WAIT_BUDGET]
 
@@ -528,7 +529,9 @@ def _patch_queues(m):
         def flush_at_exit(twr):
             thread = twr()
             if thread is not None and thread.is_alive():
-                thread.join(_WAIT_AFTER)
+                # A feeder still busy after _FLUSH_AFTER waits for room in
+                # the pipe; a shorter flush is the feeder's work, no wait.
+                thread.join(_FLUSH_AFTER)
                 if thread.is_alive() and _wait_begin(key, cls, "put"):
                     t0 = _now()
                     try:
