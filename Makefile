@@ -1,7 +1,7 @@
 # The one test command is `make test` (see README.md).
 GO ?= go
 
-.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench cpython-suite
+.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench cpython-suite docker-test
 
 # Every package under the race detector, but for the soak of cmd/playground,
 # which then runs alone on a build without it (2,000 runs; each costs less
@@ -27,6 +27,15 @@ test: check js-test bundle-check
 # testsuite it skips, except under CI. 4 to 5 minutes on a busy 2-core machine.
 cpython-suite:
 	PLAYGROUND_CPYTHON_SUITE=1 $(GO) test -count=1 -timeout 60m -run '^TestCPythonSuiteInsideTheSandbox$$' -v ./runner
+
+# The Docker image, built from this tree and run with README.md's flags,
+# checked through its port: health, a Pool run, a fork bomb and a memory
+# bomb with their limit sentences, per-run uids, runs kept across a
+# restart (docker/test.sh). Needs root and Docker (a daemon of its own is
+# started when none runs); the base images are made from Debian's
+# packages when absent.
+docker-test:
+	bash docker/test.sh
 
 # The whole suite while a busy loop per core keeps the machine loaded, as a
 # laptop doing other work or a shared CI host would: the tests' time bounds

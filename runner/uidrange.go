@@ -204,12 +204,39 @@ func (r *Runner) setUpUIDs(want UIDRange) error {
 const noHostUID = -1
 
 // PerRunUIDs says, for the server's log, whether each run gets a host uid
-// of its own: "range A-B", or "off (why; all runs share uid N)".
+// of its own: "range A-B", "range A-B (as root of a user namespace of uid
+// N)" for a server given its ids by newuidmap (the image's entry point,
+// docker/entrypoint.sh), or "off (why; all runs share uid N)".
 func (r *Runner) PerRunUIDs() string {
 	if r.uids != nil {
-		return "range " + r.uids.rng.String()
+		s := "range " + r.uids.rng.String()
+		if f, err := os.Open("/proc/self/uid_map"); err == nil {
+			if outer, ok := namespaceRootIs(f); ok {
+				s += fmt.Sprintf(" (as root of a user namespace of uid %d)", outer)
+			}
+			f.Close()
+		}
+		return s
 	}
 	return "off (" + r.uidsOff + ")"
+}
+
+// namespaceRootIs reads a uid_map: the uid outside that root inside maps
+// to, when it is not root (a user namespace made by an ordinary user).
+func namespaceRootIs(uidMap io.Reader) (outer int, ok bool) {
+	sc := bufio.NewScanner(uidMap)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 || f[0] != "0" {
+			continue
+		}
+		out, err := strconv.Atoi(f[1])
+		if err != nil || out == 0 {
+			return 0, false
+		}
+		return out, true
+	}
+	return 0, false
 }
 
 // UIDCapacity is how many runs at once the uid range leaves room for,

@@ -128,6 +128,9 @@ func (t *tracer) output(pid int, stream string, data []byte) {
 	}
 	t.out.total += int64(len(data))
 	t.out.add(t, pid, stream, data)
+	if stream == "stderr" && watchMemoryDeaths(t.cfg) {
+		t.keepStderrTail(pid, data)
+	}
 	if over {
 		t.out.cut = true
 		t.out.flushPending(t)

@@ -94,7 +94,10 @@ var allowedSocketpairFamilies = []uint32{unix.AF_UNIX}
 // native one (another architecture, or x32) and refuses socket and
 // socketpair for any address family not allowed, with EAFNOSUPPORT. Only
 // the low 32 bits of the family are compared: the kernel reads it as an
-// int.
+// int. With traceForks, it hands every fork-like call (forkSyscalls) to
+// the init's tracer, which then sees whether the process limit refused it
+// (fallback.go), but for a clone with CLONE_PIDFD, which is how the init
+// starts the program; the first filter's refusals still come first.
 //
 // It is a second filter, assembled by hand, because go-seccomp-bpf's
 // program cannot say this (v1.6.0, filter.go): for an architecture other
@@ -104,10 +107,11 @@ var allowedSocketpairFamilies = []uint32{unix.AF_UNIX}
 // rather than killing; and after an argument test it leaves the argument,
 // not the call number, in the accumulator for the groups that follow, so
 // an argument rule is safe there only in the last group.
-func guardFilter() []bpf.Instruction {
+func guardFilter(traceForks bool) []bpf.Instruction {
 	const (
 		kill     = unix.SECCOMP_RET_KILL_PROCESS
 		allow    = unix.SECCOMP_RET_ALLOW
+		trace    = unix.SECCOMP_RET_TRACE
 		noFamily = unix.SECCOMP_RET_ERRNO | uint32(unix.EAFNOSUPPORT)
 	)
 	prog := []bpf.Instruction{
@@ -124,6 +128,24 @@ func guardFilter() []bpf.Instruction {
 	}
 	prog = append(prog, familyRule(unix.SYS_SOCKET, allowedSocketFamilies, noFamily, allow)...)
 	prog = append(prog, familyRule(unix.SYS_SOCKETPAIR, allowedSocketpairFamilies, noFamily, allow)...)
+	if traceForks {
+		// clone with CLONE_PIDFD is the init's own start of the program
+		// (startProgram), made after this filter is in place and before
+		// any tracer could follow it: it is let through.
+		prog = append(prog,
+			bpf.LoadAbsolute{Off: seccompDataNr, Size: seccompWord},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.SYS_CLONE, SkipFalse: 3},
+			bpf.LoadAbsolute{Off: seccompDataArg0Low, Size: seccompWord},
+			bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: unix.CLONE_PIDFD, SkipFalse: 1},
+			bpf.RetConstant{Val: allow},
+			bpf.LoadAbsolute{Off: seccompDataNr, Size: seccompWord},
+		)
+		for _, nr := range forkSyscalls {
+			prog = append(prog,
+				bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1},
+				bpf.RetConstant{Val: trace})
+		}
+	}
 	return append(prog, bpf.RetConstant{Val: allow})
 }
 
@@ -147,11 +169,11 @@ func familyRule(nr uint32, families []uint32, refuse, allow uint32) []bpf.Instru
 
 // installSeccomp installs both filters on the calling thread, which must
 // already have no_new_privs set.
-func installSeccomp() error {
+func installSeccomp(traceForks bool) error {
 	if err := seccomp.LoadFilter(programFilter()); err != nil {
 		return fmt.Errorf("install the seccomp filter: %w", err)
 	}
-	if err := loadFilter(guardFilter()); err != nil {
+	if err := loadFilter(guardFilter(traceForks)); err != nil {
 		return fmt.Errorf("install the seccomp guard filter: %w", err)
 	}
 	return nil
@@ -180,8 +202,8 @@ func loadFilter(prog []bpf.Instruction) error {
 // ambient capabilities, the right to gain privileges, and (in the
 // sandbox) the freedom from the seccomp filter. The child inherits that
 // thread's state; the init's tracer thread keeps ptrace. The thread ends
-// with the goroutine, which never unlocks it.
-func startOnProgramThread(withSeccomp bool, start func() (*os.Process, error)) (*os.Process, error) {
+// with the goroutine, which never unlocks it. traceForks: see guardFilter.
+func startOnProgramThread(withSeccomp, traceForks bool, start func() (*os.Process, error)) (*os.Process, error) {
 	type result struct {
 		p   *os.Process
 		err error
@@ -198,7 +220,7 @@ func startOnProgramThread(withSeccomp bool, start func() (*os.Process, error)) (
 			return
 		}
 		if withSeccomp {
-			if err := installSeccomp(); err != nil {
+			if err := installSeccomp(traceForks); err != nil {
 				ch <- result{err: err}
 				return
 			}

@@ -13,3 +13,7 @@ const x32SyscallBit = 0x40000000
 // archRefusedSyscalls are refused calls that exist on this architecture
 // only.
 var archRefusedSyscalls = []string{"iopl", "ioperm", "uselib", "inotify_init"}
+
+// forkSyscalls are the calls that start a process or a thread (clone3 is
+// refused with ENOSYS, for the C library to fall back to clone).
+var forkSyscalls = []uint32{unix.SYS_CLONE, unix.SYS_FORK, unix.SYS_VFORK}

@@ -42,13 +42,20 @@ func (d seccompData) packet() []byte {
 // SECCOMP_RET_ALLOW last).
 func seccompAnswer(t *testing.T, d seccompData) uint32 {
 	t.Helper()
+	return seccompAnswerOf(t, d, false)
+}
+
+// seccompAnswerOf is seccompAnswer with the guard filter as it is built
+// for traceForks.
+func seccompAnswerOf(t *testing.T, d seccompData, traceForks bool) uint32 {
+	t.Helper()
 	policy := programFilter().Policy
 	first, err := policy.Assemble()
 	if err != nil {
 		t.Fatalf("assemble the first filter: %v", err)
 	}
 	answer := uint32(unix.SECCOMP_RET_ALLOW)
-	for _, prog := range [][]bpf.Instruction{first, guardFilter()} {
+	for _, prog := range [][]bpf.Instruction{first, guardFilter(traceForks)} {
 		vm, err := bpf.NewVM(prog)
 		if err != nil {
 			t.Fatalf("a filter the VM refuses: %v", err)
@@ -119,5 +126,74 @@ func TestSeccompFiltersKillForeignABIsAndCheckArguments(t *testing.T) {
 		if got := seccompAnswer(t, c.d); got != c.want {
 			t.Errorf("%s: answer %#x, want %#x", c.name, got, c.want)
 		}
+	}
+}
+
+// Where the process limit is RLIMIT_NPROC, every fork-like call goes to the
+// tracer; the first filter's refusals still win, and nothing else is traced.
+func TestGuardFilterTracesForksOnlyWhenAsked(t *testing.T) {
+	const (
+		allow  = unix.SECCOMP_RET_ALLOW
+		trace  = unix.SECCOMP_RET_TRACE
+		eperm  = unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
+		enosys = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
+	)
+	call := func(nr uint32, args ...uint64) seccompData {
+		d := seccompData{nr: nr, arch: nativeAuditArch}
+		copy(d.args[:], args)
+		return d
+	}
+	sigchld := uint64(unix.SIGCHLD)
+	for _, c := range []struct {
+		name       string
+		d          seccompData
+		off, armed uint32
+	}{
+		{"fork-like clone", call(unix.SYS_CLONE, sigchld), allow, trace},
+		{"thread clone", call(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_THREAD|unix.CLONE_SIGHAND), allow, trace},
+		{"clone with CLONE_NEWUSER", call(unix.SYS_CLONE, unix.CLONE_NEWUSER|sigchld), eperm, eperm},
+		{"clone3", call(unix.SYS_CLONE3), enosys, enosys},
+		{"getpid", call(unix.SYS_GETPID), allow, allow},
+		{"write", call(unix.SYS_WRITE, 1), allow, allow},
+		{"socket AF_UNIX", call(unix.SYS_SOCKET, unix.AF_UNIX), allow, allow},
+	} {
+		if got := seccompAnswerOf(t, c.d, false); got != c.off {
+			t.Errorf("%s, forks not traced: answer %#x, want %#x", c.name, got, c.off)
+		}
+		if got := seccompAnswerOf(t, c.d, true); got != c.armed {
+			t.Errorf("%s, forks traced: answer %#x, want %#x", c.name, got, c.armed)
+		}
+	}
+	for _, nr := range forkSyscalls {
+		if got := seccompAnswerOf(t, call(nr, sigchld), true); got != trace {
+			t.Errorf("call %d: answer %#x, want SECCOMP_RET_TRACE", nr, got)
+		}
+	}
+}
+
+func TestDiedOfMemory(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Traceback (most recent call last):\n  File \"/home/learner/main.py\", line 3, in <module>\nMemoryError\n": true,
+		"Process Process-1:\nTraceback (most recent call last):\nMemoryError: cannot allocate array\n":             true,
+		"OSError: [Errno 12] Cannot allocate memory\n":                                                             true,
+		"sh: 1: Cannot fork: Cannot allocate memory\n\n":                                                           true,
+		"MemoryError\nValueError: then something else\n":                                                           false,
+		"print('no MemoryError here')\n":                                                                           false,
+		"MemoryErrors are caught by this program\n":                                                                false,
+		"": false,
+	} {
+		if got := diedOfMemory([]byte(text)); got != want {
+			t.Errorf("diedOfMemory(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// The init starts the program with clone(CLONE_PIDFD) on a thread that
+// already has the filters: that one call is let through untraced.
+func TestGuardFilterLetsTheInitsOwnStartThrough(t *testing.T) {
+	d := seccompData{nr: unix.SYS_CLONE, arch: nativeAuditArch,
+		args: [6]uint64{unix.CLONE_VM | unix.CLONE_VFORK | unix.CLONE_PIDFD | uint64(unix.SIGCHLD)}}
+	if got := seccompAnswerOf(t, d, true); got != unix.SECCOMP_RET_ALLOW {
+		t.Errorf("clone with CLONE_PIDFD: answer %#x, want SECCOMP_RET_ALLOW", got)
 	}
 }

@@ -20,6 +20,13 @@ import (
 const traceOptions = unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
 	unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_EXITKILL
 
+// forkTraceOptions are added where the tracer follows every fork to its end
+// (fallback.go): seccomp stops, and syscall stops told apart from SIGTRAP.
+const forkTraceOptions = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACESYSGOOD
+
+// syscallStop is the stop signal of a syscall stop under PTRACE_O_TRACESYSGOOD.
+const syscallStop = syscall.SIGTRAP | 0x80
+
 // task is a thread the tracer knows of.
 type task struct {
 	tid, tgid int
@@ -67,6 +74,8 @@ type tracer struct {
 	mainExited bool
 	killing    bool
 	diskFull   bool
+	limitSent  bool           // a limit found in the place of a cgroup (fallback.go)
+	errTail    map[int][]byte // the end of each process's stderr, where memory deaths are watched
 }
 
 func newTracer(cfg *record.Config, wire *wireWriter) (*tracer, error) {
@@ -150,22 +159,35 @@ func (t *tracer) startProgram() error {
 	home, _ := os.Getwd()
 	attr := &os.ProcAttr{
 		Dir:   home,
-		Env:   programEnv(t.cfg, home),
+		Env:   withArenaCap(t.cfg, programEnv(t.cfg, home)),
 		Files: []*os.File{stdin, t.outSock, t.errSock, goR},
 		Sys:   &syscall.SysProcAttr{},
 	}
 	if t.cfg.Sandbox {
 		attr.Sys.Credential = &syscall.Credential{Uid: uint32(t.cfg.UID), Gid: uint32(t.cfg.GID), Groups: []uint32{}, NoSetGroups: !t.cfg.DropGrps}
 	}
-	p, err := startOnProgramThread(t.cfg.Sandbox, func() (*os.Process, error) {
+	pidfd := -1
+	if traceForks(t.cfg) {
+		// The start of the program must be a clone with CLONE_PIDFD, the
+		// one the seccomp guard lets by untraced (guardFilter).
+		attr.Sys.PidFD = &pidfd
+	}
+	p, err := startOnProgramThread(t.cfg.Sandbox, traceForks(t.cfg), func() (*os.Process, error) {
 		return os.StartProcess(t.cfg.Python, []string{t.cfg.Python, ProgramName}, attr)
 	})
+	if pidfd >= 0 {
+		unix.Close(pidfd)
+	}
 	if err != nil {
 		return err
 	}
 	stdin.Close()
 	pid := p.Pid
-	if err := ptraceSeize(pid); err != nil {
+	opts := uintptr(traceOptions)
+	if traceForks(t.cfg) {
+		opts |= forkTraceOptions
+	}
+	if err := ptraceSeize(pid, opts); err != nil {
 		_ = p.Kill()
 		return fmt.Errorf("attach to python: %w", err)
 	}
@@ -185,8 +207,8 @@ func (t *tracer) startProgram() error {
 	return err
 }
 
-func ptraceSeize(pid int) error {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, traceOptions, 0, 0)
+func ptraceSeize(pid int, opts uintptr) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, opts, 0, 0)
 	if e != 0 {
 		return e
 	}
@@ -258,6 +280,10 @@ func (t *tracer) handle(tid int, ws unix.WaitStatus) {
 			_ = unix.PtraceCont(tid, 0)
 		case event == unix.PTRACE_EVENT_STOP:
 			t.onEventStop(tid, sig)
+		case event == unix.PTRACE_EVENT_SECCOMP:
+			t.onForkStop(tid)
+		case event == 0 && sig == syscallStop:
+			t.onSyscallExit(tid)
 		case event != 0:
 			_ = unix.PtraceCont(tid, 0)
 		default:
@@ -422,6 +448,9 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 	}
 	t.emit(ev)
 	delete(t.procs, tid)
+	if watchMemoryDeaths(t.cfg) {
+		t.checkMemoryDeath(tid, ws.ExitStatus(), ws.Signaled())
+	}
 	t.checkDisks()
 	if tid == t.mainPID {
 		t.mainExited = true
