@@ -180,3 +180,47 @@ if __name__ == "__main__":
 		t.Errorf("diagnosis %+v, want one missing-sentinel before run.end", d)
 	}
 }
+
+// A put to a full queue waits for room: the wait is reported before the
+// put, and a put that gives up (its timeout) is no put at all.
+func TestAPutToAFullQueueWaits(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import multiprocessing as mp, queue, time
+def take(q):
+    time.sleep(0.5)
+    print("took", q.get(), flush=True)
+if __name__ == "__main__":
+    q = mp.Queue(2)
+    q.put(1); q.put(2)
+    try:
+        q.put(3, timeout=0.2)
+    except queue.Full:
+        print("full", flush=True)
+    p = mp.Process(target=take, args=(q,))
+    p.start()
+    q.put(4)
+    p.join()
+    print(q.get(), q.get())
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	var puts []string
+	for _, e := range rr.byType(event.TypeQueuePut) {
+		puts = append(puts, e.Summary)
+	}
+	if strings.Join(puts, ",") != "1,2,4" {
+		t.Errorf("puts %v, want 1, 2 and 4 (3 gave up)", puts)
+	}
+	var waits []string
+	for _, e := range rr.Events {
+		if (e.Type == event.TypeWaitBegin || e.Type == event.TypeWaitEnd) && e.Op == "put" {
+			waits = append(waits, e.Type)
+		}
+	}
+	if len(waits) != 4 {
+		t.Errorf("put waits %v, want two begun and ended", waits)
+	}
+	if out := rr.text("stdout"); !strings.Contains(out, "full\n") || !strings.Contains(out, "2 4\n") {
+		t.Errorf("output %q", out)
+	}
+}

@@ -412,6 +412,8 @@ def _wrap_put(cls):
             return put(self, obj, block, timeout)
         if n > 1:
             _left[0] = n - 1
+        if block and self._sem._semlock._is_zero() and _may_wait(timeout):
+            timeout = wait_for_room(self, key, kind, timeout)
         if _blocks:
             _flush_blocks()
         msg = _count[0] = _count[0] + 1
@@ -429,38 +431,37 @@ def _wrap_put(cls):
         _last[0] = now
         marks = self._playground_marks
         marks.append(_pushed[0])
-        if block and self._sem._semlock._is_zero() and _may_wait(timeout):
-            return _full_put(self, key, kind, (_MARK, msg, obj), timeout, line, marks)
         try:
             return put(self, (_MARK, msg, obj), block, timeout)
         except BaseException:
-            # Nothing was put (a full queue's timeout): its report goes too,
-            # unless it has left already.
-            marks.pop()
-            if _buf and _buf[-1] is line:
-                _buf.pop()
-                _pushed[0] -= 1
+            _unput(line, marks)
             raise
 
-    def _full_put(self, key, kind, item, timeout, line, marks):
-        # A put to a full queue waits for room.
+    def _unput(line, marks):
+        # Nothing was put (a full queue's timeout): its report goes too,
+        # unless it has left already.
+        marks.pop()
+        if _buf and _buf[-1] is line:
+            _buf.pop()
+            _pushed[0] -= 1
+
+    def wait_for_room(self, key, kind, timeout):
+        """A put to a full queue waits for room before it is reported, and
+        what is left of its timeout; queue.Full if none came in time."""
         t0 = _now()
-        began = False
+        if self._sem.acquire(True, _WAIT_AFTER):
+            self._sem.release()
+            return _rest(timeout, t0)
+        began = _wait_begin(key, kind, "put", timeout)
         try:
-            if self._sem.acquire(True, _WAIT_AFTER):
-                self._sem.release()
-            else:
-                began = _wait_begin(key, kind, "put", timeout)
-            return put(self, item, True, _rest(timeout, t0))
-        except BaseException:
-            marks.pop()
-            if _buf and _buf[-1] is line:
-                _buf.pop()
-                _pushed[0] -= 1
-            raise
+            if not self._sem.acquire(True, _rest(timeout, t0)):
+                import queue
+                raise queue.Full
+            self._sem.release()
         finally:
             if began:
                 _wait_end(key, kind, "put", t0)
+        return _rest(timeout, t0)
 
     cls.put = traced_put
 
