@@ -17,7 +17,7 @@ SOAK = '^TestSoakReturnsToBaseline$$'
 test: check js-test bundle-check
 	$(GO) test -race -count=1 -p 1 -timeout 60m -skip $(SOAK) ./...
 	PLAYGROUND_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -count=1 -timeout 60m -run $(SOAK) -v ./cmd/playground
-	$(GO) run ./cmd/playground lessons check
+	$(GO) run ./cmd/playground lessons check --timeout 20s --start-method fork,spawn,forkserver
 	$(MAKE) --no-print-directory cpython-suite
 
 # CPython's own multiprocessing tests (Debian's libpython3.11-testsuite,
@@ -76,8 +76,11 @@ generate:
 build:
 	$(GO) build -o playground ./cmd/playground
 
+# The course under each start method a Python may default to (fork, spawn,
+# forkserver), one pass after another: every example and solution must
+# pass, every starter and wrong answer must fail.
 lessons-check:
-	$(GO) run ./cmd/playground lessons check
+	$(GO) run ./cmd/playground lessons check --timeout 20s --start-method fork,spawn,forkserver
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./runner

@@ -45,6 +45,10 @@ var dirPattern = regexp.MustCompile(`^([0-9]+)-([a-z0-9]+(?:-[a-z0-9]+)*)$`)
 // idPattern is an exercise's id; it prefixes the exercise's files.
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
+// wrongPattern is the file of a wrong answer to an exercise:
+// <id>.wrong-<what>.py.
+var wrongPattern = regexp.MustCompile(`^([a-z0-9]+(?:-[a-z0-9]+)*)\.(wrong-[a-z0-9]+(?:-[a-z0-9]+)*)\.py$`)
+
 // Text is a piece of text in several languages, keyed by language code.
 type Text map[string]string
 
@@ -78,6 +82,16 @@ type Exercise struct {
 	Starter  string // Python source the learner starts from
 	Solution string // a reference solution; its run must pass Checks
 	Checks   []Check
+	// Wrong are wrong answers, from the files <id>.wrong-<what>.py: each
+	// must fail a check (a teacher's proof that the checks cannot be
+	// fooled that way).
+	Wrong []Program
+}
+
+// Program is one Python program of a lesson folder.
+type Program struct {
+	Name string // "wrong-prints-the-answer": the file name without the id and ".py"
+	Code string
 }
 
 // Exercise returns the lesson's exercise with the given id.
@@ -331,6 +345,29 @@ func loadLesson(fsys fs.FS, dir, name, source string) (*Lesson, error) {
 			*f.dst = string(b)
 		}
 		l.Exercises = append(l.Exercises, ex)
+	}
+	entries, _ := fs.ReadDir(fsys, dir)
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.Contains(n, ".wrong") {
+			continue
+		}
+		m := wrongPattern.FindStringSubmatch(n)
+		if m == nil {
+			bad(n, "a wrong answer is named <exercise>.wrong-<what>.py (lower-case words joined by dashes)")
+			continue
+		}
+		ex, ok := l.Exercise(m[1])
+		if !ok {
+			bad(n, "no exercise %q in %s", m[1], metaFile)
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, n))
+		if err != nil || len(strings.TrimSpace(string(b))) == 0 {
+			bad(n, "missing or empty")
+			continue
+		}
+		ex.Wrong = append(ex.Wrong, Program{Name: m[2], Code: string(b)})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

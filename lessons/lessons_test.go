@@ -101,6 +101,57 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
+	t.Run("EveryCheckIsDescribedInBothLanguages", func(t *testing.T) {
+		for _, l := range c.Lessons() {
+			all := append([]Check(nil), l.Checks...)
+			for _, ex := range l.Exercises {
+				all = append(all, ex.Checks...)
+			}
+			for _, ch := range all {
+				for _, lang := range Languages {
+					if strings.TrimSpace(ch.Describe[lang]) == "" {
+						t.Errorf("%s: a %s check has no describe in %q", l.Dir, ch.Kind, lang)
+					}
+				}
+				if d := ch.Describe["en"] + ch.Describe["zh"]; strings.Contains(d, "/^") || strings.Contains(d, "$/") || strings.Contains(d, `\d`) {
+					t.Errorf("%s: describe %q shows a regular expression", l.Dir, ch.Describe["en"])
+				}
+			}
+		}
+	})
+
+	t.Run("NoExercisePassesOnPrintedTextAlone", func(t *testing.T) {
+		// What a program prints can be typed in; what the run's events
+		// show (which process did what, what flowed, when) cannot.
+		for _, l := range c.Lessons() {
+			for _, ex := range l.Exercises {
+				seen := false
+				for _, ch := range ex.Checks {
+					switch ch.Kind {
+					case KindExitCode, KindStatus, KindDuration, KindOutputContains, KindOutputLacks,
+						KindOutputMatches, KindLines, KindValue, KindOrder:
+						seen = seen || (ch.Name != "" && ch.Name != "^MainProcess$")
+					default:
+						seen = true
+					}
+				}
+				if !seen {
+					t.Errorf("%s %s: every check reads only printed text", l.Dir, ex.ID)
+				}
+			}
+		}
+	})
+
+	t.Run("EveryExerciseHasWrongAnswers", func(t *testing.T) {
+		for _, l := range c.Lessons() {
+			for _, ex := range l.Exercises {
+				if len(ex.Wrong) == 0 {
+					t.Errorf("%s %s: no wrong answer (%s.wrong-*.py)", l.Dir, ex.ID, ex.ID)
+				}
+			}
+		}
+	})
+
 	t.Run("LookupBySlug", func(t *testing.T) {
 		l, ok := c.Lesson("queue")
 		if !ok || l.Number != 11 || l.Dir != "11-queue" {
@@ -199,6 +250,7 @@ func TestLoadOverrideDir(t *testing.T) {
 		writeLesson(t, dir, "04-unknown-field", map[string]string{"lesson.json": `{"title": {"en": "x"}, "tilte": {},
 			"checks": [{"kind": "exit_code", "code": 0}], "exercises": []}`})
 		writeLesson(t, dir, "Bad Name", nil)
+		writeLesson(t, dir, "05-bad-wrong", map[string]string{"other.wrong-x.py": "print(1)\n", "task.wrong.py": "print(1)\n", "task.wrong-Bad.py": "print(1)\n"})
 		_, err := Load(dir)
 		if err == nil {
 			t.Fatal("Load accepted broken lessons")
@@ -210,6 +262,9 @@ func TestLoadOverrideDir(t *testing.T) {
 			"03-no-solution/task.solution.py: missing or empty",
 			`04-unknown-field/lesson.json: json: unknown field "tilte"`,
 			"Bad Name: a lesson folder is named NN-slug",
+			`05-bad-wrong/other.wrong-x.py: no exercise "other"`,
+			"05-bad-wrong/task.wrong.py: a wrong answer is named <exercise>.wrong-<what>.py",
+			"05-bad-wrong/task.wrong-Bad.py: a wrong answer is named",
 		} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error does not mention %q:\n%v", want, err)
@@ -238,8 +293,9 @@ func TestVerify(t *testing.T) {
 	writeLesson(t, dir, "01-good", nil)
 	writeLesson(t, dir, "02-lazy-starter", map[string]string{"task.starter.py": "print('hi')\n"})
 	writeLesson(t, dir, "03-broken-example", map[string]string{"example.py": "raise SystemExit(1)\n"})
+	writeLesson(t, dir, "04-wrong-answers", map[string]string{"task.wrong-silent.py": "pass\n", "task.wrong-fools-it.py": "print('hi')\n"})
 	cat := MustLoad(t, dir)
-	only := map[string]bool{"good": true, "lazy-starter": true, "broken-example": true}
+	only := map[string]bool{"good": true, "lazy-starter": true, "broken-example": true, "wrong-answers": true}
 	var mine []*Lesson
 	for _, l := range cat.lessons {
 		if only[l.Slug] {
@@ -275,14 +331,21 @@ func TestVerify(t *testing.T) {
 	if lr := byDir["03-broken-example"]; lr.Passed() || !strings.Contains(problems(lr), "example: check failed: the main process exits with code 0 (exit code 1, wanted 0)") {
 		t.Errorf("03-broken-example: %s", problems(lr))
 	}
-	if rep.Passed() || rep.Failed() != 2 {
+	lr := byDir["04-wrong-answers"]
+	if lr.Passed() || len(lr.Programs) != 5 {
+		t.Errorf("04-wrong-answers: %+v", lr)
+	}
+	if p := problems(lr); p != "task wrong-fools-it: this wrong answer passes every check" {
+		t.Errorf("04-wrong-answers problems: %q", p)
+	}
+	if rep.Passed() || rep.Failed() != 3 {
 		t.Errorf("report passed=%v failed=%d", rep.Passed(), rep.Failed())
 	}
 	var out strings.Builder
 	if _, err := rep.WriteTo(&out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "FAIL 03-broken-example") || !strings.Contains(out.String(), "3 lessons, 2 failed") {
+	if !strings.Contains(out.String(), "FAIL 03-broken-example") || !strings.Contains(out.String(), "4 lessons, 3 failed") {
 		t.Errorf("report text:\n%s", out.String())
 	}
 
@@ -293,6 +356,20 @@ func TestVerify(t *testing.T) {
 		rep := cat.Verify(context.Background(), failing)
 		if rep.Passed() || !strings.Contains(problems(rep.Lessons[0]), "run failed: sandbox unavailable") {
 			t.Fatalf("%+v", rep.Lessons[0])
+		}
+	})
+
+	t.Run("AProgramDiagnosedAsStuckDoesNotPass", func(t *testing.T) {
+		// The example passes its checks, but the runner said it was stuck.
+		stuck := func(ctx context.Context, code string) ([]event.Event, error) {
+			events, err := run(ctx, code)
+			d := event.Event{Type: event.TypeDiagnosis, Pattern: event.PatternUnknownWait, PIDs: []int{1}, Message: "Process 1 waits."}
+			return append(events[:len(events)-1:len(events)-1], d, events[len(events)-1]), err
+		}
+		rep := cat.Verify(context.Background(), stuck)
+		lr := rep.Lessons[0]
+		if lr.Passed() || !strings.Contains(problems(lr), "example: diagnosed as stuck (unknown-wait): Process 1 waits.") {
+			t.Fatalf("%s", problems(lr))
 		}
 	})
 

@@ -26,9 +26,10 @@ type LessonReport struct {
 }
 
 // ProgramReport is the outcome for one program: the example, a reference
-// solution (which must pass its checks) or a starter (which must not).
+// solution (which must pass its checks), a starter or a wrong answer (which
+// must not).
 type ProgramReport struct {
-	Program  string // "example", "<id> solution", "<id> starter"
+	Program  string // "example", "<id> solution", "<id> starter", "<id> wrong-<what>"
 	Passed   bool
 	Problems []string // why it did not pass; empty when it passed
 }
@@ -85,9 +86,11 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// Verify runs every lesson's example and every exercise's reference solution
-// and starter through run. The example and the solutions must pass all their
-// checks; a starter must fail at least one (else the exercise asks nothing).
+// Verify runs every lesson's example and every exercise's reference
+// solution, starter and wrong answers through run. The example and the
+// solutions must pass all their checks, and never be diagnosed as stuck; a starter must fail at least one
+// (else the exercise asks nothing), and so must every wrong answer (else the
+// checks can be fooled that way).
 // Lessons are run one after another, so that timing-sensitive examples do not
 // compete for the CPU. If ctx ends, the remaining programs are reported as
 // not run.
@@ -100,6 +103,9 @@ func (c *Catalogue) Verify(ctx context.Context, run RunFunc) Report {
 			lr.Programs = append(lr.Programs,
 				verifyOne(ctx, run, ex.ID+" solution", ex.Solution, ex.Checks, true),
 				verifyOne(ctx, run, ex.ID+" starter", ex.Starter, ex.Checks, false))
+			for _, w := range ex.Wrong {
+				lr.Programs = append(lr.Programs, verifyOne(ctx, run, ex.ID+" "+w.Name, w.Code, ex.Checks, false))
+			}
 		}
 		rep.Lessons = append(rep.Lessons, lr)
 	}
@@ -120,17 +126,48 @@ func verifyOne(ctx context.Context, run RunFunc, name, code string, checks []Che
 		return pr
 	}
 	results := Evaluate(checks, events)
+	// A program that is right is never said to be stuck.
+	if wantPass {
+		for _, e := range events {
+			if e.Type == event.TypeDiagnosis {
+				pr.Problems = append(pr.Problems, fmt.Sprintf("diagnosed as stuck (%s): %s", e.Pattern, e.Message))
+			}
+		}
+	}
 	switch {
+	case len(pr.Problems) > 0:
 	case wantPass && !Passed(results):
 		for _, r := range results {
 			if !r.Passed {
 				pr.Problems = append(pr.Problems, fmt.Sprintf("check failed: %s (%s)", r.Description.In("en"), r.Detail.In("en")))
 			}
 		}
-	case !wantPass && Passed(results):
+	case !wantPass && Passed(results) && strings.HasSuffix(name, " starter"):
 		pr.Problems = []string{"the starter code already passes every check"}
+	case !wantPass && Passed(results):
+		pr.Problems = []string{"this wrong answer passes every check"}
 	default:
 		pr.Passed = true
 	}
 	return pr
+}
+
+// Only returns the course reduced to the lessons with the given slugs, in
+// course order; a slug that is not in the course is an error.
+func (c *Catalogue) Only(slugs []string) (*Catalogue, error) {
+	keep := map[string]bool{}
+	for _, s := range slugs {
+		if _, ok := c.bySlug[s]; !ok {
+			return nil, fmt.Errorf("there is no lesson %q", s)
+		}
+		keep[s] = true
+	}
+	out := &Catalogue{bySlug: map[string]*Lesson{}}
+	for _, l := range c.lessons {
+		if keep[l.Slug] {
+			out.lessons = append(out.lessons, l)
+			out.bySlug[l.Slug] = l
+		}
+	}
+	return out, nil
 }

@@ -3,7 +3,8 @@
 //
 //	playground [serve] [flags]      serve the lessons (the default)
 //	playground run [flags] FILE.py  run one program and print its events
-//	playground lessons check [DIR]  run every lesson's example and checks
+//	playground lessons check [DIR]  run every lesson's programs and verify their checks
+//	playground lessons try SLUG EXERCISE FILE.py  judge one program as the page does
 package main
 
 import (
@@ -42,7 +43,9 @@ const usage = `playground: learn Python multiprocessing by watching the processe
 Usage:
   playground [serve] [flags]       serve the lessons on http://localhost:8080
   playground run [flags] FILE.py   run a program in the sandbox and show its processes
-  playground lessons check [DIR]   run every lesson's example and verify its checks
+  playground lessons check [DIR]   run every lesson's programs and verify their checks
+  playground lessons try SLUG EXERCISE FILE.py
+                                   judge one program against one exercise's checks
 
 Run 'playground COMMAND -h' for the flags of a command.
 `

@@ -4,7 +4,7 @@ import threading
 import time
 from multiprocessing import Process
 
-N = 4_000_000  # about a tenth of a second of pure Python arithmetic
+N = 4_000_000  # a few tenths of a second of pure Python arithmetic (0.3-0.4 s on a 2020s CPU)
 
 
 def burn(label):

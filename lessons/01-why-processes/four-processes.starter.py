@@ -3,7 +3,8 @@ import threading
 
 
 def work(n):
-    total = sum(i * i for i in range(1_000_000))
+    print(f"worker {n} starting in pid {os.getpid()}", flush=True)
+    total = sum(i * i for i in range(2_000_000))
     print(f"worker {n} done in pid {os.getpid()}", flush=True)
 
 

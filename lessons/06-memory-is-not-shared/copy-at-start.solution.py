@@ -1,18 +1,16 @@
 from multiprocessing import Process
 
-x = 0
 
-
-def child():
-    global x
-    print(f"child sees x = {x}", flush=True)
-    x = 99
-    print(f"child now has x = {x}", flush=True)
+def child(box):
+    print(f"child sees x = {box['x']}", flush=True)
+    box["x"] = 99
+    print(f"child now has x = {box['x']}", flush=True)
 
 
 if __name__ == "__main__":
-    x = 5
-    p = Process(target=child)
+    box = {"x": 0}
+    box["x"] = 5  # before start(): the child gets the box as it is now
+    p = Process(target=child, args=(box,), name="child")
     p.start()
     p.join()
-    print(f"parent sees x = {x}")
+    print(f"parent sees x = {box['x']}")

@@ -4,8 +4,10 @@ import subprocess
 import time
 from multiprocessing import Pool
 
-# Every record says when (ms since start) and in which process it was made.
-logging.basicConfig(level=logging.INFO, format="%(relativeCreated)4.0f ms %(processName)-16s %(message)s")
+# Every record says when (the wall clock, which all processes share) and in which process it was
+# made. This runs at the top of the module, so every process runs it, whatever the start method: a
+# forked worker inherits the set-up, a spawned one imports this file again and makes it anew.
+logging.basicConfig(level=logging.INFO, format="%(asctime)s.%(msecs)03d %(processName)-22s %(message)s", datefmt="%H:%M:%S")
 log = logging.getLogger("jobs")
 
 COMMANDS = ["echo hello from the shell", "sleep 0.2; echo slow one done", "uname -s", "exit 3"]

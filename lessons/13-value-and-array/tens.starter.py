@@ -1,7 +1,9 @@
+import time
 from multiprocessing import Process
 
 
 def work(index, results):
+    time.sleep(0.1)  # stands for a slow computation
     results[index] = index * 10
     print(f"worker {index} stored {results[index]}", flush=True)
 

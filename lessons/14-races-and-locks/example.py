@@ -3,7 +3,7 @@
 import time
 from multiprocessing import Barrier, Lock, Process, Value
 
-TIMES = 25_000
+TIMES = 10_000
 WORKERS = 4
 
 

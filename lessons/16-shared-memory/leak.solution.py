@@ -8,11 +8,17 @@ def fill(name, n):
     block.close()
 
 
-if __name__ == "__main__":
-    block = shared_memory.SharedMemory(create=True, size=8)
-    p = Process(target=fill, args=(block.name, 8))
+def round_trip(number):
+    # Each round makes a block with the same name: that only works if the last one is gone.
+    block = shared_memory.SharedMemory(name="squares", create=True, size=8)
+    p = Process(target=fill, args=(block.name, 8), name=f"filler-{number}")
     p.start()
     p.join()
-    print(f"squares = {list(block.buf[:8])}")
+    print(f"round {number}: squares = {list(block.buf[:8])}", flush=True)
     block.close()
-    block.unlink()
+    block.unlink()  # once, by the creator, when nobody needs the block any more
+
+
+if __name__ == "__main__":
+    round_trip(1)
+    round_trip(2)

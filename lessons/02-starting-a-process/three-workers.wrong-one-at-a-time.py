@@ -1,0 +1,17 @@
+# Three workers, but each is joined before the next starts: never together.
+import time
+from multiprocessing import Process
+
+
+def work(n):
+    print(f"worker {n} starting", flush=True)
+    time.sleep(0.3)
+    print(f"worker {n} finished", flush=True)
+
+
+if __name__ == "__main__":
+    for n in range(1, 4):
+        p = Process(target=work, args=(n,), name=f"worker-{n}")
+        p.start()
+        p.join()
+    print("all done")

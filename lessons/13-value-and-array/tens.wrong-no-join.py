@@ -1,0 +1,17 @@
+# Shared memory, but the main process does not wait: it reads the array before the workers wrote.
+import time
+from multiprocessing import Array, Process
+
+
+def work(index, results):
+    time.sleep(0.1)  # stands for a slow computation
+    results[index] = index * 10
+    print(f"worker {index} stored {results[index]}", flush=True)
+
+
+if __name__ == "__main__":
+    results = Array("i", 4)
+    workers = [Process(target=work, args=(i, results)) for i in range(4)]
+    for w in workers:
+        w.start()
+    print(f"results = {results[:]}", flush=True)

@@ -1,0 +1,22 @@
+# A pool of four, but each chunk's result is awaited before the next is submitted: no parallelism.
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+LIMIT = 200_000
+CHUNKS = [(start, min(start + 50_000, LIMIT)) for start in range(0, LIMIT, 50_000)]
+
+
+def count_primes(bounds):
+    lo, hi = bounds
+    print(f"chunk {lo}-{hi}: starting (pid {os.getpid()})", flush=True)
+    count = sum(1 for n in range(max(lo, 2), hi) if all(n % d for d in range(2, int(n**0.5) + 1)))
+    print(f"chunk {lo}-{hi}: {count} primes (pid {os.getpid()})", flush=True)
+    return count
+
+
+if __name__ == "__main__":
+    total = 0
+    with ProcessPoolExecutor(max_workers=4) as executor:
+        for chunk in CHUNKS:
+            total += executor.submit(count_primes, chunk).result()
+    print(f"primes below {LIMIT} = {total}")
