@@ -191,6 +191,13 @@ func TestStopReachesTheRun(t *testing.T) {
 	long := runner.Request{Program: []byte("import time\nprint('sleeping', flush=True)\ntime.sleep(60)\n"), Limits: event.Limits{WallTime: wall}}
 
 	// The first run takes the only slot; the second waits in the queue.
+	secondID := event.NewRunID()
+	positions := make(chan int, 16)
+	c.Queued = func(id string, pos int) {
+		if id == secondID {
+			positions <- pos
+		}
+	}
 	first, stopFirst := context.WithCancel(context.Background())
 	defer stopFirst()
 	firstDone := make(chan []event.Event, 1)
@@ -199,12 +206,12 @@ func TestStopReachesTheRun(t *testing.T) {
 		firstDone <- ev
 	}()
 	second, stopSecond := context.WithCancel(context.Background())
-	positions := make(chan int, 16)
-	c.Queued = func(_ string, pos int) { positions <- pos }
 	secondDone := make(chan []event.Event, 1)
 	go func() {
 		time.Sleep(testload.Scaled(t, 300*time.Millisecond, 10))
-		ev, _ := collect(t, second, c, long)
+		req := long
+		req.RunID = secondID
+		ev, _ := collect(t, second, c, req)
 		secondDone <- ev
 	}()
 	deadline := time.After(testload.Scaled(t, 10*time.Second, 100))
