@@ -56,3 +56,31 @@ if __name__ == "__main__":
 		t.Errorf("an unknown start method ended with %q", msg)
 	}
 }
+
+// Children spawned one after another are named as multiprocessing names
+// them, however the tracer happens to see their execs ordered.
+func TestSpawnedChildrenKeepTheirNames(t *testing.T) {
+	r := testRunner(t)
+	const program = `
+import multiprocessing as mp
+def say():
+    print(mp.current_process().name, flush=True)
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+    ps = [mp.Process(target=say, name="child-%d" % i) for i in range(6)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+`
+	for range 3 {
+		rr := runProgram(t, r, program, event.Limits{})
+		mustStatus(t, rr, event.StatusOK)
+		for pid, e := range rr.procs() {
+			if e.Via != "spawn" {
+				continue
+			}
+			if said := strings.TrimSpace(rr.textOf(pid)); said != e.Name {
+				t.Errorf("pid %d is named %q in proc.start and says it is %q", pid, e.Name, said)
+			}
+		}
+	}
+}

@@ -65,6 +65,8 @@ func (t *tracer) nameChild(p, parent *proc, parentTid, event int) {
 	case event == unix.PTRACE_EVENT_VFORK:
 		p.pending = true
 		p.via = ""
+		t.vforks++
+		p.vforkSeq = t.vforks
 	case parent != nil && parent.forkserver:
 		if len(t.ann.forkserver) > 0 {
 			p.name, p.via = t.ann.forkserver[0], "forkserver"

@@ -37,11 +37,17 @@ type task struct {
 
 // proc is a process of the run, keyed by pid.
 type proc struct {
-	pid, ppid  int
-	name       string
-	via        string
-	started    bool // proc.start emitted
-	pending    bool // vfork child: proc.start waits for its exec
+	pid, ppid int
+	name      string
+	via       string
+	started   bool // proc.start emitted
+	pending   bool // vfork child: proc.start waits for its exec
+	vforkSeq  int  // the order of its vfork among all of the run's
+	// deferred: a spawn child that exec'd while an earlier vfork child
+	// of its parent had not: it is named, and started, once that one has
+	// (see spawnnames.go); execArgv is its argv, for its proc.exec.
+	deferred   bool
+	execArgv   []string
 	forkserver bool
 	// startExec: the exec that started the main process may still be
 	// reported after the init attached; it is not a change of program.
@@ -70,6 +76,7 @@ type tracer struct {
 	// ipcLines and ipcBytes count the IPC reports passed on to the runner.
 	ipcLines, ipcBytes int
 
+	vforks     int // vfork children seen, to order them
 	mainPID    int
 	mainExited bool
 	killing    bool
@@ -407,6 +414,10 @@ func (t *tracer) onExec(tid int) {
 		return
 	}
 	argv := readCmdline(tid)
+	if p.pending && !p.deferred && t.mpRole(p.pid, argv) == "spawn" && t.earlierUndecided(p) {
+		p.deferred, p.execArgv = true, argv
+		return
+	}
 	if p.pending {
 		t.nameExec(p, argv)
 		p.pending = false
@@ -415,6 +426,7 @@ func (t *tracer) onExec(tid int) {
 		t.renameExec(p, argv)
 	}
 	t.emit(&event.Event{Type: event.TypeProcExec, PID: tid, Argv: argv})
+	t.settleSpawns(p.ppid)
 }
 
 func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
@@ -448,6 +460,7 @@ func (t *tracer) taskGone(tid int, ws unix.WaitStatus) {
 	}
 	t.emit(ev)
 	delete(t.procs, tid)
+	t.settleSpawns(p.ppid)
 	if watchMemoryDeaths(t.cfg) {
 		t.checkMemoryDeath(tid, ws.ExitStatus(), ws.Signaled())
 	}
@@ -476,11 +489,18 @@ func (t *tracer) ensureStarted(p *proc) {
 	if p.started {
 		return
 	}
+	if p.deferred {
+		// It must be shown now (it wrote, forked or ended): named from
+		// what is known.
+		t.startDeferred(p)
+		return
+	}
 	if p.pending {
 		p.pending = false
 		if p.via == "" {
 			p.via = "fork"
 		}
+		defer t.settleSpawns(p.ppid)
 	}
 	t.emitStart(p)
 }
