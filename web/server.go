@@ -216,7 +216,10 @@ func (s *Server) staticHandler() http.Handler {
 	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
 	zipped := newGzipAssets(static.FS)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("v") != "" {
+		// Only the current content's hash is cached for good: an address
+		// with an older hash (a page loaded before an update) is still
+		// served, but checked again each time.
+		if v := r.URL.Query().Get("v"); v != "" && s.assets[strings.TrimPrefix(r.URL.Path, "/static/")] == r.URL.Path+"?v="+v {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			w.Header().Set("Cache-Control", "no-cache")

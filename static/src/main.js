@@ -116,7 +116,7 @@ function handleButtons(root, control, targets) {
   // Leaving the page stops the run (the server also stops it on close).
   window.addEventListener("pagehide", () => control.stop());
   root.querySelector("[data-testid=run]").addEventListener("click", () => control.run());
-  root.querySelector("[data-testid=stop]").addEventListener("click", () => control.stop());
+  root.querySelector("[data-testid=stop]").addEventListener("click", (e) => control.stop(e));
   root.querySelector("[data-testid=reset]").addEventListener("click", () => targets.reset());
   document.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {

@@ -24,6 +24,7 @@ export function startReplay(root) {
   function finish() {
     clearTimeout(timer); clearInterval(clock);
     root.dataset.phase = "done";
+    performance.mark("replay-shown");
     const end = [...events].reverse().find((e) => e.type === "run.end");
     // The limit the run hit, as the live page shows it.
     const hit = events.find((e) => e.type === "limit");

@@ -32,6 +32,7 @@ export class RunControl {
     this.conn = $("connection");
     this.checksCard = $("checks");
     this.stdin = new StdinForm(root, views, (msg) => this.sendInput(msg));
+    views.onPrompt = () => this.stdin.focus();
     this.socket = null;
     // phase: idle | starting | queued | running | resuming | done
     this.phase = "idle";
@@ -86,11 +87,36 @@ export class RunControl {
     }
     this.setPhase("starting");
     this.status.set("queued", tr("starting"));
+    this.revealViews();
   }
 
-  stop() {
+  // revealViews brings the views of the run into the screen, under the
+  // bars, unless they are there already: the learner sees the run happen
+  // without scrolling.
+  revealViews() {
+    const views = this.root.querySelector(".views"), out = this.root.querySelector(".output-card");
+    this.revealedAt = scrollY;
+    if (!views || !out) return;
+    const margin = parseFloat(getComputedStyle(views).scrollMarginTop) || 0;
+    // The output may grow to its full height, and the input line comes.
+    const o = out.querySelector("[data-testid=output]");
+    const grow = Math.max(0, (parseFloat(getComputedStyle(o).maxHeight) || 0) - o.offsetHeight) + 60;
+    if (views.getBoundingClientRect().top >= margin - 1 && out.getBoundingClientRect().bottom + grow <= innerHeight) return;
+    views.scrollIntoView({ block: "start" });
+    this.revealedAt = scrollY;
+  }
+
+  // stop asks the server to stop the run and says so at once; e is the
+  // click, whose delay until now the page records (performance entry
+  // "stop-reaction"), flood of output or not.
+  stop(e) {
     if (!this.busy) return;
     this.socket.send({ type: "stop" });
+    if (this.phase !== "running") return;
+    this.stopBtn.disabled = true;
+    this.status.stopClock();
+    this.status.set("running", tr("stopping"));
+    if (e && e.isTrusted) performance.measure("stop-reaction", { start: e.timeStamp, end: performance.now() });
   }
 
   sendInput(msg) {
@@ -131,13 +157,18 @@ export class RunControl {
       if (ev.seq <= this.lastSeq) return; // already seen (a resumed stream)
       this.lastSeq = ev.seq;
     }
+    if (ev.type === "run.end") performance.mark("run-end-received");
     this.views.apply(ev);
     if (ev.type === "output" && ev.stream === "stderr" && this.stderr.length < maxErrorText) this.stderr += ev.text || "";
     switch (ev.type) {
       case "run.start":
         this.runId = ev.run_id || "";
+        this.root.dataset.runId = this.runId;
         this.setPhase("running");
         this.status.set("running", tr("running", { s: "0.0" }));
+        // Once more, now that the input line is there, unless the learner
+        // scrolled since Run.
+        if (scrollY === this.revealedAt) this.revealViews();
         break;
       case "limit":
         this.limitKind = ev.kind || "";
@@ -145,6 +176,8 @@ export class RunControl {
         break;
       case "run.end":
         this.onEnd(ev);
+        // The final picture is drawn (views.apply flushed it).
+        performance.mark("run-end-shown");
         break;
     }
   }

@@ -26,6 +26,13 @@ export class StdinForm {
     });
   }
 
+  // focus puts the caret in the field: the program seems to wait for its
+  // input (it wrote a prompt).
+  focus() {
+    if (this.form.hidden || this.input.disabled) return;
+    this.input.focus({ preventScroll: true });
+  }
+
   // show shows the form while the program accepts input; shown again, it
   // takes input again after an earlier run's EOF.
   show(acceptsInput) {

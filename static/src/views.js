@@ -11,7 +11,8 @@ import { WaitGraph } from "./waitgraph.js";
 import { drawWaitGraph, cycleText } from "./waitgraphview.js";
 import { DiagnosisCard } from "./diagnosisview.js";
 
-const maxLines = 5000;   // older output lines are removed past this
+const maxLines = 200000; // older output lines are removed past this
+const overscan = 8;      // rows drawn beyond each edge of the output's view
 const colours = 10;      // process colours c0..c9 in app.css
 const drawBudget = 4;    // a redraw waits this many times the last one's duration
 const maxDrawWait = 1000; // ms: but never longer
@@ -39,7 +40,15 @@ export class RunViews {
     // Whether the output follows its tail: read from the layout only when
     // the learner scrolls, never per line (that forced a layout per line).
     this.following = true;
-    this.outputEl.addEventListener("scroll", () => { this.following = this.atBottom(); }, { passive: true });
+    this.outputEl.addEventListener("scroll", () => { this.following = this.atBottom(); this.scheduleOutput(); }, { passive: true });
+    // The output's rows are all of one height (app.css: --row).
+    this.rowH = parseFloat(getComputedStyle(this.outputEl).getPropertyValue("--row")) || 20;
+    this.listEl = el("div", "vlist");
+    this.winEl = el("div", "vwin");
+    this.listEl.append(this.winEl);
+    this.cutEl = el("p", "empty", tr("cut"));
+    this.outFrame = 0;
+    this.onPrompt = null; // called when the program seems to wait for input
     this.viewsEl = root.querySelector(".views");
     this.legendEl = root.querySelector("[data-testid=ipc-legend]");
     this.noteEl = root.querySelector("[data-testid=ipc-note]");
@@ -74,10 +83,16 @@ export class RunViews {
   reset() {
     this.procs = new Map();      // pid -> process record
     this.order = [];             // pids in order of start
-    this.open = new Map();       // "pid:stream" -> unfinished line element
-    this.lineCount = 0;
+    this.open = new Map();       // "pid:stream" -> unfinished line record
+    this.lines = [];             // every line record kept, in order
+    this.filter = "";
+    this.shown = this.lines;     // the lines the filter shows
+    this.prompt = null;
+    this.prompted = null;
     this.following = true;
     this.cut = false;
+    this.cutEl.remove();
+    this.winEl.replaceChildren();
     this.start = performance.now();
     this.now = 0;                // ms since run.start, while running
     this.duration = null;        // ms, once run.end arrived
@@ -85,6 +100,7 @@ export class RunViews {
     this.treeEl.replaceChildren(el("p", "empty", tr("noProcs")));
     this.timelineEl.replaceChildren(el("p", "empty", tr("noProcs")));
     this.outputEl.replaceChildren(el("p", "empty", tr("noOutput")));
+    delete this.outputEl.dataset.lines;
     this.filterEl.replaceChildren(this.filterEl.options[0]);
     this.filterEl.value = "";
     this.timelineEl.dataset.complete = "false";
@@ -119,11 +135,10 @@ export class RunViews {
         if ((ev.status === "stopped" || ev.status === "timeout") && this.zoom) { this.setZoom(false); this.wholeForEnd = true; }
         this.duration = ev.duration_ms ?? ev.t;
         this.now = this.duration;
-        // The finished picture comes at once, whatever the pace of redraws.
-        clearTimeout(this.timer);
-        this.timer = 0;
-        this.nextDraw = 0;
-        break;
+        // The finished picture comes at once, whatever the pace of redraws
+        // and frames (a hidden tab has none).
+        this.flush();
+        return;
       default:
         // An IPC event gives its process a lane even before any output.
         if (this.ipc.apply(ev) && typeof ev.pid === "number" && ev.type !== "ipc.truncated") this.proc(ev.pid);
@@ -251,35 +266,30 @@ export class RunViews {
   }
 
   // note adds a line of the page's own (an error, the learner's input).
+  // It ends every unfinished line: what the program writes next comes
+  // after it, as in a terminal (a prompt, the answer, then the rest).
   note(text, kind = "note", p = null) {
-    const line = this.newLine(p, kind);
-    line.lastChild.textContent = text;
+    this.open.clear();
+    this.newLine(p, kind).text = text;
+    this.scheduleOutput();
   }
 
+  // The output is a list of line records ({ pid, colour, stream, text });
+  // only the rows in view are in the document (see renderOutput), drawn
+  // at most once per frame, however fast the lines come.
   newLine(p, stream) {
-    if (this.lineCount === 0) this.outputEl.replaceChildren();
-    const line = el("div", "line " + stream);
-    line.dataset.testid = "output-line";
-    if (p) {
-      line.dataset.pid = p.pid;
-      line.append(el("span", "badge " + p.colour, String(p.pid)));
-      line.lastChild.dataset.testid = "pid-badge";
-      const f = this.filterEl.value;
-      if (f && f !== String(p.pid)) line.hidden = true;
-    } else {
-      line.append(el("span", "badge", stream === "stdin" ? "stdin" : "·"));
+    const rec = { pid: p ? String(p.pid) : "", colour: p ? p.colour : "", stream, text: "" };
+    this.lines.push(rec);
+    if (!this.filter || !rec.pid || rec.pid === this.filter) {
+      if (this.shown !== this.lines) this.shown.push(rec);
     }
-    line.append(el("span", "text"));
-    this.outputEl.append(line);
-    this.lineCount++;
-    if (this.lineCount > maxLines) {
-      const first = this.outputEl.querySelector(".line");
-      if (first) first.remove();
-      this.lineCount--;
-      if (!this.cut) { this.cut = true; this.outputEl.prepend(el("p", "empty", tr("cut"))); }
+    if (this.lines.length > maxLines) {
+      // Older lines go in chunks, so that a flood costs no shift per line.
+      this.lines.splice(0, maxLines / 10);
+      this.cut = true;
+      this.refilter();
     }
-    if (this.following) this.stickToBottom = true;
-    return line;
+    return rec;
   }
 
   writeText(p, stream, text) {
@@ -290,22 +300,96 @@ export class RunViews {
       const last = i === parts.length - 1;
       if (last && parts[i] === "") break;
       if (!line) line = this.newLine(p, stream);
-      if (parts[i]) line.lastChild.append(document.createTextNode(parts[i]));
+      if (parts[i]) line.text += parts[i];
       if (!last) line = null;
     }
     if (line) this.open.set(key, line); else this.open.delete(key);
-    this.schedule();
+    // A line left open on the standard output, last of all, is most likely
+    // a prompt: the program waits for its input.
+    this.prompt = line && stream === "stdout" && this.lines[this.lines.length - 1] === line ? line : null;
+    this.scheduleOutput();
   }
 
   atBottom() {
     const o = this.outputEl;
-    return o.scrollHeight - o.scrollTop - o.clientHeight < 24;
+    return o.scrollHeight - o.scrollTop - o.clientHeight < 2 * this.rowH;
+  }
+
+  // refilter picks the lines the filter shows: one process's and the
+  // page's own, or all.
+  refilter() {
+    const f = this.filter;
+    this.shown = f ? this.lines.filter((l) => !l.pid || l.pid === f) : this.lines;
   }
 
   applyFilter() {
-    const f = this.filterEl.value;
-    for (const line of this.outputEl.querySelectorAll(".line")) {
-      line.hidden = !!f && line.dataset.pid !== f;
+    this.filter = this.filterEl.value;
+    this.refilter();
+    this.following = true;
+    // The learner's choice shows at once.
+    cancelAnimationFrame(this.outFrame);
+    this.renderOutput();
+  }
+
+  scheduleOutput() {
+    if (!this.outFrame) this.outFrame = requestAnimationFrame(() => this.renderOutput());
+  }
+
+  // renderOutput draws the rows in view of the output (and a few around),
+  // reusing the row elements, and keeps the tail in view while following.
+  renderOutput() {
+    this.outFrame = 0;
+    const o = this.outputEl, n = this.shown.length, h = this.rowH;
+    if (!this.lines.length) {
+      if (!o.querySelector(".empty")) o.replaceChildren(el("p", "empty", tr("noOutput")));
+      return;
+    }
+    if (this.listEl.parentNode !== o) o.replaceChildren(this.listEl);
+    if (this.cut && !this.cutEl.isConnected) o.prepend(this.cutEl);
+    this.listEl.style.height = n * h + "px";
+    o.dataset.lines = String(this.lines.length);
+    if (this.following) o.scrollTop = o.scrollHeight;
+    // Following, the window is the tail; else where the learner scrolled
+    // (the browser may not have clamped an old position to a shorter list).
+    const inView = Math.ceil(o.clientHeight / h);
+    const top = this.following ? Infinity : o.scrollTop - this.listEl.offsetTop;
+    const first = Math.max(0, Math.min(Math.floor(top / h), n - inView) - overscan);
+    const end = Math.min(n, first + inView + 2 * overscan + 1);
+    this.winEl.style.top = first * h + "px";
+    const rows = this.winEl.children;
+    for (let i = first; i < end; i++) {
+      const rec = this.shown[i];
+      let row = rows[i - first];
+      if (!row) {
+        row = el("div");
+        row.dataset.testid = "output-line";
+        row.append(el("span"), el("span", "text"));
+        this.winEl.append(row);
+      }
+      if (row.rec !== rec) {
+        row.rec = rec;
+        row.className = "line " + rec.stream;
+        const badge = row.firstChild;
+        if (rec.pid) {
+          row.dataset.pid = rec.pid;
+          badge.className = "badge " + rec.colour;
+          badge.dataset.testid = "pid-badge";
+          badge.textContent = rec.pid;
+        } else {
+          delete row.dataset.pid;
+          badge.className = "badge";
+          delete badge.dataset.testid;
+          badge.textContent = rec.stream === "stdin" ? "stdin" : "·";
+        }
+        row.len = -1;
+      }
+      if (row.len !== rec.text.length) { row.len = rec.text.length; row.lastChild.textContent = rec.text; }
+    }
+    while (rows.length > Math.max(0, end - first)) rows[rows.length - 1].remove();
+    // Each prompt moves the caret to the input once.
+    if (this.prompt && this.prompt !== this.prompted && this.onPrompt && this.duration === null) {
+      this.prompted = this.prompt;
+      this.onPrompt();
     }
   }
 
@@ -372,6 +456,19 @@ export class RunViews {
     wg.cycle.hidden = !loops.length;
   }
 
+  // flush draws the output and the views now, not at the next frame.
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = 0;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    cancelAnimationFrame(this.outFrame);
+    this.renderOutput();
+    this.draw();
+    if (this.panel.version !== this.ipc.version) { this.panel.render(this.ipc); this.showIPC(); }
+    this.nextDraw = 0;
+  }
+
   // schedule redraws the views (and keeps the output scrolled) once per
   // frame, or less often when drawing takes long (a run with many IPC
   // events), so that the page stays responsive.
@@ -385,7 +482,6 @@ export class RunViews {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       const t0 = performance.now();
-      if (this.stickToBottom) { this.outputEl.scrollTop = this.outputEl.scrollHeight; this.stickToBottom = false; }
       this.draw();
       if (this.panel.version !== this.ipc.version) { this.panel.render(this.ipc); this.showIPC(); }
       const took = performance.now() - t0;
