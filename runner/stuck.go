@@ -325,7 +325,8 @@ func (s *session) probed(now int64) {
 		certain = waiting && st.cpuStill && st.activity == st.baseActivity && st.asked != nil && len(st.asked) == 0
 		for pid, all := range st.allWait {
 			// Python's helpers wait for work in calls of their own.
-			certain = certain && (all || st.procs[pid].helper())
+			p := st.procs[pid]
+			certain = certain && (all || p != nil && p.helper())
 		}
 	}
 	st.baseline = -1
