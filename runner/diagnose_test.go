@@ -300,7 +300,7 @@ func TestDiagnosisOfEachPattern(t *testing.T) {
 			if c.pattern == event.PatternLockOrder || c.pattern == event.PatternBarrierTooFew {
 				// A cycle, or a barrier's waiters, have no first: the
 				// processes started together, in any order of pids.
-				got, c.who = sortedNames(got), sortedNames(c.who)
+				got, c.who = sortedCopy(got), sortedCopy(c.who)
 			}
 			if !slices.Equal(got, c.who) {
 				t.Errorf("the diagnosis concerns %v (%v), want %v: %s", got, d.PIDs, c.who, d.Message)
@@ -501,10 +501,4 @@ with ThreadPool(3) as pool:
 	if d := rr.byType(event.TypeDiagnosis); len(d) > 0 {
 		t.Errorf("diagnosed %+v", d[0])
 	}
-}
-
-func sortedNames(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return out
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -353,8 +354,9 @@ func (st *stuckState) cycleHolds() bool {
 	return true
 }
 
-func sortedCopy(pids []int) []int {
-	out := slices.Clone(pids)
+// sortedCopy is s sorted, s left as it is.
+func sortedCopy[T cmp.Ordered](s []T) []T {
+	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
 }
