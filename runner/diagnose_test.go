@@ -502,3 +502,52 @@ with ThreadPool(3) as pool:
 		t.Errorf("diagnosed %+v", d[0])
 	}
 }
+
+// A program that forges the reports the diagnosis reads (waits on objects
+// it never used, stacks nobody asked for, misuses of every kind, frames
+// with junk) gets at most one diagnosis, of its own run, with bounded
+// stacks; the run still ends as the program does.
+func TestForgedStuckReportsAreBounded(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, `
+import os, socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect('\0' + os.environ['PLAYGROUND_EVENTS'][1:])
+def line(kind, key, obj="", msg="", summary="", other=""):
+    return ("\x01%s\t%s\t%s\t%s\t%s\t-1\t-1\t-1.000\t\t\t\t%s\t%d" % (kind, key, obj, msg, summary, other, time.monotonic_ns())).encode()
+junk = "\x1e".join("%d\x1f%s" % (i, "f" * (i % 200)) for i in range(2000))
+for i in range(300):
+    for m in (line("stack", str(i), summary=junk, other="w"),
+              line("misuse", ("pool-not-closed", "daemon-with-children", "nonsense")[i % 3], summary=junk),
+              line("wait.begin", "q%d" % i, "Queue", "get", summary="x" * 5000),
+              line("wait.begin", str(10 ** 9 + i), "Process", "join")):
+        try:
+            s.send(m)
+        except OSError:
+            pass
+print("done", flush=True)
+`, event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	diags := rr.byType(event.TypeDiagnosis)
+	if len(diags) > 1 {
+		t.Fatalf("%d diagnoses", len(diags))
+	}
+	for _, d := range diags {
+		if !slices.Contains(event.Patterns, d.Pattern) || len(d.Stacks) > 64 {
+			t.Errorf("diagnosis %s with %d stacks", d.Pattern, len(d.Stacks))
+		}
+		for _, frames := range d.Stacks {
+			if len(frames) > maxStackFrames {
+				t.Errorf("%d frames", len(frames))
+			}
+			for _, f := range frames {
+				if len(f.Function) > 80 || f.File != ProgramFile {
+					t.Errorf("frame %+v", f)
+				}
+			}
+		}
+	}
+	if n := len(rr.byType(event.TypeWaitBegin)); n > maxWaitEvents {
+		t.Errorf("%d wait events", n)
+	}
+}
