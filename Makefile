@@ -1,7 +1,7 @@
 # The one test command is `make test` (see README.md).
 GO ?= go
 
-.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench cpython-suite docker-test
+.PHONY: test test-under-load check js-test bundle-check generate build lessons-check bench cpython-suite cluster-test docker-test
 
 # Every package under the race detector, but for the soak of cmd/playground,
 # which then runs alone on a build without it (2,000 runs; each costs less
@@ -13,12 +13,23 @@ GO ?= go
 # short one: make test SOAK_RUNS=200. go test prints each package's time.
 SOAK_RUNS ?=
 SOAK = '^TestSoakReturnsToBaseline$$'
+CLUSTER = '^TestCluster$$'
 
 test: check js-test bundle-check
-	$(GO) test -race -count=1 -p 1 -timeout 60m -skip $(SOAK) ./...
+	$(GO) test -race -count=1 -p 1 -timeout 60m -skip '^(TestSoakReturnsToBaseline|TestCluster)$$' ./...
 	PLAYGROUND_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -count=1 -timeout 60m -run $(SOAK) -v ./cmd/playground
+	$(MAKE) --no-print-directory cluster-test
 	$(GO) run ./cmd/playground lessons check --timeout 20s --start-method fork,spawn,forkserver
 	$(MAKE) --no-print-directory cpython-suite
+
+# The cluster on this one machine, each part a process of the built
+# binary: PostgreSQL (Debian's packages, which .ci/run installs), three
+# NATS servers in a cluster, two web nodes and three workers; runs across
+# nodes, a resumed page, the queue, a worker killed and one drained, a NATS
+# server killed, every run in PostgreSQL (cmd/playground/cluster_test.go).
+# Without the race detector: its processes are the product as shipped.
+cluster-test:
+	$(GO) test -count=1 -timeout 20m -run $(CLUSTER) -v ./cmd/playground
 
 # CPython's own multiprocessing tests (Debian's libpython3.11-testsuite,
 # which .ci/run installs) with fork, forkserver and spawn, bare and as a

@@ -22,10 +22,6 @@ type Client struct {
 	js   jetstream.JetStream
 	cons jetstream.Consumer // the workers' consumer, for positions in the queue
 	runs jetstream.Stream   // the work queue, to take back a run stopped while queued
-
-	// Queued, if set, is told a run's place in the queue (1: next) while
-	// it waits for a worker, and 0 once a worker has taken it.
-	Queued func(runID string, position int)
 }
 
 // NewClient makes a client on a connection, creating the streams as s
@@ -56,10 +52,18 @@ const WorkerGoneMessage = "The machine running your program stopped; run it agai
 // workerGone ends it as an internal error, and the run is never given to
 // another worker.
 func (c *Client) Run(ctx context.Context, req runner.Request, emit func(event.Event)) runner.Result {
+	return c.RunPlaced(ctx, req, emit, nil)
+}
+
+// RunPlaced is Run that also tells place, if not nil, the run's place in
+// the queue (1: next) whenever it changes while the run waits for a free
+// sandbox on any worker.
+func (c *Client) RunPlaced(ctx context.Context, req runner.Request, emit func(event.Event), place func(int)) runner.Result {
 	if req.RunID == "" {
 		req.RunID = event.NewRunID()
 	}
-	r := &remoteRun{c: c, req: req, emit: emit, open: map[int]bool{}, start: time.Now()}
+	r := &remoteRun{c: c, req: req, emit: emit, place: place, start: time.Now(),
+		order: newInOrder(), open: map[int]bool{}}
 	return r.follow(ctx)
 }
 
@@ -68,7 +72,9 @@ type remoteRun struct {
 	c     *Client
 	req   runner.Request
 	emit  func(event.Event)
+	place func(int)
 	start time.Time
+	order *inOrder // the worker's events, put back in their order
 
 	seq     int64 // the last event's
 	t       float64
@@ -80,27 +86,44 @@ type remoteRun struct {
 
 func (r *remoteRun) follow(ctx context.Context) runner.Result {
 	id := r.req.RunID
-	events, err := r.c.js.OrderedConsumer(ctx, eventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{eventsSubject(id)}})
-	if err != nil {
-		return r.fail("The run could not be dispatched: " + err.Error())
-	}
-	msgs, err := events.Messages()
-	if err != nil {
-		return r.fail("The run could not be dispatched: " + err.Error())
-	}
-	defer msgs.Stop()
-	var alive atomic.Int64 // unix nanoseconds of the worker's last word
-	sub, err := r.c.nc.Subscribe(aliveSubject(id), func(*nats.Msg) { alive.Store(time.Now().UnixNano()) })
+	var alive atomic.Int64    // unix nanoseconds of the worker's last word
+	var published atomic.Bool // the worker has run the program and stored all its events
+	sub, err := r.c.nc.Subscribe(aliveSubject(id), func(m *nats.Msg) {
+		alive.Store(time.Now().UnixNano())
+		if string(m.Data) == aliveAllPublished {
+			published.Store(true)
+		}
+	})
 	if err != nil {
 		return r.fail("The run could not be dispatched: " + err.Error())
 	}
 	defer sub.Unsubscribe()
 
 	body, _ := json.Marshal(jobOf(r.req))
-	ack, err := r.c.js.Publish(ctx, runsSubject, body)
+	var ack *jetstream.PubAck
+	err = retry(ctx, func(ctx context.Context) (err error) {
+		// Sent again, it is queued once: its message id is the run's.
+		ack, err = r.c.js.Publish(ctx, runsSubject, body, jetstream.WithMsgID(id))
+		return err
+	})
 	if err != nil {
 		return r.fail("The run could not be queued: " + err.Error())
 	}
+	// The events are read from the start of the run's subject, which the
+	// stream keeps: the worker may begin while this consumer is made.
+	var msgs jetstream.MessagesContext
+	err = retry(ctx, func(ctx context.Context) error {
+		events, err := r.c.js.OrderedConsumer(ctx, eventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{eventsSubject(id)}})
+		if err == nil {
+			msgs, err = events.Messages(pullBriefly...)
+		}
+		return err
+	})
+	if err != nil {
+		r.control(control{Type: "stop"})
+		return r.fail("The run could not be dispatched: " + err.Error())
+	}
+	defer msgs.Stop()
 	if r.req.Stdin != nil {
 		go r.forwardStdin(r.req.Stdin)
 	}
@@ -136,7 +159,7 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 				continue
 			}
 			alive.Store(time.Now().UnixNano())
-			r.pass(e)
+			r.order.take(e, r.pass)
 		case <-stop:
 			stop = nil
 			r.control(control{Type: "stop"})
@@ -149,14 +172,12 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 		case <-tick.C:
 			if last := alive.Load(); last > 0 && !taken {
 				taken, takenAt = true, time.Now()
-				r.queued(0, &lastPos)
 			}
 			if !taken {
 				pos, delivered := r.position(ctx, ack.Sequence)
 				if delivered {
 					// A worker took it: its first word must follow soon.
 					taken, takenAt = true, time.Now()
-					r.queued(0, &lastPos)
 				} else if pos > 0 {
 					r.queued(pos, &lastPos)
 				}
@@ -166,7 +187,10 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 			if alive.Load() == 0 {
 				last = takenAt
 			}
-			if time.Since(last) > workerGone {
+			// A worker that has stored every event of the run is not gone:
+			// they are on their way (a consumer on a NATS server that went
+			// away is being made again).
+			if gone := time.Since(last); gone > workerGone && !published.Load() || gone > retryFor {
 				return r.endHere(event.StatusInternalError, WorkerGoneMessage)
 			}
 		}
@@ -188,17 +212,17 @@ func (r *remoteRun) position(ctx context.Context, seq uint64) (int, bool) {
 }
 
 func (r *remoteRun) queued(pos int, last *int) {
-	if r.c.Queued != nil && pos != *last {
+	if r.place != nil && pos != *last {
 		*last = pos
-		r.c.Queued(r.req.RunID, pos)
+		r.place(pos)
 	}
 }
 
-// pass emits one event of the worker's stream, keeping what the end of the
-// run needs should the worker go.
+// pass emits one event of the worker's stream, in order, keeping what the
+// end of the run needs should the worker go.
 func (r *remoteRun) pass(e event.Event) {
-	if e.Seq != r.seq+1 || r.ended {
-		return // a duplicate, or one after the end
+	if r.ended {
+		return // one after the end
 	}
 	r.seq, r.t = e.Seq, e.T
 	switch e.Type {
@@ -226,10 +250,13 @@ func (r *remoteRun) pass(e event.Event) {
 // runner does at the end of a run.
 func (r *remoteRun) endHere(status, message string) runner.Result {
 	t := max(r.t, float64(time.Since(r.start).Microseconds())/1000)
+	// Each event is also put on the run's subject, so that a page that
+	// follows the run from another web node sees the same end.
 	next := func(e event.Event) {
 		r.seq++
 		e.Seq, e.T = r.seq, t
 		r.emit(e)
+		r.c.publishEvent(r.req.RunID, e)
 	}
 	if !r.started {
 		next(event.Event{Type: event.TypeRunStart, RunID: r.req.RunID})
@@ -251,9 +278,10 @@ func (r *remoteRun) fail(message string) runner.Result {
 // for a worker that takes the run later.
 func (r *remoteRun) control(m control) {
 	body, _ := json.Marshal(m)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, _ = r.c.js.Publish(ctx, ctlSubject(r.req.RunID), body)
+	_ = retry(context.Background(), func(ctx context.Context) error {
+		_, err := r.c.js.Publish(ctx, ctlSubject(r.req.RunID), body)
+		return err
+	})
 }
 
 // forwardStdin passes the learner's input on to the worker, as it comes.
@@ -269,6 +297,38 @@ func (r *remoteRun) forwardStdin(in io.Reader) {
 				r.control(control{Type: "eof"})
 			}
 			return
+		}
+	}
+}
+
+// publishEvent puts an event the web node made on the run's subject, under
+// the message id a worker would give it: the first of the two is kept.
+func (c *Client) publishEvent(runID string, e event.Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), publishAckWait)
+	defer cancel()
+	_, _ = c.js.Publish(ctx, eventsSubject(runID), e.AppendJSON(nil), jetstream.WithMsgID(eventMsgID(runID, e.Seq)))
+}
+
+// retryFor is how long a request to JetStream is tried again: a cluster
+// that lost a server elects new leaders for its streams within seconds,
+// and its requests fail meanwhile.
+const retryFor = 20 * time.Second
+
+// retry calls try until it succeeds, ctx ends or retryFor has passed; it
+// returns try's last error.
+func retry(ctx context.Context, try func(context.Context) error) error {
+	deadline := time.Now().Add(retryFor)
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := try(attempt)
+		cancel()
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }

@@ -191,13 +191,7 @@ func TestStopReachesTheRun(t *testing.T) {
 	long := runner.Request{Program: []byte("import time\nprint('sleeping', flush=True)\ntime.sleep(60)\n"), Limits: event.Limits{WallTime: wall}}
 
 	// The first run takes the only slot; the second waits in the queue.
-	secondID := event.NewRunID()
 	positions := make(chan int, 16)
-	c.Queued = func(id string, pos int) {
-		if id == secondID {
-			positions <- pos
-		}
-	}
 	first, stopFirst := context.WithCancel(context.Background())
 	defer stopFirst()
 	firstDone := make(chan []event.Event, 1)
@@ -209,9 +203,8 @@ func TestStopReachesTheRun(t *testing.T) {
 	secondDone := make(chan []event.Event, 1)
 	go func() {
 		time.Sleep(testload.Scaled(t, 300*time.Millisecond, 10))
-		req := long
-		req.RunID = secondID
-		ev, _ := collect(t, second, c, req)
+		var ev []event.Event
+		c.RunPlaced(second, long, func(e event.Event) { ev = append(ev, e) }, func(pos int) { positions <- pos })
 		secondDone <- ev
 	}()
 	deadline := time.After(testload.Scaled(t, 10*time.Second, 100))

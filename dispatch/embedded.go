@@ -16,6 +16,9 @@ type Embedded struct {
 	Host     string // "" listens on 127.0.0.1
 	Port     int    // client port; 0 picks a free one
 	StoreDir string // JetStream's files
+	// Token, if set, is required of every client: without it, anyone who
+	// reaches the port could queue runs, read programs or forge events.
+	Token string
 	// A cluster: its name, this node's route port and the others' routes
 	// ("nats-route://host:port"); none for a server alone.
 	Cluster     string
@@ -34,7 +37,7 @@ func (e Embedded) Start() (*server.Server, error) {
 		port = server.RANDOM_PORT
 	}
 	opts := &server.Options{ServerName: e.Name, Host: host, Port: port, JetStream: true, StoreDir: e.StoreDir,
-		NoSigs: true, NoLog: true}
+		NoSigs: true, NoLog: true, Authorization: e.Token}
 	if e.Cluster != "" {
 		opts.Cluster = server.ClusterOpts{Name: e.Cluster, Host: host, Port: e.ClusterPort}
 		for _, r := range e.Routes {

@@ -3,6 +3,8 @@ package dispatch
 import (
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"mpplayground/event"
 	"mpplayground/runner"
 )
@@ -34,6 +36,16 @@ const (
 	heartbeat  = time.Second
 	workerGone = 3 * time.Second
 )
+
+// aliveAllPublished is a worker's last word on a run: the program has
+// ended and JetStream has stored every event.
+const aliveAllPublished = "published"
+
+// pullBriefly makes a consumer of a run's messages ask for them in short
+// pulls, so that one on a NATS server that went away is noticed (its
+// heartbeats stop) and made again on another within a second or two,
+// rather than the library's default of half a minute.
+var pullBriefly = []jetstream.PullMessagesOpt{jetstream.PullExpiry(2 * time.Second), jetstream.PullHeartbeat(500 * time.Millisecond)}
 
 // job is a run as it travels on the work queue.
 type job struct {

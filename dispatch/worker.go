@@ -29,14 +29,15 @@ type Worker struct {
 	exec  Executor
 	slots int
 
-	running atomic.Int64 // runs in progress
-	done    atomic.Int64 // runs finished
+	running  atomic.Int64 // runs in progress
+	done     atomic.Int64 // runs finished
+	draining atomic.Bool  // ctx of Serve has ended
 }
 
 // NewWorker makes a worker with slots sandboxes on a connection, creating
 // the streams as s says if they are not there.
 func NewWorker(ctx context.Context, nc *nats.Conn, s Streams, exec Executor, slots int) (*Worker, error) {
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAckWait))
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +68,7 @@ func (w *Worker) Serve(ctx context.Context) error {
 		// the queue is the place of the run, not of a worker's backlog.
 		select {
 		case <-ctx.Done():
+			w.draining.Store(true)
 			return nil
 		case <-free:
 		}
@@ -105,8 +107,10 @@ func (w *Worker) take() (job, bool, error) {
 	}
 	for m := range batch.Messages() {
 		// Taken even if the worker began to drain meanwhile: it finishes
-		// what it took.
-		if err := m.DoubleAck(context.Background()); err != nil {
+		// what it took. The acknowledgement is not waited for: with at most
+		// one delivery, the run is this worker's whether it arrives or not
+		// (it only takes the run off the stream).
+		if err := m.Ack(); err != nil {
 			return job{}, false, nil
 		}
 		var j job
@@ -131,14 +135,20 @@ func (w *Worker) run(j job) {
 		req.Stdin = r
 		defer stdinW.Close()
 	}
-	stopCtl := w.followControl(ctx, j.RunID, cancel, stdinW)
-	defer stopCtl()
+	// The run starts while its control messages are being subscribed to:
+	// the control stream keeps a stop sent meanwhile.
+	stopCtl := make(chan func(), 1)
+	go func() { stopCtl <- w.followControl(ctx, j.RunID, cancel, stdinW) }()
+	defer func() { (<-stopCtl)() }()
 
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
 	alive := aliveSubject(j.RunID)
 	_ = w.nc.Publish(alive, nil)
 	go func() {
+		// Cut off from NATS for workerGone, the worker is given up by the
+		// web node, which has ended the run: the program is stopped too.
+		lastConnected := time.Now()
 		for {
 			select {
 			case <-ctx.Done():
@@ -146,19 +156,19 @@ func (w *Worker) run(j job) {
 			case <-beat.C:
 				_ = w.nc.Publish(alive, nil)
 			}
+			if w.nc.Status() == nats.CONNECTED {
+				lastConnected = time.Now()
+			} else if w.nc.IsClosed() || time.Since(lastConnected) > workerGone {
+				cancel()
+				return
+			}
 		}
 	}()
 
-	subject := eventsSubject(j.RunID)
-	buf := make([]byte, 0, 512)
-	w.exec.Run(ctx, req, func(e event.Event) {
-		buf = e.AppendJSON(buf[:0])
-		// Published in order on one connection; the copy is the stream's.
-		_, _ = w.js.PublishAsync(subject, append([]byte(nil), buf...))
-	})
-	select {
-	case <-w.js.PublishAsyncComplete():
-	case <-time.After(10 * time.Second):
+	pub := newPublisher(w.js, w.nc.IsClosed, j.RunID)
+	w.exec.Run(ctx, req, pub.event)
+	if pub.close(publishRetryFor) {
+		_ = w.nc.Publish(alive, []byte(aliveAllPublished))
 	}
 }
 
@@ -193,7 +203,7 @@ func (w *Worker) followControl(ctx context.Context, runID string, stop context.C
 		case "eof":
 			closeInput()
 		}
-	})
+	}, jetstream.PullExpiry(2*time.Second), jetstream.PullHeartbeat(500*time.Millisecond)) // as pullBriefly
 	if err != nil {
 		closeInput()
 		return func() {}

@@ -140,7 +140,7 @@ func testKilledDuringBurst(t *testing.T, b backend) {
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	interrupted, err := db.MarkInterrupted(ctx)
+	interrupted, err := db.MarkInterrupted(ctx, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,8 @@ const pgMigrationLock = 0x706c_6179_6772_6e64 // "playgrnd"
 // Postgres is a store in a PostgreSQL database. It is safe for concurrent
 // use. Unlike a SQLite file, nothing locks the database to one process:
 // opening, migrating, writing and pruning are safe for several servers at
-// once, but MarkInterrupted, which a server calls at start, marks every
-// running run, its neighbours' live ones included.
+// once; servers that share it mark as interrupted only runs older than any
+// live one can be (MarkInterrupted's startedBefore).
 type Postgres struct {
 	pool     *pgxpool.Pool
 	location string // the URL without its password

@@ -152,11 +152,12 @@ func (db *Postgres) NewRecorder(ctx context.Context, id string) *Recorder {
 	return &Recorder{db: db, id: id, ctx: ctx}
 }
 
-// MarkInterrupted gives every run still "running" the status "interrupted"
-// and returns how many there were; see DB.MarkInterrupted. On a database
-// shared by several servers, that includes the live runs of the others.
-func (db *Postgres) MarkInterrupted(ctx context.Context) (int, error) {
-	tag, err := db.pool.Exec(ctx, `UPDATE runs SET status = $1 WHERE status = $2`, StatusInterrupted, StatusRunning)
+// MarkInterrupted gives every run still "running" that started before
+// startedBefore (every one, when it is zero) the status "interrupted" and
+// returns how many there were; see DB.MarkInterrupted.
+func (db *Postgres) MarkInterrupted(ctx context.Context, startedBefore time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE runs SET status = $1 WHERE status = $2 AND ($3 OR started_at < $4)`,
+		StatusInterrupted, StatusRunning, startedBefore.IsZero(), startedBefore)
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}

@@ -104,7 +104,7 @@ func testRuns(t *testing.T, b backend) {
 		}
 		want := r.RunSummary
 		want.Status, want.ExitCode, want.Duration, want.OutputCut, want.Exercise = "error", 3, f.Duration, true, f.Exercise
-		want.EndedAt = time.Date(2026, 1, 2, 3, 4, 9, 0, time.UTC) // fourth tick: two migrations, start, finish
+		want.EndedAt = time.Date(2026, 1, 2, 3, 4, 10, 0, time.UTC) // fifth tick: three migrations, start, finish
 		if got.RunSummary != want {
 			t.Fatalf("finished run\n got %+v\nwant %+v", got.RunSummary, want)
 		}
@@ -216,7 +216,7 @@ func testRuns(t *testing.T, b backend) {
 		}
 
 		db = MustOpenPath(t, path)
-		n, err := db.MarkInterrupted(ctx)
+		n, err := db.MarkInterrupted(ctx, time.Time{})
 		if err != nil || n != 1 {
 			t.Fatalf("MarkInterrupted = %d, %v; want 1", n, err)
 		}
@@ -231,8 +231,28 @@ func testRuns(t *testing.T, b backend) {
 		if got, _ := db.GetRun(ctx, done.ID); got.Status != "timeout" {
 			t.Errorf("finished run has status %q", got.Status)
 		}
-		if n, err := db.MarkInterrupted(ctx); err != nil || n != 0 {
+		if n, err := db.MarkInterrupted(ctx, time.Time{}); err != nil || n != 0 {
 			t.Errorf("second MarkInterrupted = %d, %v; want 0", n, err)
+		}
+	})
+
+	// Web nodes sharing a database mark only runs older than any live
+	// one can be: a neighbour's run that started since is left running.
+	t.Run("MarkInterruptedSparesRunsStartedSince", func(t *testing.T) {
+		db := MustOpenWith(t, b.place(t), store.Options{Now: fixedClock()}) // a second per call
+		old := MustCreateRun(t, db, "l", "a")
+		live := MustCreateRun(t, db, "l", "b")
+		if !live.StartedAt.After(old.StartedAt) {
+			t.Fatalf("started %v then %v", old.StartedAt, live.StartedAt)
+		}
+		n, err := db.MarkInterrupted(ctx, live.StartedAt)
+		if err != nil || n != 1 {
+			t.Fatalf("MarkInterrupted = %d, %v; want 1", n, err)
+		}
+		for id, want := range map[string]string{old.ID: store.StatusInterrupted, live.ID: store.StatusRunning} {
+			if got, err := db.GetRun(ctx, id); err != nil || got.Status != want {
+				t.Errorf("run %s: %v %v, want %s", id, got.Status, err, want)
+			}
 		}
 	})
 

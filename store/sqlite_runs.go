@@ -102,14 +102,17 @@ func (db *DB) FinishRun(ctx context.Context, runID string, f Finish) error {
 	return nil
 }
 
-// MarkInterrupted gives every run still "running" the status "interrupted"
-// and returns how many there were. Call it once after Open, before new runs
-// start: only a crash leaves runs running across an open. Their events up to
-// the crash are kept.
-func (db *DB) MarkInterrupted(ctx context.Context) (int, error) {
+// MarkInterrupted gives every run still "running" that started before
+// startedBefore the status "interrupted" and returns how many there were.
+// A server alone calls it once after Open, before new runs start, with the
+// zero time (every run): only a crash leaves runs running across an open.
+// Servers that share a database give the time before which no run can
+// still be going. The runs' events up to the crash are kept.
+func (db *DB) MarkInterrupted(ctx context.Context, startedBefore time.Time) (int, error) {
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE status = ?`, StatusInterrupted, StatusRunning)
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE status = ? AND (? OR started_at < ?)`,
+			StatusInterrupted, StatusRunning, startedBefore.IsZero(), startedBefore.UnixMilli())
 		if err != nil {
 			return err
 		}

@@ -40,8 +40,9 @@ type Store interface {
 	FinishRun(ctx context.Context, runID string, f Finish) error
 	// NewRecorder batches a running run's events into chunks.
 	NewRecorder(ctx context.Context, id string) *Recorder
-	// MarkInterrupted gives the runs left running the status interrupted.
-	MarkInterrupted(ctx context.Context) (int, error)
+	// MarkInterrupted gives the runs left running that started before
+	// startedBefore (all of them when it is zero) the status interrupted.
+	MarkInterrupted(ctx context.Context, startedBefore time.Time) (int, error)
 
 	// GetRun returns a run with all its events.
 	GetRun(ctx context.Context, id string) (*Run, error)

@@ -29,11 +29,20 @@ var _ SandboxReporter = (*runner.Runner)(nil)
 
 // health is the body of /healthz.
 type health struct {
-	OK           bool          `json:"ok"`
-	ShuttingDown bool          `json:"shutting_down"`
-	Sandbox      healthSandbox `json:"sandbox"`
-	Database     healthDB      `json:"database"`
-	Queue        healthQueue   `json:"queue"`
+	OK           bool           `json:"ok"`
+	ShuttingDown bool           `json:"shutting_down"`
+	Sandbox      healthSandbox  `json:"sandbox"`
+	Database     healthDB       `json:"database"`
+	Queue        healthQueue    `json:"queue"`
+	Dispatch     healthDispatch `json:"dispatch"`
+}
+
+// healthDispatch says where the programs run: "in-process" on this
+// node's sandbox, or "fleet" on workers, with the fleet's report.
+type healthDispatch struct {
+	Path   string `json:"path"`
+	OK     bool   `json:"ok"`
+	Report any    `json:"report,omitempty"`
 }
 
 type healthSandbox struct {
@@ -81,6 +90,12 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	h.Database = s.checkDatabase(r.Context())
 	if h.Database.Kept && !h.Database.Reachable {
 		h.OK = false
+	}
+	h.Dispatch = healthDispatch{Path: "in-process", OK: true}
+	if f := s.cfg.Fleet; f != nil {
+		ok, report := f.DispatchHealth(r.Context())
+		h.Dispatch = healthDispatch{Path: "fleet", OK: ok, Report: report}
+		h.OK = h.OK && ok
 	}
 	running, waiting := s.admission.load()
 	h.Queue = healthQueue{Running: running, Waiting: waiting, MaxRunning: s.admission.max, MaxWaiting: s.admission.maxWaiting,

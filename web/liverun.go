@@ -124,7 +124,7 @@ func (lr *liveRun) begin() {
 
 // stream runs the program; each of its events goes to onEvent.
 func (lr *liveRun) stream() {
-	lr.ss.srv.cfg.Executor.Run(lr.ctx, lr.req, lr.onEvent)
+	lr.execute()
 	if lr.outcome.Status == "" {
 		// No run.end said how it ended: the failure is the server's.
 		lr.outcome.Status = event.StatusInternalError

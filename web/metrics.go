@@ -32,7 +32,9 @@ type metrics struct {
 	limits      *prometheus.CounterVec // by limit kind
 }
 
-func newMetrics(a *admission) *metrics {
+// newMetrics makes the figures of a web node whose programs run where
+// dispatch says ("in-process" or "fleet").
+func newMetrics(a *admission, dispatch string) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -75,8 +77,14 @@ func newMetrics(a *admission) *metrics {
 		Help: "Runs that may execute at once (--max-runs).",
 	})
 	slots.Set(float64(a.max))
+	node := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "playground_node_info",
+		Help:        "1, labelled with the node's role and where its programs run.",
+		ConstLabels: prometheus.Labels{"role": "web", "dispatch": dispatch},
+	})
+	node.Set(1)
 	m.reg.MustRegister(m.runs, m.duration, m.queueWait, m.active, m.connections, m.events, m.limits,
-		queued, slots,
+		queued, slots, node,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every status and kind is exported from the start, at zero, so that

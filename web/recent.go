@@ -132,6 +132,11 @@ func (l *runLog) after(seq int64) [][]byte {
 // connection, once that run has ended.
 func (ss *session) resume(m clientMessage) {
 	l := ss.srv.recent.get(m.RunID)
+	if l == nil && ss.srv.cfg.Fleet != nil {
+		// Started on another web node, or before this one restarted.
+		ss.resumeFromFleet(m)
+		return
+	}
 	if l == nil || l.learner != ss.learner {
 		ss.sendError("That run is no longer available.")
 		return

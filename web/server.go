@@ -42,6 +42,7 @@ type Config struct {
 	Catalog   Catalog         // required: the lessons
 	Checker   Checker         // nil: runs are not judged
 	Executor  Executor        // required: runs the programs
+	Fleet     Fleet           // nil: Executor runs them here; else the fleet does (fleet.go)
 	Sandbox   SandboxReporter // nil: /healthz says nothing of the sandbox
 	Recorder  RunRecorder     // nil: runs are not kept
 	Runs      RunArchive      // nil: no history, replay or run API
@@ -137,7 +138,11 @@ func New(cfg Config) (*Server, error) {
 		// cookie.
 		CheckOrigin: s.sameOrigin,
 	}
-	s.metrics = newMetrics(s.admission)
+	dispatchPath := "in-process"
+	if cfg.Fleet != nil {
+		dispatchPath = "fleet"
+	}
+	s.metrics = newMetrics(s.admission, dispatchPath)
 	if err := s.hashAssets(); err != nil {
 		return nil, err
 	}

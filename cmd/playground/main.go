@@ -5,6 +5,8 @@
 //	playground run [flags] FILE.py  run one program and print its events
 //	playground lessons check [DIR]  run every lesson's programs and verify their checks
 //	playground lessons try SLUG EXERCISE FILE.py  judge one program as the page does
+//	playground worker --nats URL    run the programs web nodes queue on NATS
+//	playground nats --name N --store DIR  run a NATS server (a node of a cluster)
 package main
 
 import (
@@ -14,11 +16,11 @@ import (
 )
 
 func main() {
-	os.Exit(dispatch(os.Args[1:]))
+	os.Exit(subcommand(os.Args[1:]))
 }
 
-// dispatch picks the subcommand; it returns the process exit status.
-func dispatch(args []string) int {
+// subcommand picks the subcommand; it returns the process exit status.
+func subcommand(args []string) int {
 	// A descriptor this process inherited (a shell's directory, a parent's
 	// pipe) would otherwise reach every run's init and program.
 	sandbox.CloseInheritedFDs()
@@ -30,6 +32,10 @@ func dispatch(args []string) int {
 			return serveCmd(args[1:])
 		case "lessons":
 			return lessonsCmd(args[1:])
+		case "worker":
+			return workerCmd(args[1:])
+		case "nats":
+			return natsCmd(args[1:])
 		case "help", "-h", "-help", "--help":
 			printHelp(os.Stdout)
 			return 0
@@ -46,6 +52,9 @@ Usage:
   playground lessons check [DIR]   run every lesson's programs and verify their checks
   playground lessons try SLUG EXERCISE FILE.py
                                    judge one program against one exercise's checks
+  playground worker --nats URL     run the programs that web nodes queue on NATS
+  playground nats --name NAME --store DIR
+                                   run a NATS server with JetStream (a cluster's node)
 
 Run 'playground COMMAND -h' for the flags of a command.
 `

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -49,6 +50,11 @@ type serveOptions struct {
 	// own (a proxy's); empty: only localhost and IP addresses are answered.
 	PublicURL string
 	Runner    *runnerFlags // the same limits and sandbox flags as `playground run`
+	// NATS, when set, sends the programs to workers (`playground worker`)
+	// over a NATS cluster; NATSEmbed runs a NATS server in this process
+	// for them instead.
+	NATS      natsFlags
+	NATSEmbed string
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -62,6 +68,8 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PublicURL, "public-url", "", "the `URL` learners open, when it is a name and not this server's address (a proxy's, such as https://play.example.org); "+
 		"requests for any other name are refused (default: only localhost and IP addresses are answered)")
 	o.Runner = addRunnerFlags(fs)
+	o.NATS.add(fs, "`URLs` of the NATS servers (comma-separated) through which workers (playground worker) run the programs; this node runs none (default: programs run on this machine)")
+	fs.StringVar(&o.NATSEmbed, "nats-embed", "", "run a NATS server in this process, listening on `host:port`, through which workers (playground worker --nats nats://host:port) run the programs")
 }
 
 // serveCmd serves the web application until SIGINT or SIGTERM.
@@ -111,17 +119,39 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 	if err != nil {
 		return fmt.Errorf("load lessons: %w", err)
 	}
-	run, err := runner.New(rcfg)
-	if err != nil {
-		return fmt.Errorf("start runner: %w", err)
+	cfg := web.Config{
+		Logger:   log,
+		MaxRuns:  o.MaxRuns,
+		MaxQueue: o.MaxQueue,
+		// A run ends within a second of its wall time: a slot held far
+		// longer is stuck.
+		SlotStuckAfter: cmp.Or(rcfg.Limits.WallTime, runner.DefaultWallTime) + slotStuckMargin,
+
+		TeacherToken: o.TeacherToken,
+		PublicURL:    o.PublicURL,
 	}
-	defer run.Close() // the warm inits; runs are over by then
-	describeRunner(log, run)
-	if err := checkUIDCapacity(run, o.MaxRuns); err != nil {
-		return err
+	if o.NATS.URL != "" || o.NATSEmbed != "" {
+		closeFleet, err := useFleet(ctx, &cfg, o, log)
+		if err != nil {
+			return err
+		}
+		defer closeFleet()
+	} else {
+		run, err := runner.New(rcfg)
+		if err != nil {
+			return fmt.Errorf("start runner: %w", err)
+		}
+		defer run.Close() // the warm inits; runs are over by then
+		describeRunner(log, run)
+		if err := checkUIDCapacity(run, o.MaxRuns); err != nil {
+			return err
+		}
+		cfg.Executor, cfg.Sandbox = run, run
+		cfg.SlotStuckAfter = run.Limits().WallTime + slotStuckMargin
 	}
 
-	db, err := openStore(ctx, o.DB, o.KeepRuns, log)
+	shared := cfg.Fleet != nil // other web nodes may write to the database
+	db, err := openStore(ctx, o.DB, o.KeepRuns, shared, log)
 	if err != nil {
 		return err
 	}
@@ -133,19 +163,6 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		}
 	}()
 
-	cfg := web.Config{
-		Executor: run,
-		Sandbox:  run,
-		Logger:   log,
-		MaxRuns:  o.MaxRuns,
-		MaxQueue: o.MaxQueue,
-		// A run ends within a second of its wall time: a slot held far
-		// longer is stuck.
-		SlotStuckAfter: run.Limits().WallTime + slotStuckMargin,
-
-		TeacherToken: o.TeacherToken,
-		PublicURL:    o.PublicURL,
-	}
 	cfg.UseLessons(course)
 	cfg.UseStore(db)
 	app, err := web.New(cfg)
@@ -187,8 +204,11 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 
 // openStore opens the database, marks the runs a crash left running as
 // interrupted and starts retention. Its errors are one plain sentence that
-// says what to do; a PostgreSQL URL is shown without its password.
-func openStore(ctx context.Context, dsn string, keep int, log *slog.Logger) (store.Store, error) {
+// says what to do; a PostgreSQL URL is shown without its password. A
+// database shared with other web nodes has their live runs in it: only
+// runs older than any live one can be are marked, now and every
+// abandonedSweep until ctx ends.
+func openStore(ctx context.Context, dsn string, keep int, shared bool, log *slog.Logger) (store.Store, error) {
 	path := store.Location(dsn)
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -206,7 +226,11 @@ func openStore(ctx context.Context, dsn string, keep int, log *slog.Logger) (sto
 		}
 		return nil, fmt.Errorf("the database %s cannot be opened (%w)", path, err)
 	}
-	n, err := db.MarkInterrupted(ctx)
+	var before time.Time // every run
+	if shared {
+		before = time.Now().Add(-abandonedAfter)
+	}
+	n, err := db.MarkInterrupted(ctx, before)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("the database %s cannot be written (%w)", path, err)
@@ -214,11 +238,44 @@ func openStore(ctx context.Context, dsn string, keep int, log *slog.Logger) (sto
 	if n > 0 {
 		log.Warn("runs left running by an earlier stop are marked interrupted", "runs", n)
 	}
+	if shared {
+		go sweepAbandoned(ctx, db, log)
+	}
 	db.StartRetention(store.Retention{Keep: keep, OnError: func(err error) {
 		log.Error("delete old runs", "err", err)
 	}})
 	log.Info("runs are kept", "db", db.Path(), "keep", keep)
 	return db, nil
+}
+
+// A run whose web node stopped (crashed, or was killed) stays "running" in
+// a shared database until a web node sweeps it: every abandonedSweep, runs
+// started more than abandonedAfter ago, longer than any run may go on (the
+// dispatch keeps a run's events as long), are marked interrupted.
+const (
+	abandonedAfter = 10 * time.Minute
+	abandonedSweep = time.Minute
+)
+
+// sweepAbandoned marks the abandoned runs of a shared database until ctx
+// ends (before the database is closed).
+func sweepAbandoned(ctx context.Context, db store.Store, log *slog.Logger) {
+	tick := time.NewTicker(abandonedSweep)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := db.MarkInterrupted(ctx, time.Now().Add(-abandonedAfter))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("mark abandoned runs", "err", err)
+		case n > 0:
+			log.Warn("runs whose web node stopped are marked interrupted", "runs", n)
+		}
+	}
 }
 
 // describeRunner says at start-up which protections guard the programs.

@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "bad helper arguments:", err)
 			os.Exit(3)
 		}
-		os.Exit(dispatch(a))
+		os.Exit(subcommand(a))
 	}
 	os.Exit(m.Run())
 }
@@ -429,7 +429,7 @@ func TestServeSurvivesSIGKILLDuringABurst(t *testing.T) {
 	if err := db.Check(ctx); err != nil {
 		t.Fatalf("integrity check: %v", err)
 	}
-	if _, err := db.MarkInterrupted(ctx); err != nil {
+	if _, err := db.MarkInterrupted(ctx, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := db.ListRuns(ctx, store.Filter{Limit: store.MaxListLimit})

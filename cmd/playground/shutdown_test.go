@@ -132,7 +132,7 @@ func TestServeSIGTERM(t *testing.T) {
 		if err := db.Check(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := db.MarkInterrupted(ctx); err != nil || n != 0 {
+		if n, err := db.MarkInterrupted(ctx, time.Time{}); err != nil || n != 0 {
 			t.Errorf("%d runs left running (%v)", n, err)
 		}
 		for name, r := range runs {

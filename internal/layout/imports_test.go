@@ -29,7 +29,7 @@ var mayImport = map[string][]string{
 	"web":            {"event", "runner", "lessons", "store", "static"},
 	"dispatch":       {"event", "runner"},
 
-	"cmd/playground":     {"event", "runner", "runner/sandbox", "lessons", "store", "web"},
+	"cmd/playground":     {"event", "runner", "runner/sandbox", "lessons", "store", "web", "dispatch"},
 	"cmd/classroom-load": {"lessons"},
 
 	"internal/benchprog": {},
