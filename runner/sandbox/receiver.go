@@ -45,7 +45,7 @@ func (t *tracer) receive() {
 }
 
 var (
-	rxBuf  = make([]byte, maxDatagram)
+	rxBuf  []byte // maxDatagram bytes, made by the first receive, not by every start of the binary
 	rxOOB  = make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	rxName unix.RawSockaddrUnix
 	rxIov  unix.Iovec
@@ -55,6 +55,9 @@ var (
 // recvDatagram reads one datagram without allocating: the sender's pid
 // (from SCM_CREDENTIALS), its bound name and the payload.
 func recvDatagram(fd int) (pid int, name []byte, data []byte, err error) {
+	if rxBuf == nil {
+		rxBuf = make([]byte, maxDatagram)
+	}
 	rxIov.Base = &rxBuf[0]
 	rxIov.SetLen(len(rxBuf))
 	rxMsg = unix.Msghdr{
