@@ -66,6 +66,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 		programs = append(programs, l.Example)
 	}
 	lessonPrograms := len(programs)
+	programs = append(programs, soakLight...)
 	for _, a := range attacks() {
 		if len(a.limit) > 0 && a.limit != "wall_time" {
 			programs = append(programs, a.program)
@@ -85,6 +86,16 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	// would not).
 	var statusMu sync.Mutex
 	statuses := map[int]string{}
+	// Every program once in the warm-up; in each chunk of the soak, every
+	// lesson's example once (many nap to show processes side by side),
+	// the rest of the chunk the quick programs and attacks in turn: the
+	// same kinds of resources, at several times the pace.
+	pick := func(i int64, warmUp bool) int {
+		if warmUp || i < int64(lessonPrograms) {
+			return int(i) % len(programs)
+		}
+		return lessonPrograms + int(i-int64(lessonPrograms))%(len(programs)-lessonPrograms)
+	}
 	runMany := func(n int, warmUp bool) (failed int64) {
 		const clients = 8
 		var next, bad atomic.Int64
@@ -100,7 +111,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 					if i >= int64(n) {
 						return
 					}
-					k := int(i) % len(programs)
+					k := pick(i, warmUp)
 					r, err := runWS(c, programs[k], nil)
 					if err != nil || !r.End {
 						if bad.Add(1) <= 3 {
@@ -108,7 +119,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 						}
 						return
 					}
-					if k < lessonPrograms {
+					if k < lessonPrograms+len(soakLight) {
 						end := heads(r.Raws)[len(r.Raws)-1]
 						statusMu.Lock()
 						if warmUp {
@@ -204,4 +215,17 @@ func formatSeries(ys []float64) string {
 		b = fmt.Appendf(b, "%.1f", y)
 	}
 	return string(b)
+}
+
+// soakLight are quick programs that make the resources the lessons' examples
+// make (processes, pipes, queues, locks, shared memory, a pool, a
+// manager's server), in a fraction of their time.
+var soakLight = []string{
+	"import multiprocessing as mp\nif __name__ == '__main__':\n    p = mp.Process(target=print, args=('child',))\n    p.start(); p.join()\n",
+	"import multiprocessing as mp\ndef put(q):\n    q.put(42)\nif __name__ == '__main__':\n    q = mp.Queue()\n    p = mp.Process(target=put, args=(q,))\n    p.start(); print(q.get()); p.join()\n",
+	"import multiprocessing as mp\ndef send(c):\n    c.send('hi'); c.close()\nif __name__ == '__main__':\n    a, b = mp.Pipe()\n    p = mp.Process(target=send, args=(b,))\n    p.start(); print(a.recv()); p.join()\n",
+	"import multiprocessing as mp\ndef sq(x):\n    return x * x\nif __name__ == '__main__':\n    with mp.Pool(2) as pool:\n        print(pool.map(sq, range(8)))\n",
+	"import multiprocessing as mp\ndef add(v, l):\n    for _ in range(100):\n        with l:\n            v.value += 1\nif __name__ == '__main__':\n    v, l = mp.Value('i', 0), mp.Lock()\n    ps = [mp.Process(target=add, args=(v, l)) for _ in range(2)]\n    for p in ps: p.start()\n    for p in ps: p.join()\n    print(v.value)\n",
+	"from multiprocessing import shared_memory\nm = shared_memory.SharedMemory(create=True, size=64)\nm.buf[0] = 7\nprint(m.buf[0])\nm.close(); m.unlink()\n",
+	"import multiprocessing as mp\nif __name__ == '__main__':\n    with mp.Manager() as m:\n        d = m.dict(a=1)\n        print(dict(d))\n",
 }
