@@ -86,18 +86,31 @@ type remoteRun struct {
 
 func (r *remoteRun) follow(ctx context.Context) runner.Result {
 	id := r.req.RunID
-	var alive atomic.Int64    // unix nanoseconds of the worker's last word
-	var published atomic.Bool // the worker has run the program and stored all its events
-	sub, err := r.c.nc.Subscribe(aliveSubject(id), func(m *nats.Msg) {
-		alive.Store(time.Now().UnixNano())
-		if string(m.Data) == aliveAllPublished {
-			published.Store(true)
+	done := make(chan struct{})
+	defer close(done)
+	followed, endFollow := context.WithCancel(ctx) // ends what follows the run here
+	defer endFollow()
+	// The events come as the worker publishes them, on a plain
+	// subscription made before the run is queued; JetStream, which keeps
+	// them too, fills in what that subscription missed (catchUp).
+	incoming := make(chan []byte, 256)
+	deliver := func(data []byte) {
+		select {
+		case incoming <- data:
+		case <-done:
 		}
-	})
+	}
+	evSub, err := r.c.nc.Subscribe(eventsSubject(id), func(m *nats.Msg) { deliver(m.Data) })
 	if err != nil {
 		return r.fail("The run could not be dispatched: " + err.Error())
 	}
-	defer sub.Unsubscribe()
+	defer evSub.Unsubscribe()
+	w := &workerWord{}
+	aliveSub, err := r.c.nc.Subscribe(aliveSubject(id), w.heard)
+	if err != nil {
+		return r.fail("The run could not be dispatched: " + err.Error())
+	}
+	defer aliveSub.Unsubscribe()
 
 	body, _ := json.Marshal(jobOf(r.req))
 	var ack *jetstream.PubAck
@@ -109,41 +122,9 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 	if err != nil {
 		return r.fail("The run could not be queued: " + err.Error())
 	}
-	// The events are read from the start of the run's subject, which the
-	// stream keeps: the worker may begin while this consumer is made.
-	var msgs jetstream.MessagesContext
-	err = retry(ctx, func(ctx context.Context) error {
-		events, err := r.c.js.OrderedConsumer(ctx, eventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{eventsSubject(id)}})
-		if err == nil {
-			msgs, err = events.Messages(pullBriefly...)
-		}
-		return err
-	})
-	if err != nil {
-		r.control(control{Type: "stop"})
-		return r.fail("The run could not be dispatched: " + err.Error())
-	}
-	defer msgs.Stop()
 	if r.req.Stdin != nil {
 		go r.forwardStdin(r.req.Stdin)
 	}
-
-	incoming := make(chan jetstream.Msg)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			m, err := msgs.Next()
-			if err != nil {
-				return
-			}
-			select {
-			case incoming <- m:
-			case <-done:
-				return
-			}
-		}
-	}()
 
 	tick := time.NewTicker(heartbeat / 2)
 	defer tick.Stop()
@@ -151,14 +132,16 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 	taken := false
 	var takenAt time.Time
 	lastPos := -1
+	behind := 0         // ticks in a row at which the worker had stored events not received here
+	catchingUp := false // JetStream is replaying the run's subject
 	for !r.ended {
 		select {
-		case m := <-incoming:
+		case data := <-incoming:
 			var e event.Event
-			if json.Unmarshal(m.Data(), &e) != nil {
+			if json.Unmarshal(data, &e) != nil {
 				continue
 			}
-			alive.Store(time.Now().UnixNano())
+			w.alive.Store(time.Now().UnixNano())
 			r.order.take(e, r.pass)
 		case <-stop:
 			stop = nil
@@ -170,7 +153,7 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 				}
 			}
 		case <-tick.C:
-			if last := alive.Load(); last > 0 && !taken {
+			if last := w.alive.Load(); last > 0 && !taken {
 				taken, takenAt = true, time.Now()
 			}
 			if !taken {
@@ -183,19 +166,75 @@ func (r *remoteRun) follow(ctx context.Context) runner.Result {
 				}
 				continue
 			}
-			last := time.Unix(0, alive.Load())
-			if alive.Load() == 0 {
+			// Events the worker has stored and this node has not seen for
+			// two ticks were lost on the way (a NATS server went away):
+			// JetStream replays the run's subject from its start.
+			if w.stored.Load() > r.seq {
+				behind++
+			} else {
+				behind = 0
+			}
+			if behind >= 2 && !catchingUp {
+				catchingUp = true
+				go r.catchUp(followed, deliver)
+			}
+			last := time.Unix(0, w.alive.Load())
+			if w.alive.Load() == 0 {
 				last = takenAt
 			}
 			// A worker that has stored every event of the run is not gone:
-			// they are on their way (a consumer on a NATS server that went
-			// away is being made again).
-			if gone := time.Since(last); gone > workerGone && !published.Load() || gone > retryFor {
+			// they are on their way.
+			if gone := time.Since(last); gone > workerGone && !w.published.Load() || gone > retryFor {
 				return r.endHere(event.StatusInternalError, WorkerGoneMessage)
 			}
 		}
 	}
 	return r.res
+}
+
+// workerWord is what the run's worker said last on its alive subject.
+type workerWord struct {
+	alive     atomic.Int64 // unix nanoseconds of the worker's last word, or of its last event
+	stored    atomic.Int64 // the last seq JetStream has stored of the run
+	published atomic.Bool  // the program has ended and every event is stored
+}
+
+func (w *workerWord) heard(m *nats.Msg) {
+	w.alive.Store(time.Now().UnixNano())
+	seq, all := parseAlive(m.Data)
+	if seq > w.stored.Load() {
+		w.stored.Store(seq)
+	}
+	if all {
+		w.published.Store(true)
+	}
+}
+
+// catchUp replays the run's subject from JetStream to deliver, until ctx
+// or the run ends; the events already seen are dropped by the run's
+// inOrder.
+func (r *remoteRun) catchUp(ctx context.Context, deliver func([]byte)) {
+	var msgs jetstream.MessagesContext
+	err := retry(ctx, func(ctx context.Context) error {
+		events, err := r.c.js.OrderedConsumer(ctx, eventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{eventsSubject(r.req.RunID)}})
+		if err == nil {
+			msgs, err = events.Messages(pullBriefly...)
+		}
+		return err
+	})
+	if err != nil {
+		return // the worker's silence will end the run
+	}
+	stop := context.AfterFunc(ctx, msgs.Stop)
+	defer stop()
+	defer msgs.Stop()
+	for {
+		m, err := msgs.Next()
+		if err != nil {
+			return
+		}
+		deliver(m.Data())
+	}
 }
 
 // position is the run's place in the queue, and whether a worker has

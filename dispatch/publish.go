@@ -40,7 +40,8 @@ type publisher struct {
 	subject string
 	sent    chan sentEvent
 	done    chan struct{}
-	lost    atomic.Bool // an event could not be stored
+	lost    atomic.Bool  // an event could not be stored
+	stored  atomic.Int64 // the seq of the last event stored, in order
 }
 
 type sentEvent struct {
@@ -75,26 +76,30 @@ func (p *publisher) confirm() {
 		if s.ack != nil {
 			select {
 			case <-s.ack.Ok():
+				p.stored.Store(s.seq)
 				continue
 			case <-s.ack.Err():
 			}
 		}
-		p.resend(s)
+		if p.resend(s) {
+			p.stored.Store(s.seq)
+		}
 	}
 }
 
-func (p *publisher) resend(s sentEvent) {
+func (p *publisher) resend(s sentEvent) bool {
 	deadline := time.Now().Add(publishRetryFor)
 	for time.Now().Before(deadline) && !p.gone() {
 		ctx, cancel := context.WithTimeout(context.Background(), publishAckWait)
 		_, err := p.js.Publish(ctx, p.subject, s.data, jetstream.WithMsgID(eventMsgID(p.runID, s.seq)))
 		cancel()
 		if err == nil {
-			return
+			return true
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	p.lost.Store(true)
+	return false
 }
 
 // close waits, at most wait, until every event is stored, and says

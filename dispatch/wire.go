@@ -1,6 +1,8 @@
 package dispatch
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,9 +39,28 @@ const (
 	workerGone = 3 * time.Second
 )
 
-// aliveAllPublished is a worker's last word on a run: the program has
-// ended and JetStream has stored every event.
-const aliveAllPublished = "published"
+// A worker's word on its alive subject is the seq of the last event
+// JetStream has stored ("12"); its last word on a run, once the program
+// has ended and every event is stored, says so ("published 12").
+const aliveAllPublished = "published "
+
+func aliveWord(stored int64, all bool) []byte {
+	w := strconv.FormatInt(stored, 10)
+	if all {
+		w = aliveAllPublished + w
+	}
+	return []byte(w)
+}
+
+// parseAlive reads a worker's word; a word it cannot read says nothing.
+func parseAlive(b []byte) (stored int64, all bool) {
+	s, all := strings.CutPrefix(string(b), aliveAllPublished)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, all
+}
 
 // pullBriefly makes a consumer of a run's messages ask for them in short
 // pulls, so that one on a NATS server that went away is noticed (its

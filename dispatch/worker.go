@@ -141,20 +141,25 @@ func (w *Worker) run(j job) {
 	go func() { stopCtl <- w.followControl(ctx, j.RunID, cancel, stdinW) }()
 	defer func() { (<-stopCtl)() }()
 
-	beat := time.NewTicker(heartbeat)
-	defer beat.Stop()
+	pub := newPublisher(w.js, w.nc.IsClosed, j.RunID)
 	alive := aliveSubject(j.RunID)
-	_ = w.nc.Publish(alive, nil)
+	_ = w.nc.Publish(alive, aliveWord(0, false))
+	// The heartbeat goes on until every event is stored, past the end of
+	// the program.
+	beating, stopBeat := context.WithCancel(context.Background())
+	defer stopBeat()
 	go func() {
+		beat := time.NewTicker(heartbeat)
+		defer beat.Stop()
 		// Cut off from NATS for workerGone, the worker is given up by the
 		// web node, which has ended the run: the program is stopped too.
 		lastConnected := time.Now()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-beating.Done():
 				return
 			case <-beat.C:
-				_ = w.nc.Publish(alive, nil)
+				_ = w.nc.Publish(alive, aliveWord(pub.stored.Load(), false))
 			}
 			if w.nc.Status() == nats.CONNECTED {
 				lastConnected = time.Now()
@@ -165,10 +170,10 @@ func (w *Worker) run(j job) {
 		}
 	}()
 
-	pub := newPublisher(w.js, w.nc.IsClosed, j.RunID)
 	w.exec.Run(ctx, req, pub.event)
 	if pub.close(publishRetryFor) {
-		_ = w.nc.Publish(alive, []byte(aliveAllPublished))
+		stopBeat()
+		_ = w.nc.Publish(alive, aliveWord(pub.stored.Load(), true))
 	}
 }
 
