@@ -35,8 +35,9 @@ const DefaultLanguage = "en"
 
 // File names inside a lesson folder (see docs/lessons.md).
 const (
-	metaFile    = "lesson.json"
-	exampleFile = "example.py"
+	metaFile        = "lesson.json"
+	exampleFile     = "example.py"
+	predictionsFile = "predictions.json" // optional: questions asked before a run of the example
 )
 
 // dirPattern is the name of a lesson folder: its position, a dash, its slug.
@@ -72,6 +73,9 @@ type Lesson struct {
 	Example   string  // Python source of example.py
 	Checks    []Check // what a run of the example must show
 	Exercises []*Exercise
+	// Predictions are questions asked before a run of the example, each
+	// answered from the run's events (see predict.go).
+	Predictions []Prediction
 }
 
 // Exercise is a task on top of a lesson, judged by its checks.
@@ -86,6 +90,21 @@ type Exercise struct {
 	// must fail a check (a teacher's proof that the checks cannot be
 	// fooled that way).
 	Wrong []Program
+	// Hints are Markdown texts that the page unlocks one by one: the
+	// first after one failed attempt, the second after two ...
+	Hints []Text
+	// SolutionAfter is the number of failed attempts after which the page
+	// offers the reference solution (0: after one more than the hints).
+	SolutionAfter int
+}
+
+// ShowSolutionAfter is the number of failed attempts after which the page
+// offers the reference solution.
+func (e *Exercise) ShowSolutionAfter() int {
+	if e.SolutionAfter > 0 {
+		return e.SolutionAfter
+	}
+	return len(e.Hints) + 1
 }
 
 // Program is one Python program of a lesson folder.
@@ -234,9 +253,10 @@ type meta struct {
 }
 
 type exerciseMeta struct {
-	ID     string  `json:"id"`
-	Title  Text    `json:"title"`
-	Checks []Check `json:"checks"`
+	ID            string  `json:"id"`
+	Title         Text    `json:"title"`
+	Checks        []Check `json:"checks"`
+	SolutionAfter int     `json:"solution_after"`
 }
 
 // loadLesson reads and validates one lesson folder.
@@ -277,6 +297,18 @@ func loadLesson(fsys fs.FS, dir, name, source string) (*Lesson, error) {
 	if len(l.Checks) == 0 {
 		bad(metaFile, "checks: the example needs at least one check")
 	}
+	if raw, err := fs.ReadFile(fsys, path.Join(dir, predictionsFile)); err == nil {
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l.Predictions); err != nil {
+			bad(predictionsFile, "%v", err)
+		}
+		for i, p := range l.Predictions {
+			if err := p.Validate(); err != nil {
+				bad(predictionsFile, "[%d]: %v", i, err)
+			}
+		}
+	}
 	for i, c := range l.Checks {
 		if err := c.Validate(); err != nil {
 			bad(metaFile, "checks[%d]: %v", i, err)
@@ -313,7 +345,11 @@ func loadLesson(fsys fs.FS, dir, name, source string) (*Lesson, error) {
 			continue
 		}
 		ids[em.ID] = true
-		ex := &Exercise{ID: em.ID, Title: em.Title, Checks: em.Checks, Task: Text{}}
+		ex := &Exercise{ID: em.ID, Title: em.Title, Checks: em.Checks, Task: Text{}, SolutionAfter: em.SolutionAfter}
+		ex.Hints = loadHints(fsys, dir, em.ID, func(file, msg string) { bad(file, "%s", msg) })
+		if ex.SolutionAfter < 0 {
+			bad(metaFile, "%s: solution_after must be 1 or more (or left out)", where)
+		}
 		if ex.Title[DefaultLanguage] == "" {
 			bad(metaFile, "%s: title needs at least an %q text", where, DefaultLanguage)
 		}
@@ -374,6 +410,51 @@ func loadLesson(fsys fs.FS, dir, name, source string) (*Lesson, error) {
 	}
 	return l, nil
 }
+
+// loadHints reads an exercise's hints, <id>.hints.<lang>.md: Markdown, one
+// hint after another, separated by lines of three dashes. Every language
+// must have as many hints as English.
+func loadHints(fsys fs.FS, dir, id string, bad func(file, msg string)) []Text {
+	var hints []Text
+	for _, lang := range Languages {
+		file := id + ".hints." + lang + ".md"
+		b, err := fs.ReadFile(fsys, path.Join(dir, file))
+		if err != nil {
+			continue
+		}
+		parts := splitHints(string(b))
+		if lang == DefaultLanguage {
+			if len(parts) == 0 {
+				bad(file, "empty: give at least one hint")
+			}
+			for _, h := range parts {
+				hints = append(hints, Text{lang: h})
+			}
+			continue
+		}
+		if len(parts) != len(hints) {
+			bad(file, fmt.Sprintf("%d hints, but %s has %d", len(parts), id+".hints."+DefaultLanguage+".md", len(hints)))
+			continue
+		}
+		for i, h := range parts {
+			hints[i][lang] = h
+		}
+	}
+	return hints
+}
+
+// splitHints cuts a hints file at its "---" lines, dropping empty parts.
+func splitHints(s string) []string {
+	var out []string
+	for _, part := range hintSeparator.Split(strings.ReplaceAll(s, "\r\n", "\n"), -1) {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var hintSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
 
 func knownLanguage(lang string) bool {
 	for _, l := range Languages {

@@ -17,6 +17,9 @@ var wantOrder = []string{
 	"memory-is-not-shared", "start-methods", "pool-apply", "pool-apply-async", "pool-map",
 	"queue", "pipe", "value-and-array", "races-and-locks", "semaphore-event-barrier",
 	"shared-memory", "manager", "process-pool-executor",
+	"daemons-and-signals", "pool-extras", "simplequeue-and-wait", "condition-rlock-boundedsemaphore",
+	"logging-from-processes", "pickling-and-shareablelist", "spawn-safety-and-free-threading",
+	"pitfalls", "capstone-pipeline",
 }
 
 func MustLoad(tb testing.TB, dir string) *Catalogue {

@@ -127,7 +127,7 @@ func (db *Postgres) finishRun(ctx context.Context, runID string, f Finish) error
 	var finished int
 	err := db.pool.QueryRow(ctx, `WITH r AS (
 			UPDATE runs SET status = $2, ended_at = $3, exit_code = $4, duration_ms = $5, output_cut = $6,
-				exercise = $7, solved = $8, event_count = event_count + $9
+				exercise = $7, solved = $8, event_count = event_count + $9, exercise_id = $13
 			WHERE id = $1 AND status = $10
 			RETURNING n, event_count - $9 AS first),
 		c AS (
@@ -136,7 +136,7 @@ func (db *Postgres) finishRun(ctx context.Context, runID string, f Finish) error
 		SELECT count(*) FROM r`,
 		runID, f.Status, f.EndedAt.UTC().Truncate(time.Millisecond), f.ExitCode,
 		float64(f.Duration)/float64(time.Millisecond), f.OutputCut, f.Exercise, f.Solved,
-		len(f.Events), StatusRunning, codec, data).Scan(&finished)
+		len(f.Events), StatusRunning, codec, data, verdictExercise(f.Exercise)).Scan(&finished)
 	if err != nil {
 		return err
 	}

@@ -91,9 +91,9 @@ func (db *DB) FinishRun(ctx context.Context, runID string, f Finish) error {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, ended_at = ?, exit_code = ?, duration_ms = ?,
-			output_cut = ?, exercise = ?, solved = ? WHERE n = ?`,
+			output_cut = ?, exercise = ?, solved = ?, exercise_id = ? WHERE n = ?`,
 			f.Status, f.EndedAt.UnixMilli(), f.ExitCode, float64(f.Duration)/float64(time.Millisecond),
-			f.OutputCut, f.Exercise, f.Solved, n)
+			f.OutputCut, f.Exercise, f.Solved, verdictExercise(f.Exercise), n)
 		return err
 	})
 	if err != nil {

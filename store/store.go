@@ -70,6 +70,10 @@ type Store interface {
 	Path() string
 	// Close stops background work and closes the store.
 	Close() error
+
+	// Classroom keeps classes, their learners and their progress
+	// (classes.go).
+	Classroom
 }
 
 // Options adjust Open. The zero value gives the defaults.

@@ -286,9 +286,10 @@ func TestBrowserDiagnosis(t *testing.T) {
 		if s := text("[data-testid=waitgraph-cycle]"); !strings.Contains(s, "11 → b (lock-1) → 13 → a (lock-2) → 11") {
 			t.Errorf("the loop is said %q", s)
 		}
-		// The limit's sentence is the run's end.
+		// The limit's sentence is the run's end, in the page's language.
+		sentence := map[bool]string{false: "waiting for each other", true: "死锁"}[zh]
 		if k := eval[string](t, ctx, `document.querySelector('[data-testid=status-limit]').dataset.kind`); k != event.LimitDeadlock ||
-			!strings.Contains(text("[data-testid=status-limit]"), "waiting for each other") {
+			!strings.Contains(text("[data-testid=status-limit]"), sentence) {
 			t.Errorf("the limit shown is %q: %q", k, text("[data-testid=status-limit]"))
 		}
 	}

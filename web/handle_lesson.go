@@ -28,6 +28,12 @@ func (s *Server) handleLesson(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Exercises = append(v.Exercises, exerciseCard{Exercise: e, TaskHTML: task})
 	}
+	if xc, ok := s.cfg.Catalog.(extrasCatalog); ok {
+		if v.Extras, _, err = xc.lessonExtras(slug, lang); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
 	if v.History, err = s.history(ctx, lesson); err != nil {
 		// The page works without the history: show it empty.
 		s.log.Warn("load history", "lesson", slug, "err", err)

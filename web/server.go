@@ -48,6 +48,8 @@ type Config struct {
 	Runs      RunArchive      // nil: no history, replay or run API
 	Progress  ProgressSource  // nil: no progress is shown
 	Nicknames Nicknames       // nil: learners cannot set a nickname
+	Classes   ClassStore      // nil: no classes (classes.go)
+	Lessons   LessonsReload   // nil: the lessons cannot be reloaded (lessons_reload.go)
 	Logger    *slog.Logger    // nil: slog.Default()
 	// MaxRuns is how many programs execute at once; more wait in a queue.
 	// Zero means the number of CPUs.
@@ -58,8 +60,12 @@ type Config struct {
 	// calls the slot stuck: well past the longest a run may last. Zero
 	// means defaultSlotStuckAfter.
 	SlotStuckAfter time.Duration
-	// TeacherToken opens /teacher; empty: the teacher view is off.
+	// TeacherToken opens /teacher; empty: the teacher view is off unless
+	// Teachers lists some.
 	TeacherToken string
+	// Teachers may sign in at /teacher too, each with a token of their
+	// own (--teachers, see ParseTeachers).
+	Teachers []Teacher
 	// PublicURL is the address learners use when it is none of the
 	// server's own (a proxy's, such as https://play.example.org): the
 	// server also answers to its host, and cookies are https-only when it
@@ -81,6 +87,8 @@ type Server struct {
 	conns     *connLimit       // WebSockets per client address
 	signIns   *throttle        // teacher sign-in attempts per client address
 	teachers  *teacherSessions // signed-in teachers
+	joinFails *throttle        // wrong join codes per client address
+	classHub  *classHub        // the open class grids (classes_live.go)
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -126,6 +134,13 @@ func New(cfg Config) (*Server, error) {
 		conns:     newConnLimit(maxConnsPerClient),
 		signIns:   newThrottle(signInBurst, signInEvery, maxThrottledClients),
 		teachers:  newTeacherSessions(),
+		joinFails: newThrottle(joinFailBurst, joinFailEvery, maxThrottledClients),
+		classHub:  newClassHub(cfg.Classes, cfg.Logger),
+	}
+	s.teachers.setList(cfg.Teachers)
+	if s.cfg.Recorder != nil && s.cfg.Classes != nil {
+		// A run that ends updates the grids of its learner's classes.
+		s.cfg.Recorder = classRecorder{RunRecorder: s.cfg.Recorder, hub: s.classHub}
 	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  wsReadBufferSize,
@@ -157,6 +172,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /lessons/{slug}/history", s.handleHistory)
 	m.HandleFunc("GET /runs/{id}", s.handleRunPage)
 	m.HandleFunc("GET /api/runs/{id}", s.handleRunAPI)
+	m.HandleFunc("GET /api/runs/{id}/live", s.handleRunLive)
 	m.HandleFunc("POST /nickname", s.handleNickname)
 	m.HandleFunc("GET /ws", s.handleWS)
 	m.Handle("GET /static/", s.staticHandler())
@@ -166,6 +182,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /teacher", s.handleTeacherLogin)
 	m.HandleFunc("GET /teacher/runs", s.handleTeacherRuns)
 	m.HandleFunc("POST /teacher/signout", s.handleTeacherSignOut)
+	s.classRoutes(m)
 	m.HandleFunc("/", s.handleNotFound)
 	s.mux = m
 }

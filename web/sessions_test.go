@@ -90,7 +90,7 @@ func TestTeacherSessions(t *testing.T) {
 		now := time.Unix(1_700_000_000, 0)
 		ts := newTeacherSessions()
 		ts.now = func() time.Time { return now }
-		id := ts.create()
+		id := ts.create(defaultTeacherName)
 		now = now.Add(teacherSessionAge - time.Second)
 		if !ts.valid(id) {
 			t.Fatal("the session ended early")
@@ -105,9 +105,9 @@ func TestTeacherSessions(t *testing.T) {
 		now := time.Unix(1_700_000_000, 0)
 		ts := newTeacherSessions()
 		ts.now = func() time.Time { now = now.Add(time.Millisecond); return now }
-		first := ts.create()
+		first := ts.create(defaultTeacherName)
 		for range 2 * maxTeacherSessions {
-			ts.create()
+			ts.create(defaultTeacherName)
 		}
 		if len(ts.expires) > maxTeacherSessions || ts.valid(first) {
 			t.Errorf("%d sessions kept; the oldest is valid: %v", len(ts.expires), ts.valid(first))

@@ -34,6 +34,7 @@ const (
 // http.Server.Shutdown does not see hijacked WebSocket connections, so
 // call both: the http.Server's first, to stop accepting.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.classHub.close() // the grids' event streams
 	s.mu.Lock()
 	s.closing = true
 	open := make([]*session, 0, len(s.sessions))

@@ -23,12 +23,13 @@ type Nicknames interface {
 }
 
 // UseStore makes the server keep every run in db, serve its history,
-// replays and progress from it, and keep nicknames there.
+// replays and progress from it, and keep nicknames and classes there.
 func (c *Config) UseStore(db store.Store) {
 	c.Recorder = StoreRecorder(db)
 	c.Runs = db
 	c.Progress = StoreProgress(db)
 	c.Nicknames = db
+	c.Classes = db
 }
 
 // recorderFlushTimeout bounds the final write of a run, which happens even

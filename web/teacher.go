@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"time"
@@ -56,7 +55,7 @@ type teacherLogin struct {
 // signs in and redirects to the page without it, so the token does not
 // stay in the address bar or the history.
 func (s *Server) handleTeacher(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.TeacherToken == "" {
+	if !s.teacherViewOn() {
 		s.teacherOff(w, r)
 		return
 	}
@@ -64,12 +63,13 @@ func (s *Server) handleTeacher(w http.ResponseWriter, r *http.Request) {
 		if !s.allowSignIn(w, r) {
 			return
 		}
-		if !s.teacherTokenOK(tok) {
+		name, ok := s.teacherByToken(tok)
+		if !ok {
 			s.log.Warn("teacher sign-in refused", "remote", r.RemoteAddr)
 			s.teacherLoginPage(w, r, true)
 			return
 		}
-		s.signInTeacher(w, r)
+		s.signInTeacher(w, r, name)
 		return
 	}
 	if !s.isTeacher(r) {
@@ -84,13 +84,15 @@ func (s *Server) handleTeacher(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, T(ctx, "teacher.title")+" · "+T(ctx, "site.name"), false)
 	p.JS = s.asset("js/teacher.js")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	// The site's Referrer-Policy (same-origin) tells no other site of the
+	// page; no-referrer would make the browser send "Origin: null" with
+	// the sign-out form, which sameOrigin refuses.
 	s.render(w, r, http.StatusOK, teacherPage(p, v, s.asset("css/teacher.css")))
 }
 
 // handleTeacherLogin checks the token of the sign-in form.
 func (s *Server) handleTeacherLogin(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.TeacherToken == "" {
+	if !s.teacherViewOn() {
 		s.teacherOff(w, r)
 		return
 	}
@@ -106,12 +108,13 @@ func (s *Server) handleTeacherLogin(w http.ResponseWriter, r *http.Request) {
 	if !s.allowSignIn(w, r) {
 		return
 	}
-	if !s.teacherTokenOK(r.PostForm.Get("token")) {
+	name, ok := s.teacherByToken(r.PostForm.Get("token"))
+	if !ok {
 		s.log.Warn("teacher sign-in refused", "remote", r.RemoteAddr)
 		s.teacherLoginPage(w, r, true)
 		return
 	}
-	s.signInTeacher(w, r)
+	s.signInTeacher(w, r, name)
 }
 
 // handleTeacherSignOut ends the session of the browser and forgets its
@@ -121,7 +124,13 @@ func (s *Server) handleTeacherSignOut(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msgForeignForm, http.StatusForbidden)
 		return
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxTeacherForm)
 	if c, err := r.Cookie(teacherCookie); err == nil {
+		// "everywhere" ends every session of the same teacher, on other
+		// browsers too (a lost laptop).
+		if name, ok := s.teachers.who(c.Value); ok && r.FormValue("everywhere") != "" {
+			s.log.Info("teacher signed out everywhere", "teacher", name, "sessions", s.teachers.revokeTeacher(name))
+		}
 		s.teachers.revoke(c.Value)
 	}
 	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: "", Path: "/teacher", MaxAge: -1,
@@ -132,7 +141,7 @@ func (s *Server) handleTeacherSignOut(w http.ResponseWriter, r *http.Request) {
 // handleTeacherRuns returns the rows of the list alone, for the page to
 // refresh them.
 func (s *Server) handleTeacherRuns(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.TeacherToken == "" {
+	if !s.teacherViewOn() {
 		s.teacherOff(w, r)
 		return
 	}
@@ -191,14 +200,6 @@ func learnerTag(learner string) string {
 	return hex.EncodeToString(sum[:3])
 }
 
-// teacherTokenOK compares a given token with the server's in constant
-// time; both are hashed first so that not even their lengths are compared.
-func (s *Server) teacherTokenOK(given string) bool {
-	a := sha256.Sum256([]byte(given))
-	b := sha256.Sum256([]byte(s.cfg.TeacherToken))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
-
 func (s *Server) isTeacher(r *http.Request) bool {
 	c, err := r.Cookie(teacherCookie)
 	return err == nil && s.teachers.valid(c.Value)
@@ -206,8 +207,9 @@ func (s *Server) isTeacher(r *http.Request) bool {
 
 // signInTeacher starts a session, sets its cookie and goes to the view,
 // without the token in the address.
-func (s *Server) signInTeacher(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: s.teachers.create(), Path: "/teacher",
+func (s *Server) signInTeacher(w http.ResponseWriter, r *http.Request, name string) {
+	s.log.Info("teacher signed in", "teacher", name, "remote", r.RemoteAddr)
+	http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: s.teachers.create(name), Path: "/teacher",
 		MaxAge: int(teacherSessionAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.secureCookies(r)})
 	http.Redirect(w, r, "/teacher", http.StatusSeeOther)

@@ -46,6 +46,8 @@ type serveOptions struct {
 	MaxQueue   int
 	// TeacherToken opens the teacher view (/teacher); empty: it is off.
 	TeacherToken string
+	// TeachersFile lists more teachers, a "name token" line each.
+	TeachersFile string
 	// PublicURL is the address learners open when it is not the server's
 	// own (a proxy's); empty: only localhost and IP addresses are answered.
 	PublicURL string
@@ -65,6 +67,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxRuns, "max-runs", 0, "programs running at once (default: the number of CPUs)")
 	fs.IntVar(&o.MaxQueue, "max-queue", 0, "programs waiting for a slot before new ones are refused (default 200)")
 	fs.StringVar(&o.TeacherToken, "teacher-token", "", "`token` that opens the teacher view at /teacher (default: the view is off)")
+	fs.StringVar(&o.TeachersFile, "teachers", "", "`file` of teachers who may sign in at /teacher, a line \"name token\" each (tokens of 16 characters or more); with --teacher-token or alone")
 	fs.StringVar(&o.PublicURL, "public-url", "", "the `URL` learners open, when it is a name and not this server's address (a proxy's, such as https://play.example.org); "+
 		"requests for any other name are refused (default: only localhost and IP addresses are answered)")
 	o.Runner = addRunnerFlags(fs)
@@ -130,6 +133,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		TeacherToken: o.TeacherToken,
 		PublicURL:    o.PublicURL,
 	}
+	if cfg.Teachers, err = loadTeachers(o.TeachersFile); err != nil {
+		return err
+	}
 	if o.NATS.URL != "" || o.NATSEmbed != "" {
 		closeFleet, err := useFleet(ctx, &cfg, o, log)
 		if err != nil {
@@ -163,12 +169,14 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		}
 	}()
 
-	cfg.UseLessons(course)
+	lessonsReloader := web.NewLessonsReloader(o.LessonsDir, course, log)
+	cfg.UseReloadableLessons(lessonsReloader)
 	cfg.UseStore(db)
 	app, err := web.New(cfg)
 	if err != nil {
 		return err
 	}
+	reloadOnHangUp(ctx, o.LessonsDir, lessonsReloader, o.TeachersFile, app, log)
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
@@ -179,6 +187,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(app.CloseStreams) // open grids' event streams would hold Shutdown back
 	log.Info("serving the playground", "url", browserURL(ln.Addr()), "public_url", o.PublicURL, "lessons", len(course.Lessons()))
 	if ready != nil {
 		ready(ln.Addr())

@@ -152,6 +152,9 @@ export class IPCInteract {
 
 function key(h) { return `${h.kind}:${h.ref.i}`; }
 
+// putKey names the tooltip of an item in a queue or a pipe.
+function putKey(kind) { return kind === "queue" ? "ipc.put" : "ipc.sent"; }
+
 // The panel of objects: one row per object; a row's button picks the object
 // out in the timeline.
 export class IPCPanel {
@@ -170,6 +173,7 @@ export class IPCPanel {
   }
 
   reset() {
+    this.at = null;
     this.rows.clear();
     this.list.replaceChildren();
     this.version = -1;
@@ -198,6 +202,37 @@ export class IPCPanel {
       if (r.history && r.shown !== o.writes.length) history(r, o);
     }
     if (order) this.list.replaceChildren(...objs.map((o) => this.rows.get(o.id).li));
+    if (order && this.at) this.showAt(this.at);
+  }
+
+  // showAt shows, under each queue, pipe and lock, how it stood at the
+  // time cursor (cursor.js: stateAt's objects); null hides it.
+  showAt(objects) {
+    this.at = objects;
+    for (const [id, r] of this.rows) {
+      const s = objects && objects.get(id);
+      if (!s) { if (r.now) r.now.hidden = true; continue; }
+      if (!r.now) {
+        r.now = el("div", "ipc-now");
+        r.now.dataset.testid = "ipc-now";
+        r.li.append(r.now);
+      }
+      r.now.hidden = false;
+      r.now.dataset.count = String(s.kind === "lock" ? s.holders.length : s.count);
+      if (s.kind === "lock") {
+        r.now.replaceChildren(el("span", "ipc-now-head", s.holders.length ? tr("cursor.heldBy", { pids: s.holders.join(", ") }) : tr("cursor.free")));
+        continue;
+      }
+      const items = s.items.map((m) => {
+        const c = el("span", "ipc-chip", m.summary || "?");
+        c.dataset.testid = "ipc-item";
+        c.title = tr(putKey(s.kind), { pid: m.from, t: fmtMS(m.t0) });
+        return c;
+      });
+      const more = s.count - s.items.length;
+      if (more > 0) items.push(el("span", "ipc-more", `+${more.toLocaleString()}`));
+      r.now.replaceChildren(el("span", "ipc-now-head", s.count ? trn("cursor.holds", { n: s.count }) : tr("cursor.empty")), ...items);
+    }
   }
 
   row(o) {

@@ -11,6 +11,9 @@ import { Status } from "./status.js";
 import { History } from "./history.js";
 import { RunControl } from "./runcontrol.js";
 import { highlightCodeBlocks } from "./highlight.js";
+import { Predictions } from "./predict.js";
+import { Hints } from "./hints.js";
+import { startClassroom } from "./grid.js";
 
 const ipcKey = "pg:ipc"; // "off" when the learner switched the IPC views off
 
@@ -25,6 +28,8 @@ function start() {
   highlightCodeBlocks();
   const replay = document.querySelector("[data-replay]");
   if (replay) { startReplay(replay); return; }
+  const classGrid = document.querySelector("[data-class-grid]");
+  if (classGrid) { startClassroom(classGrid); return; }
   const root = document.querySelector("[data-playground]");
   if (!root) return;
   const lesson = root.dataset.lesson;
@@ -36,8 +41,10 @@ function start() {
   const views = new RunViews(root, { markStuck: (marks) => editor && editor.markStuck(marks) });
   const status = new Status(root, views);
   const history = new History(root, lesson);
+  const extras = readJSON("lesson-extras");
+  const observers = [new Predictions(root, extras.predictions), new Hints(root, lesson, extras.exercises)];
   const control = new RunControl(root, {
-    lesson, views, status, history,
+    lesson, views, status, history, observers,
     program: () => ({ code: editor.getCode(), exercise: drafts.target, ipc: ipcToggle.checked }),
     markErrors: (lines) => editor.markErrors(lines),
   });

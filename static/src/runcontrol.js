@@ -6,13 +6,16 @@ import { StdinForm } from "./stdin.js";
 import { tr, trn } from "./strings.js";
 import { showChecks } from "./checks.js";
 import { errorLines } from "./errorlines.js";
+import { limitText } from "./limits.js";
 
 const maxErrorText = 64 * 1024; // bytes of stderr kept to find the error's line
 
 export class RunControl {
   // program returns what Run sends: { code, exercise, ipc }; markErrors
-  // marks the program's lines an error points at.
-  constructor(root, { lesson, views, status, history, program, markErrors }) {
+  // marks the program's lines an error points at; observers are told of
+  // each run (run(exercise)), its events (event(ev)) and its verdict
+  // (checks(m)): the predictions and the hints.
+  constructor(root, { lesson, views, status, history, program, markErrors, observers = [] }) {
     const $ = (id) => root.querySelector(`[data-testid=${id}]`);
     this.root = root;
     this.lesson = lesson;
@@ -21,6 +24,7 @@ export class RunControl {
     this.history = history;
     this.program = program;
     this.markErrors = markErrors;
+    this.observers = observers;
     this.programFile = root.dataset.programFile || "main.py";
     this.stderr = ""; // the run's error output, up to maxErrorText
     this.exampleCode = root.querySelector("[data-testid=code]")?.defaultValue ?? "";
@@ -85,6 +89,7 @@ export class RunControl {
       this.status.set("error", tr("reconnecting"));
       return;
     }
+    for (const o of this.observers) o.run?.(exercise);
     this.setPhase("starting");
     this.status.set("queued", tr("starting"));
     this.revealViews();
@@ -135,7 +140,10 @@ export class RunControl {
       case "checks":
         // The example's checks judge the example: a program changed from it
         // sees them neutral.
-        if (m.run_id === this.runId) showChecks(this.checksCard, m, { neutral: this.sentCode !== this.exampleCode });
+        if (m.run_id === this.runId) {
+          showChecks(this.checksCard, m, { neutral: this.sentCode !== this.exampleCode });
+          for (const o of this.observers) o.checks?.(m);
+        }
         this.history.refresh();
         break;
       case "error":
@@ -159,6 +167,7 @@ export class RunControl {
     }
     if (ev.type === "run.end") performance.mark("run-end-received");
     this.views.apply(ev);
+    for (const o of this.observers) o.event?.(ev);
     if (ev.type === "output" && ev.stream === "stderr" && this.stderr.length < maxErrorText) this.stderr += ev.text || "";
     switch (ev.type) {
       case "run.start":
@@ -172,7 +181,8 @@ export class RunControl {
         break;
       case "limit":
         this.limitKind = ev.kind || "";
-        this.status.showLimit(ev);
+        // The sentence in the page's language (the event's is English).
+        this.status.showLimit({ ...ev, message: limitText(ev, document.documentElement.lang) });
         break;
       case "run.end":
         this.onEnd(ev);

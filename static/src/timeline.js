@@ -131,7 +131,8 @@ export function drawTimeline(container, procs, now, duration, ipc = null, waits 
     hits.sort((a, b) => a.t - b.t || a.order - b.order);
   }
   container.replaceChildren(root);
-  return { hits, at };
+  // x and its inverse place a moment on the drawing (the time cursor).
+  return { hits, at, x, time: (px) => from + ((px - label) / plot) * (to - from), height };
 }
 
 function defs() {

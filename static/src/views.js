@@ -10,6 +10,7 @@ import { IPCInteract, IPCPanel } from "./ipcview.js";
 import { WaitGraph } from "./waitgraph.js";
 import { drawWaitGraph, cycleText } from "./waitgraphview.js";
 import { DiagnosisCard } from "./diagnosisview.js";
+import { TimeCursor } from "./cursorview.js";
 
 const maxLines = 200000; // older output lines are removed past this
 const overscan = 8;      // rows drawn beyond each edge of the output's view
@@ -43,6 +44,10 @@ export class RunViews {
     this.outputEl.addEventListener("scroll", () => { this.following = this.atBottom(); this.scheduleOutput(); }, { passive: true });
     // The output's rows are all of one height (app.css: --row).
     this.rowH = parseFloat(getComputedStyle(this.outputEl).getPropertyValue("--row")) || 20;
+    // How many characters a row shows: a longer line is marked as one
+    // that scrolls sideways (measured when the output's width changes).
+    this.cols = Infinity;
+    new ResizeObserver(() => this.measureCols()).observe(this.outputEl);
     this.listEl = el("div", "vlist");
     this.winEl = el("div", "vwin");
     this.listEl.append(this.winEl);
@@ -76,11 +81,17 @@ export class RunViews {
     this.frame = 0;
     this.timer = 0;
     this.nextDraw = 0;   // performance.now() before which no redraw starts
+    // The time cursor: after run.end or in a replay, the views as they
+    // stood at any event (cursor.js, cursorview.js).
+    this.cursor = new TimeCursor(this);
     this.reset();
     new ResizeObserver(() => this.schedule()).observe(this.timelineEl);
   }
 
   reset() {
+    this.events = [];            // every event taken, for the time cursor
+    this.upTo = null;            // the cursor's event: output up to it, or null for all
+    this.cursor.reset();
     this.procs = new Map();      // pid -> process record
     this.order = [];             // pids in order of start
     this.open = new Map();       // "pid:stream" -> unfinished line record
@@ -119,6 +130,7 @@ export class RunViews {
 
   // apply takes one event of the stream.
   apply(ev) {
+    this.events.push(ev);
     if (typeof ev.t === "number") this.now = Math.max(this.now, ev.t);
     this.graph.apply(ev);
     switch (ev.type) {
@@ -138,6 +150,7 @@ export class RunViews {
         // The finished picture comes at once, whatever the pace of redraws
         // and frames (a hidden tab has none).
         this.flush();
+        this.cursor.ready();
         return;
       default:
         // An IPC event gives its process a lane even before any output.
@@ -278,7 +291,8 @@ export class RunViews {
   // only the rows in view are in the document (see renderOutput), drawn
   // at most once per frame, however fast the lines come.
   newLine(p, stream) {
-    const rec = { pid: p ? String(p.pid) : "", colour: p ? p.colour : "", stream, text: "" };
+    // e: the event that began the line (the time cursor shows lines up to it).
+    const rec = { pid: p ? String(p.pid) : "", colour: p ? p.colour : "", stream, text: "", e: this.events.length - 1 };
     this.lines.push(rec);
     if (!this.filter || !rec.pid || rec.pid === this.filter) {
       if (this.shown !== this.lines) this.shown.push(rec);
@@ -296,6 +310,9 @@ export class RunViews {
     const key = `${p.pid}:${stream}`;
     let line = this.open.get(key);
     const parts = text.split("\n");
+    // A line that goes on in a later event notes where that event began
+    // it: [event, length before] pairs, for the time cursor.
+    if (line && parts[0]) (line.cuts ||= []).push(this.events.length - 1, line.text.length);
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
       if (last && parts[i] === "") break;
@@ -308,6 +325,19 @@ export class RunViews {
     // a prompt: the program waits for its input.
     this.prompt = line && stream === "stdout" && this.lines[this.lines.length - 1] === line ? line : null;
     this.scheduleOutput();
+  }
+
+  measureCols() {
+    const cs = getComputedStyle(this.outputEl);
+    const g = (this.measure ||= document.createElement("canvas").getContext("2d"));
+    g.font = `${cs.fontSize} ${cs.fontFamily}`;
+    const w = g.measureText("0000000000").width / 10 || 8;
+    // Less the badge, the gap and the padding of a row. The rows drawn
+    // are marked again here; nothing is drawn (nor scrolled) anew.
+    const cols = Math.max(10, Math.floor((this.outputEl.clientWidth - 100) / w));
+    if (cols === this.cols) return;
+    this.cols = cols;
+    for (const row of this.winEl.children) row.classList.toggle("long", row.len > cols);
   }
 
   atBottom() {
@@ -339,7 +369,9 @@ export class RunViews {
   // reusing the row elements, and keeps the tail in view while following.
   renderOutput() {
     this.outFrame = 0;
-    const o = this.outputEl, n = this.shown.length, h = this.rowH;
+    const o = this.outputEl, h = this.rowH, upTo = this.upTo;
+    // At the time cursor, the lines begun up to its event.
+    const n = upTo === null ? this.shown.length : linesUpTo(this.shown, upTo);
     if (!this.lines.length) {
       if (!o.querySelector(".empty")) o.replaceChildren(el("p", "empty", tr("noOutput")));
       return;
@@ -348,6 +380,7 @@ export class RunViews {
     if (this.cut && !this.cutEl.isConnected) o.prepend(this.cutEl);
     this.listEl.style.height = n * h + "px";
     o.dataset.lines = String(this.lines.length);
+    if (upTo === null) delete o.dataset.cursorLines; else o.dataset.cursorLines = String(n);
     if (this.following) o.scrollTop = o.scrollHeight;
     // Following, the window is the tail; else where the learner scrolled
     // (the browser may not have clamped an old position to a shorter list).
@@ -383,7 +416,14 @@ export class RunViews {
         }
         row.len = -1;
       }
-      if (row.len !== rec.text.length) { row.len = rec.text.length; row.lastChild.textContent = rec.text; }
+      const text = upTo === null ? rec.text : textAt(rec, upTo);
+      if (row.len !== text.length) {
+        row.len = text.length;
+        row.lastChild.textContent = text;
+        // A line longer than the row scrolls sideways on its own (app.css).
+        row.classList.toggle("long", text.length > this.cols);
+      }
+      row.classList.toggle("current", upTo !== null && i === n - 1);
     }
     while (rows.length > Math.max(0, end - first)) rows[rows.length - 1].remove();
     // Each prompt moves the caret to the input once.
@@ -425,6 +465,7 @@ export class RunViews {
     const r = drawTimeline(this.timelineEl, this.order.map((pid) => this.procs.get(pid)), this.now, this.duration,
       { model: this.ipc, highlight: this.highlight, zoom: this.zoom }, this.waits);
     this.interact.afterDraw(r.hits, focused, !!this.ipc.truncated);
+    this.cursor.afterDraw(r);
     this.drawWaits();
     // Tests (and anyone curious) can tell the final picture from a live one.
     this.timelineEl.dataset.complete = String(this.duration !== null);
@@ -488,4 +529,22 @@ export class RunViews {
       this.nextDraw = performance.now() + Math.min(maxDrawWait, took * drawBudget);
     });
   }
+}
+
+// linesUpTo is how many of the lines (in order of their first event) were
+// begun at or before event e.
+function linesUpTo(lines, e) {
+  let lo = 0, hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid].e <= e) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+// textAt is a line's text as it stood once event e had happened.
+function textAt(rec, e) {
+  const c = rec.cuts;
+  if (c) for (let k = 0; k < c.length; k += 2) if (c[k] > e) return rec.text.slice(0, c[k + 1]);
+  return rec.text;
 }

@@ -1,0 +1,18 @@
+from multiprocessing import Process, Queue
+
+
+def produce(q):
+    for i in range(3):
+        q.put("x" * 200)  # small enough to fit in the pipe: the bug only hides
+    print("producer: put 3 items", flush=True)
+
+
+if __name__ == "__main__":
+    q = Queue()
+    p = Process(target=produce, args=(q,), name="producer")
+    p.start()
+    p.join()
+    print("main: joined the producer", flush=True)
+    for _ in range(3):
+        item = q.get()
+        print(f"main: got {len(item)} bytes", flush=True)
