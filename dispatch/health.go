@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Health is what a node's /healthz says of the dispatch path.
@@ -23,19 +24,11 @@ type Health struct {
 func (h Health) OK() bool { return h.Connected && h.Error == "" }
 
 // Health reports the connection to NATS and the work queue.
-func (c *Client) Health(ctx context.Context) Health {
-	return connHealth(ctx, c.nc, func(ctx context.Context, h *Health) error {
-		info, err := c.cons.Info(ctx)
-		if err != nil {
-			return err
-		}
-		h.Waiting, h.FreeSlots = info.NumPending, info.NumWaiting
-		return nil
-	})
-}
+func (c *Client) Health(ctx context.Context) Health { return queueHealth(ctx, c.nc, c.cons) }
 
-// connHealth reports the connection, then what more adds.
-func connHealth(ctx context.Context, nc *nats.Conn, more func(context.Context, *Health) error) Health {
+// queueHealth reports a node's connection to NATS and the work queue, as
+// the workers' consumer sees it.
+func queueHealth(ctx context.Context, nc *nats.Conn, cons jetstream.Consumer) Health {
 	h := Health{Connected: nc.Status() == nats.CONNECTED, Server: nc.ConnectedUrlRedacted()}
 	if !h.Connected {
 		h.Error = "not connected to NATS (" + nc.Status().String() + ")"
@@ -44,9 +37,12 @@ func connHealth(ctx context.Context, nc *nats.Conn, more func(context.Context, *
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := more(ctx, &h); err != nil {
-		h.Error = err.Error()
-	}
+	info, err := cons.Info(ctx)
 	h.RTTMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		h.Error = err.Error()
+		return h
+	}
+	h.Waiting, h.FreeSlots = info.NumPending, info.NumWaiting
 	return h
 }

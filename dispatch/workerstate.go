@@ -7,16 +7,7 @@ import (
 )
 
 // Health reports the worker's connection to NATS.
-func (w *Worker) Health(ctx context.Context) Health {
-	return connHealth(ctx, w.nc, func(ctx context.Context, h *Health) error {
-		info, err := w.cons.Info(ctx)
-		if err != nil {
-			return err
-		}
-		h.Waiting, h.FreeSlots = info.NumPending, info.NumWaiting
-		return nil
-	})
-}
+func (w *Worker) Health(ctx context.Context) Health { return queueHealth(ctx, w.nc, w.cons) }
 
 // Draining is true once the worker takes no new run.
 func (w *Worker) Draining() bool { return w.draining.Load() }

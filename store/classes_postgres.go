@@ -74,15 +74,10 @@ func (db *Postgres) Classes(ctx context.Context) ([]Class, error) {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
 	defer rows.Close()
-	var out []Class
-	for rows.Next() {
-		var c Class
-		if err := pgScanClass(rows, &c); err != nil {
-			return nil, fmt.Errorf("list classes: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(c *Class) error {
+		return pgScanClass(rows, c)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
 	return out, nil
@@ -216,15 +211,10 @@ func (db *Postgres) LearnerClasses(ctx context.Context, learner string) ([]Membe
 		return nil, fmt.Errorf("classes of a learner: %w", err)
 	}
 	defer rows.Close()
-	var out []Membership
-	for rows.Next() {
-		var ms Membership
-		if err := pgScanClass(rows, &ms.Class, &ms.Name); err != nil {
-			return nil, fmt.Errorf("classes of a learner: %w", err)
-		}
-		out = append(out, ms)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(ms *Membership) error {
+		return pgScanClass(rows, &ms.Class, &ms.Name)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("classes of a learner: %w", err)
 	}
 	return out, nil
@@ -294,15 +284,10 @@ func (db *Postgres) Roster(ctx context.Context, class int64) ([]RosterName, erro
 		return nil, fmt.Errorf("roster of class %d: %w", class, err)
 	}
 	defer rows.Close()
-	var out []RosterName
-	for rows.Next() {
-		var r RosterName
-		if err := rows.Scan(&r.Name, &r.Taken); err != nil {
-			return nil, fmt.Errorf("roster of class %d: %w", class, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(r *RosterName) error {
+		return rows.Scan(&r.Name, &r.Taken)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("roster of class %d: %w", class, err)
 	}
 	return out, nil
@@ -368,15 +353,10 @@ func (db *Postgres) MemberAttempts(ctx context.Context, class, member int64, les
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	defer rows.Close()
-	var out []RunSummary
-	for rows.Next() {
-		var s RunSummary
-		if err := pgScanSummary(rows, &s); err != nil {
-			return nil, fmt.Errorf("attempts: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(s *RunSummary) error {
+		return pgScanSummary(rows, s)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	if len(out) == 0 {

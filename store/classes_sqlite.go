@@ -83,15 +83,10 @@ func (db *DB) Classes(ctx context.Context) ([]Class, error) {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
 	defer rows.Close()
-	var out []Class
-	for rows.Next() {
-		var c Class
-		if err := scanClass(rows, &c); err != nil {
-			return nil, fmt.Errorf("list classes: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(c *Class) error {
+		return scanClass(rows, c)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
 	return out, nil
@@ -210,17 +205,15 @@ func (db *DB) Members(ctx context.Context, class int64) ([]Member, error) {
 		return nil, fmt.Errorf("members of class %d: %w", class, err)
 	}
 	defer rows.Close()
-	var out []Member
-	for rows.Next() {
-		var m Member
+	out, err := collectRows(rows, func(m *Member) error {
 		var joined int64
 		if err := rows.Scan(&m.ID, &m.Class, &m.Learner, &m.Name, &joined); err != nil {
-			return nil, fmt.Errorf("members of class %d: %w", class, err)
+			return err
 		}
 		m.JoinedAt = fromMS(joined)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("members of class %d: %w", class, err)
 	}
 	return out, nil
@@ -235,22 +228,20 @@ func (db *DB) LearnerClasses(ctx context.Context, learner string) ([]Membership,
 		return nil, fmt.Errorf("classes of a learner: %w", err)
 	}
 	defer rows.Close()
-	var out []Membership
-	for rows.Next() {
-		var ms Membership
+	out, err := collectRows(rows, func(ms *Membership) error {
 		var closes sql.NullInt64
 		var created int64
 		c := &ms.Class
 		if err := rows.Scan(&c.ID, &c.Name, &c.Code, &closes, &created, &c.Members, &ms.Name); err != nil {
-			return nil, fmt.Errorf("classes of a learner: %w", err)
+			return err
 		}
 		c.CreatedAt = fromMS(created)
 		if closes.Valid {
 			c.ClosesAt = fromMS(closes.Int64)
 		}
-		out = append(out, ms)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("classes of a learner: %w", err)
 	}
 	return out, nil
@@ -336,15 +327,10 @@ func (db *DB) Roster(ctx context.Context, class int64) ([]RosterName, error) {
 		return nil, fmt.Errorf("roster of class %d: %w", class, err)
 	}
 	defer rows.Close()
-	var out []RosterName
-	for rows.Next() {
-		var r RosterName
-		if err := rows.Scan(&r.Name, &r.Taken); err != nil {
-			return nil, fmt.Errorf("roster of class %d: %w", class, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(r *RosterName) error {
+		return rows.Scan(&r.Name, &r.Taken)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("roster of class %d: %w", class, err)
 	}
 	return out, nil
@@ -391,17 +377,15 @@ func (db *DB) ClassProgress(ctx context.Context, class int64) (*ClassProgress, e
 		return nil, fmt.Errorf("progress of class %d: %w", class, err)
 	}
 	defer rows.Close()
-	var runs []progressRow
-	for rows.Next() {
-		var r progressRow
+	runs, err := collectRows(rows, func(r *progressRow) error {
 		var started int64
 		if err := rows.Scan(&r.member, &r.lesson, &r.exercise, &r.id, &started, &r.status, &r.solved); err != nil {
-			return nil, fmt.Errorf("progress of class %d: %w", class, err)
+			return err
 		}
 		r.started = fromMS(started)
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("progress of class %d: %w", class, err)
 	}
 	p.Cells = progressFrom(runs, p.At)
@@ -427,15 +411,10 @@ func (db *DB) MemberAttempts(ctx context.Context, class, member int64, lesson, e
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	defer rows.Close()
-	var out []RunSummary
-	for rows.Next() {
-		var s RunSummary
-		if err := scanSummary(rows, &s); err != nil {
-			return nil, fmt.Errorf("attempts: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectRows(rows, func(s *RunSummary) error {
+		return scanSummary(rows, s)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	return out, nil

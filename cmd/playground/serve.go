@@ -95,10 +95,18 @@ func serveCmd(args []string) int {
 		fmt.Fprintf(os.Stderr, "playground serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	log := logFormat.logger(os.Stderr)
+	return untilSignal(logFormat, func(ctx context.Context, log *slog.Logger) error {
+		return serve(ctx, o, log, nil)
+	})
+}
+
+// untilSignal runs a long-lived command (serve, worker) with a context that
+// SIGINT or SIGTERM ends and the logger of --log-format; it returns the
+// exit status, 1 after a sentence on stderr when the command fails.
+func untilSignal(f *logFormat, command func(context.Context, *slog.Logger) error) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, o, log, nil); err != nil {
+	if err := command(ctx, f.logger(os.Stderr)); err != nil {
 		fmt.Fprintln(os.Stderr, "playground:", err)
 		return 1
 	}

@@ -66,12 +66,13 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 		programs = append(programs, l.Example)
 	}
 	lessonPrograms := len(programs)
-	programs = append(programs, soakLight...)
 	for _, a := range attacks() {
 		if len(a.limit) > 0 && a.limit != "wall_time" {
 			programs = append(programs, a.program)
 		}
 	}
+	onceAChunk := len(programs) // the examples, then the attacks
+	programs = append(programs, soakLight...)
 	// A wall time of a minute (more on a very busy machine): a lesson's
 	// CPU-heavy example must not time out because four of them share two
 	// cores under the race detector, while a run that hangs still ends as
@@ -87,14 +88,15 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	var statusMu sync.Mutex
 	statuses := map[int]string{}
 	// Every program once in the warm-up; in each chunk of the soak, every
-	// lesson's example once (many nap to show processes side by side),
-	// the rest of the chunk the quick programs and attacks in turn: the
-	// same kinds of resources, at several times the pace.
+	// lesson's example (many nap to show processes side by side) and every
+	// attack (each runs to a limit) once, the rest of the chunk the quick
+	// programs in turn: the same kinds of resources, at several times the
+	// pace.
 	pick := func(i int64, warmUp bool) int {
-		if warmUp || i < int64(lessonPrograms) {
+		if warmUp || i < int64(onceAChunk) {
 			return int(i) % len(programs)
 		}
-		return lessonPrograms + int(i-int64(lessonPrograms))%(len(programs)-lessonPrograms)
+		return onceAChunk + int(i-int64(onceAChunk))%len(soakLight)
 	}
 	runMany := func(n int, warmUp bool) (failed int64) {
 		const clients = 8
@@ -119,7 +121,7 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 						}
 						return
 					}
-					if k < lessonPrograms+len(soakLight) {
+					if k < lessonPrograms || k >= onceAChunk {
 						end := heads(r.Raws)[len(r.Raws)-1]
 						statusMu.Lock()
 						if warmUp {

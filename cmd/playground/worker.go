@@ -10,9 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -55,14 +53,9 @@ func workerCmd(args []string) int {
 		fmt.Fprintln(os.Stderr, "playground worker: --nats URL is required, and nothing else")
 		return 2
 	}
-	log := logFormat.logger(os.Stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := work(ctx, o, log, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "playground:", err)
-		return 1
-	}
-	return 0
+	return untilSignal(logFormat, func(ctx context.Context, log *slog.Logger) error {
+		return work(ctx, o, log, nil)
+	})
 }
 
 // work runs the worker until ctx is done and its runs have ended. ready,
