@@ -50,7 +50,12 @@ func (ss *session) resumeFromFleet(m clientMessage) {
 		ss.sendError("That run is no longer available.")
 		return
 	}
+	if !ss.resuming.CompareAndSwap(false, true) {
+		ss.sendError("A run is already being resumed on this connection.")
+		return
+	}
 	go func() {
+		defer ss.resuming.Store(false)
 		ctx, cancel := context.WithTimeout(ss.ctx, followFor)
 		defer cancel()
 		r, err := cfg.Runs.GetRun(ctx, m.RunID)

@@ -92,6 +92,11 @@ type session struct {
 	ctx       context.Context // cancelled when the session ends: stops its run
 	cancel    context.CancelFunc
 
+	// resuming is set while a run is followed from the fleet for this
+	// connection: one at a time, so that repeated "resume" messages cannot
+	// pile up store reads and followers.
+	resuming atomic.Bool
+
 	mu  sync.Mutex
 	run *liveRun // the run of this connection, nil when idle
 	// active counts the session's runs until each has sent run.end.
