@@ -238,16 +238,30 @@ func (r *remoteRun) catchUp(ctx context.Context, deliver func([]byte)) {
 }
 
 // position is the run's place in the queue, and whether a worker has
-// taken it already.
+// taken it already: the runs queued after the one the workers took last,
+// up to this one, but for those stopped before a worker took them (taken
+// off the queue, they leave gaps in its sequence).
 func (r *remoteRun) position(ctx context.Context, seq uint64) (int, bool) {
 	info, err := r.c.cons.Info(ctx)
 	if err != nil {
 		return 0, false
 	}
-	if info.Delivered.Stream >= seq {
+	taken := info.Delivered.Stream
+	if taken >= seq {
 		return 0, true
 	}
-	return int(seq - info.Delivered.Stream), false
+	queue, err := r.c.runs.Info(ctx, jetstream.WithDeletedDetails(true))
+	if err != nil {
+		return int(seq - taken), false
+	}
+	ahead := max(taken, queue.State.FirstSeq-1) // the queue's head moves past stopped runs
+	pos := int(seq - ahead)
+	for _, gone := range queue.State.Deleted {
+		if gone > ahead && gone < seq {
+			pos--
+		}
+	}
+	return pos, false
 }
 
 func (r *remoteRun) queued(pos int, last *int) {

@@ -99,8 +99,9 @@ type Check struct {
 	// Summary is a regular expression on what an IPC event carried: the
 	// repr of an item, a message, a task's result, a written value.
 	Summary string `json:"summary,omitempty"`
-	// Count is what an IPC kind counts: "events" (the default) or
-	// "processes", the different processes the events happened in.
+	// Count is what an IPC kind counts: "events" (the default),
+	// "processes", the different processes the events happened in, or
+	// "objects", the different objects they concern (by id).
 	Count string `json:"count,omitempty"`
 	// Of is what overlap measures: "pool_tasks" (from a worker's start of a
 	// task to its end) or "lines" (in one process, from a line containing
@@ -211,8 +212,8 @@ func (c Check) Validate() error {
 		}
 		return nil
 	}
-	if c.Count != "" && c.Count != "events" && c.Count != "processes" {
-		return fmt.Errorf("count %q is not events or processes", c.Count)
+	if c.Count != "" && c.Count != "events" && c.Count != "processes" && c.Count != "objects" {
+		return fmt.Errorf("count %q is not events, processes or objects", c.Count)
 	}
 	switch c.Kind {
 	case KindProcesses, KindMaxAlive, KindDuration, KindLines, KindOutputProcesses,
@@ -448,6 +449,17 @@ var ipcNouns = map[string]struct{ one, many, verb, measure, noun string }{
 	KindWaits:        {"blocking wait", "blocking waits", "阻塞等待", "次", ""},
 }
 
+// ipcObjects names the objects each IPC kind concerns, for a count of
+// objects: English singular and plural, the Chinese measure word and noun.
+var ipcObjects = map[string]struct{ one, many, measure, noun string }{
+	KindPoolTasks:    {"pool", "pools", "个", "进程池"},
+	KindQueueGets:    {"queue", "queues", "个", "队列"},
+	KindPipeRecvs:    {"pipe", "pipes", "条", "管道"},
+	KindLockAcquires: {"lock", "locks", "把", "锁"},
+	KindSharedWrites: {"shared value", "shared values", "个", "共享值"},
+	KindWaits:        {"object", "objects", "个", "对象"},
+}
+
 // eventNames names the event types a line_event refers to.
 var eventNames = map[string]Text{
 	event.TypeProcStart:   {"en": "a process start", "zh": "进程启动"},
@@ -526,6 +538,11 @@ func (c Check) Description() Text {
 		by, byZh := "", ""
 		if c.Name != "" {
 			by, byZh = " by processes"+s["en"], s["zh"]+"进程"
+		}
+		if c.Count == "objects" {
+			on := ipcObjects[c.Kind]
+			return Text{"en": fmt.Sprintf("the %s%s%s concern %s", n.many, ob["en"], by, c.enQty(on.one, "different "+on.many)),
+				"zh": byZh + n.verb + "的" + ob["zh"] + n.noun + "涉及" + c.zhQty("", on.measure, "不同的"+on.noun)}
 		}
 		return Text{"en": fmt.Sprintf("%s%s%s", c.enQty(n.one, n.many), ob["en"], by),
 			"zh": byZh + c.zhQty(n.verb, n.measure, ob["zh"]+n.noun)}

@@ -378,12 +378,20 @@ func (c Check) eval(r *run) (bool, Text) {
 	case KindPoolTasks, KindQueueGets, KindPipeRecvs, KindLockAcquires, KindSharedWrites, KindWaits:
 		evs := c.selIPC(r, ipcKinds[c.Kind])
 		n := ipcNouns[c.Kind]
-		if c.Count == "processes" {
+		switch c.Count {
+		case "processes":
 			seen := map[*proc]bool{}
 			for _, e := range evs {
 				seen[e.p] = true
 			}
 			return count(len(seen), "process", "processes", "个", "进程")
+		case "objects":
+			seen := map[string]bool{}
+			for _, e := range evs {
+				seen[e.id] = true
+			}
+			on := ipcObjects[c.Kind]
+			return count(len(seen), on.one, on.many, on.measure, on.noun)
 		}
 		return count(len(evs), n.one, n.many, n.measure, n.noun)
 	case KindOverlap:

@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -302,6 +303,9 @@ func TestEvaluateIPCAndTime(t *testing.T) {
 		{"PipeRecvs", Check{Kind: KindPipeRecvs, Name: "^MainProcess$", Object: "^reader", Equals: f(1)}, true, "found 1 pipe message received"},
 		{"LockAcquiresByType", Check{Kind: KindLockAcquires, Type: "^Event$", Count: "processes", Equals: f(2)}, true, "found 2 processes"},
 		{"LockAcquiresValueLock", Check{Kind: KindLockAcquires, Type: "^(Lock|Value lock)$", Equals: f(1)}, true, "found 1"},
+		{"LockObjects", Check{Kind: KindLockAcquires, Count: "objects", Equals: f(2)}, true, "found 2 locks"},
+		{"LockObjectsOfOneType", Check{Kind: KindLockAcquires, Type: "^Event$", Count: "objects", Equals: f(1)}, true, "found 1 lock"},
+		{"QueueObjects", Check{Kind: KindQueueGets, Count: "objects", Min: f(2)}, false, "found 1 queue, wanted at least 2"},
 		{"SharedWrites", Check{Kind: KindSharedWrites, Object: "^counter$", Count: "processes", Equals: f(2)}, true, "found 2 processes"},
 		{"SharedWritesTooFew", Check{Kind: KindSharedWrites, Min: f(3)}, false, "found 2 shared-value writes, wanted at least 3"},
 		{"WaitsByObjectName", Check{Kind: KindWaits, Object: "^go$", Equals: f(1)}, true, "found 1"},
@@ -434,6 +438,52 @@ func TestChineseDescriptionsAreGrammatical(t *testing.T) {
 	for w, got := range want {
 		if got != w {
 			t.Errorf("description %q, want %q", got, w)
+		}
+	}
+}
+
+// The races exercise judges a wrong answer wrong even when the race happens
+// to lose no update: four adders that each take a lock of their own print
+// counter = 100000 on a lucky run, and still fail, as they share no lock;
+// the same run with one lock between them passes.
+func TestALockEachFailsTheRacesExerciseEvenWhenTheCountIsRight(t *testing.T) {
+	course, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := course.Lesson("races-and-locks")
+	ex, ok := l.Exercise("reach-100000")
+	if !ok {
+		t.Fatal("no exercise reach-100000")
+	}
+	run := func(lockOf func(adder int) string) []event.Event {
+		b := stream().proc(1, "MainProcess")
+		for a := 1; a <= 4; a++ {
+			b.proc(1+a, fmt.Sprintf("adder-%d", a))
+		}
+		for a := 1; a <= 4; a++ {
+			b.ipc(1+a, "lock.acquire", map[string]any{"lock": lockOf(a), "name": "lock", "object": "Lock"})
+			b.ipc(1+a, "shm.write", map[string]any{"shm": "value-1", "name": "counter", "object": "Value", "summary": "25000"})
+			b.ipc(1+a, "lock.release", map[string]any{"lock": lockOf(a), "name": "lock", "object": "Lock"})
+			b.exit(1+a, 0)
+		}
+		b.out(1, "stdout", "counter = 100000\n")
+		return b.exit(1, 0).end("ok", 0).events
+	}
+	own := Evaluate(ex.Checks, run(func(a int) string { return fmt.Sprintf("lock-%d", a) }))
+	if Passed(own) {
+		t.Fatal("four locks of their own passed the exercise")
+	}
+	for _, r := range own {
+		if !r.Passed && r.Check.Count != "objects" {
+			t.Errorf("a lock each failed %q too: the objects check should be the one that says why", r.Description.In("en"))
+		}
+	}
+	if shared := Evaluate(ex.Checks, run(func(int) string { return "lock-1" })); !Passed(shared) {
+		for _, r := range shared {
+			if !r.Passed {
+				t.Errorf("one shared lock failed %q: %s", r.Description.In("en"), r.Detail.In("en"))
+			}
 		}
 	}
 }

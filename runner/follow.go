@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"mpplayground/event"
 	"mpplayground/runner/record"
@@ -17,7 +20,8 @@ import (
 // has ended. Whatever the init sends or fails to send (a broken record, a
 // stream that never ends), the wall time, Stop and the end of ctx keep
 // working: the init is told to kill the run, killed itself killBackstop
-// later, and its stream is given up streamDrainGrace after it is gone.
+// later, and its stream, if another process holds it open, is given up
+// streamDrainGrace after the init is gone.
 func (s *session) follow(ctx context.Context) {
 	quit := make(chan struct{})
 	defer close(quit)
@@ -60,8 +64,15 @@ func (s *session) follow(ctx context.Context) {
 			drain = time.NewTimer(streamDrainGrace)
 			drainC = drain.C
 		case <-drainC:
-			// The init is gone but its stream did not end: nothing more
-			// can be believed of it.
+			// The init is gone. While no other process holds its stream
+			// open, the stream ends once it is read, however long a busy
+			// machine takes to read it: nothing of it is lost.
+			if writersGone(s.init.wire) {
+				drain.Reset(streamDrainGrace)
+				continue
+			}
+			// Something else keeps it open: nothing more can be believed
+			// of it.
 			records = nil
 		case <-poll.C:
 			s.checkCgroup()
@@ -271,3 +282,20 @@ type recordBatch struct {
 
 // maxRecordBatch bounds a batch of records.
 const maxRecordBatch = 512
+
+// writersGone says whether every write end of the pipe r reads is closed:
+// what it holds can then be read to its end.
+func writersGone(r *os.File) bool {
+	rc, err := r.SyscallConn()
+	if err != nil {
+		return false
+	}
+	hup := false
+	_ = rc.Control(func(fd uintptr) {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(p, 0); err == nil && n > 0 {
+			hup = p[0].Revents&unix.POLLHUP != 0
+		}
+	})
+	return hup
+}

@@ -184,3 +184,51 @@ func TestIPCBoundIsSharedByTheObjects(t *testing.T) {
 		t.Errorf("%d acquires and %d releases", a, rel)
 	}
 }
+
+// Locks that different processes make for themselves are different locks,
+// under every start method: four workers each with a lock of its own show
+// four locks, not one lock that all four take (under fork, a lock has no
+// name, and each child may place its own at the same address).
+func TestLocksOfDifferentProcessesAreDifferentLocks(t *testing.T) {
+	r := testRunner(t)
+	const program = `
+import multiprocessing as mp
+def work(ready):
+    own = mp.Lock()
+    ready.wait()
+    for _ in range(3):
+        with own:
+            pass
+if __name__ == "__main__":
+    mp.set_start_method(%q)
+    ready = mp.Barrier(4)
+    workers = [mp.Process(target=work, args=(ready,)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+`
+	for _, method := range []string{"fork", "spawn", "forkserver"} {
+		t.Run(method, func(t *testing.T) {
+			rr := runRequest(t, r, Request{Program: []byte(fmt.Sprintf(program, method))})
+			owners := map[string]map[int]bool{} // lock id -> processes that took it
+			for _, e := range rr.byType(event.TypeLockAcquire) {
+				if e.Name != "own" {
+					continue
+				}
+				if owners[e.Lock] == nil {
+					owners[e.Lock] = map[int]bool{}
+				}
+				owners[e.Lock][e.PID] = true
+			}
+			if len(owners) != 4 {
+				t.Fatalf("the four workers' own locks are %d locks: %v\n%s", len(owners), owners, rr.dump())
+			}
+			for id, pids := range owners {
+				if len(pids) != 1 {
+					t.Errorf("%s is taken by %d processes, want 1", id, len(pids))
+				}
+			}
+		})
+	}
+}

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"mpplayground/event"
-	"mpplayground/internal/testload"
 )
 
 // Without cgroups (an ordinary container, a server that may not write to
@@ -118,8 +116,8 @@ func checkNoCgroupLimits(t *testing.T, r *Runner) {
 		t.Fatalf("the runner has cgroup limits (memory %v, pids %v): this test is for a runner without", info.Memory, info.Pids)
 	}
 	// A bomb ends at its first refusal, well within a second on a quiet
-	// machine; the wall time, far above that, grows with the machine's load.
-	wall := testload.Scaled(t, 8*time.Second, 150)
+	// machine.
+	wall := backstopWall(t)
 	for _, c := range noCgroupCases {
 		t.Run(c.name, func(t *testing.T) {
 			rr := runWithLimits(t, r, c.program, event.Limits{WallTime: wall})

@@ -119,3 +119,25 @@ func TestAOneRunRunnerRunsNoProbe(t *testing.T) {
 	defer server.Close()
 	server.probeOnce.Do(func() { t.Error("New of a server's runner did not run the probe") })
 }
+
+// The probe compiles the hook in a directory of its own and removes it: a
+// server that starts often (a test suite, a restarted container) leaves
+// nothing in the host's temporary directory.
+func TestTheProbeLeavesNoFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	python, err := exec.LookPath(DefaultPython)
+	if err != nil {
+		t.Fatalf("no %s on PATH: %v", DefaultPython, err)
+	}
+	if _, err := probe(python); err != nil {
+		t.Fatal(err)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("the probe left %d entries in TMPDIR, first %s", len(left), left[0].Name())
+	}
+}

@@ -51,18 +51,18 @@ const probeTimeout = 20 * time.Second
 const probeScript = `
 import sys, os, json, base64, tempfile, py_compile, importlib.util
 sources = json.load(sys.stdin)
-d = tempfile.mkdtemp()
 hook = []
-for name, src in sorted(sources.items()):
-    py = os.path.join(d, name)
-    with open(py, "w") as f:
-        f.write(src)
-    pyc = importlib.util.cache_from_source(py)
-    py_compile.compile(py, cfile=pyc, doraise=True,
-                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-    with open(pyc, "rb") as f:
-        hook.append({"name": name, "source": base64.b64encode(src.encode()).decode(),
-                     "pyc_name": os.path.basename(pyc), "pyc": base64.b64encode(f.read()).decode()})
+with tempfile.TemporaryDirectory() as d:
+    for name, src in sorted(sources.items()):
+        py = os.path.join(d, name)
+        with open(py, "w") as f:
+            f.write(src)
+        pyc = importlib.util.cache_from_source(py)
+        py_compile.compile(py, cfile=pyc, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        with open(pyc, "rb") as f:
+            hook.append({"name": name, "source": base64.b64encode(src.encode()).decode(),
+                         "pyc_name": os.path.basename(pyc), "pyc": base64.b64encode(f.read()).decode()})
 json.dump({
     "executable": os.path.realpath(sys.executable),
     "version": "%d.%d.%d" % sys.version_info[:3],

@@ -45,7 +45,9 @@ const (
 	// deadline, whatever the run does.
 	killBackstop = 500 * time.Millisecond
 	// streamDrainGrace is how long the init's stream may go quiet, once
-	// the init is gone, before the runner stops reading it.
+	// the init is gone, before the runner stops reading it, if another
+	// process holds it open (a stream only the init held is read to its
+	// end).
 	streamDrainGrace = 250 * time.Millisecond
 	// configDeadline bounds the handing of a run's configuration to its init.
 	configDeadline = 5 * time.Second
@@ -98,6 +100,7 @@ type Runner struct {
 	hostGID    int
 	uids       *uidPool // the range of per-run uids; nil when runs share hostUID
 	uidsOff    string   // why runs share hostUID
+	uidsLocal  string   // why per-run uids are held in this process only
 	pool       initPool
 	token      string // names this runner's cgroups
 }

@@ -138,11 +138,25 @@ func (s *session) execute(ctx context.Context, si *startedInit) error {
 	go feedStdin(s.req.Stdin, si.stdin)
 	s.init = si
 	s.follow(ctx)
-	if s.internal == "" && s.mainPID == 0 && si.initErr.Len() > 0 {
-		s.internal = "The sandbox stopped unexpectedly: " + strings.TrimSpace(si.initErr.String())
+	if s.internal == "" && s.mainPID == 0 && s.limitKind == "" && !s.stopped {
+		s.internal = initLostMessage(si)
 	}
 	s.checkCgroup()
 	return nil
+}
+
+// initLostMessage says why a run ended before its program started,
+// although nothing stopped it: the init died (its last words, or how it
+// ended).
+func initLostMessage(si *startedInit) string {
+	if si.initErr.Len() > 0 {
+		return "The sandbox stopped unexpectedly: " + strings.TrimSpace(si.initErr.String())
+	}
+	how := "it ended"
+	if ps := si.cmd.ProcessState; ps != nil {
+		how = ps.String() // "signal: killed", "exit status 2"
+	}
+	return "The sandbox stopped before the program started (" + how + "); run it again."
 }
 
 // handConfig writes the run's configuration to a waiting init. A deadline

@@ -3,10 +3,8 @@ package runner
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"mpplayground/event"
-	"mpplayground/internal/testload"
 )
 
 // A run's default start method is the one asked for, in the main process
@@ -32,7 +30,7 @@ if __name__ == "__main__":
     q.start()
     q.join()
 `
-	wall := testload.Scaled(t, 20*time.Second, 150)
+	wall := backstopWall(t)
 	for _, method := range StartMethods {
 		rr := runRequest(t, r, Request{Program: []byte(program), StartMethod: method, Limits: event.Limits{WallTime: wall}})
 		mustStatus(t, rr, event.StatusOK)

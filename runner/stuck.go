@@ -82,6 +82,9 @@ type stuckState struct {
 	partial   bool
 	diagnosed bool
 	misuses   []misuse
+	// unstarted counts the program's pool tasks submitted and not yet
+	// started by a worker (pool.submit less pool.start, never below 0).
+	unstarted int
 }
 
 // misuse is a report of the hook: a process used multiprocessing in a way
@@ -122,7 +125,12 @@ func (st *stuckState) observe(ns int64, e *event.Event) {
 		}
 	case event.TypeWaitBegin, event.TypeWaitEnd:
 		// followed by wait, with what only the report says
+	case event.TypePoolSubmit:
+		st.unstarted++
 	case event.TypePoolStart, event.TypePoolDone:
+		if e.Type == event.TypePoolStart && st.unstarted > 0 {
+			st.unstarted--
+		}
 		if p := st.procs[e.PID]; p != nil {
 			if e.Type == event.TypePoolStart {
 				p.tasks++
@@ -171,15 +179,18 @@ func (st *stuckState) wait(ns int64, e *event.Event, m *ipcMessage) {
 
 // helper reports whether a process is one of Python's own, which waits
 // for work by design: the resource tracker, a fork server, a manager's
-// server, or a pool's worker between tasks.
-func (p *waitingProc) helper() bool {
+// server, or a pool's worker between tasks while no task waits to be
+// taken. A worker with tasks waiting for it is not idle but on its way to
+// them: still starting (a spawned interpreter, slow on a busy machine),
+// or between two tasks.
+func (st *stuckState) helper(p *waitingProc) bool {
 	switch {
 	case p.name == "resource_tracker" || p.name == "forkserver":
 		return true
 	case strings.HasPrefix(p.name, "SyncManager-"):
 		return true
 	case strings.Contains(p.name, "PoolWorker-"):
-		return p.tasks == 0 && len(p.waits) == 0
+		return p.tasks == 0 && len(p.waits) == 0 && st.unstarted == 0
 	}
 	return false
 }
@@ -194,7 +205,7 @@ func (st *stuckState) allWaiting(anyWait bool) (since int64, ok bool) {
 			continue
 		}
 		if len(p.waits) == 0 {
-			if p.helper() {
+			if st.helper(p) {
 				continue
 			}
 			return 0, false
@@ -327,7 +338,7 @@ func (s *session) probed(now int64) {
 		for pid, all := range st.allWait {
 			// Python's helpers wait for work in calls of their own.
 			p := st.procs[pid]
-			certain = certain && (all || p != nil && p.helper())
+			certain = certain && (all || p != nil && st.helper(p))
 		}
 	}
 	st.baseline = -1

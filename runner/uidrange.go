@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Per-run host uids. The kernel keeps some counters per host user, not per
@@ -117,61 +116,6 @@ func (u UIDRange) mappedHere() bool {
 	return true
 }
 
-// uidPool hands out the ids of a range, each to one holder at a time. An
-// id given back is handed out again only after every other free one: the
-// kernel may still be releasing what a run left (a cycle of sockets in
-// flight is freed by its garbage collector, later).
-type uidPool struct {
-	rng   UIDRange
-	mu    sync.Mutex
-	next  int          // the lowest id never handed out
-	back  []int        // ids given back, oldest first
-	inUse map[int]bool // ids handed out and not given back
-}
-
-func newUIDPool(rng UIDRange) *uidPool {
-	return &uidPool{rng: rng, next: rng.First, inUse: map[int]bool{}}
-}
-
-// take hands out a free id, or says plainly that there is none (the
-// learner reads the message after "The run could not be started: ").
-func (p *uidPool) take() (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var id int
-	switch {
-	case p.next <= p.rng.Last:
-		id = p.next
-		p.next++
-	case len(p.back) > 0:
-		id = p.back[0]
-		p.back = p.back[1:]
-	default:
-		return 0, fmt.Errorf("the server runs too many programs at once: all %d user ids kept for runs (%s) are in use. Try again in a moment.", p.rng.Size(), p.rng)
-	}
-	p.inUse[id] = true
-	return id, nil
-}
-
-// give returns id. Giving back an id that is not handed out does nothing,
-// so that a holder may give back twice.
-func (p *uidPool) give(id int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.inUse[id] {
-		return
-	}
-	delete(p.inUse, id)
-	p.back = append(p.back, id)
-}
-
-// held is how many ids are handed out.
-func (p *uidPool) held() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.inUse)
-}
-
 // setUpUIDs decides how the runs of r get their host uids: from want (the
 // default range when zero) if the server is root and the range is mapped
 // here, else all the same one, r.hostUID. The reason is kept for
@@ -190,7 +134,13 @@ func (r *Runner) setUpUIDs(want UIDRange) error {
 	case !rng.mappedHere():
 		r.uidsOff = fmt.Sprintf("the range %s is not mapped in this server's user namespace; all runs share uid %d", rng, r.hostUID)
 	default:
-		r.uids = newUIDPool(rng)
+		// Without a lease directory the ids are still each run's own among
+		// this server's runs; the reason is logged (PerRunUIDs).
+		dir, err := openLeaseDir(uidLeaseDirs)
+		if err != nil {
+			r.uidsLocal = err.Error()
+		}
+		r.uids = newUIDPool(rng, dir)
 		r.info.UIDRange = rng.String()
 		// No one uid for all runs: run.start gives each run's own.
 		r.info.HostUID = noHostUID
@@ -204,9 +154,11 @@ func (r *Runner) setUpUIDs(want UIDRange) error {
 const noHostUID = -1
 
 // PerRunUIDs says, for the server's log, whether each run gets a host uid
-// of its own: "range A-B", "range A-B (as root of a user namespace of uid
-// N)" for a server given its ids by newuidmap (the image's entry point,
-// docker/entrypoint.sh), or "off (why; all runs share uid N)".
+// of its own: "range A-B", with "(as root of a user namespace of uid N)"
+// for a server given its ids by newuidmap (the image's entry point,
+// docker/entrypoint.sh), then where its uids are leased ("; leased in
+// DIR", or "; held in this process only (why)"); or "off (why; all runs
+// share uid N)".
 func (r *Runner) PerRunUIDs() string {
 	if r.uids != nil {
 		s := "range " + r.uids.rng.String()
@@ -216,7 +168,10 @@ func (r *Runner) PerRunUIDs() string {
 			}
 			f.Close()
 		}
-		return s
+		if r.uids.leaseDir != "" {
+			return s + "; leased in " + r.uids.leaseDir
+		}
+		return s + "; held in this process only (" + r.uidsLocal + ")"
 	}
 	return "off (" + r.uidsOff + ")"
 }

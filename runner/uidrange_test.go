@@ -1,12 +1,15 @@
 package runner
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,7 +42,7 @@ func TestParseUIDRange(t *testing.T) {
 
 func TestUIDPoolHandsOutEachIDOnceAndSaysPlainlyWhenAllAreTaken(t *testing.T) {
 	rng := UIDRange{First: 3000, Last: 3002}
-	p := newUIDPool(rng)
+	p := newUIDPool(rng, "")
 	seen := map[int]bool{}
 	for range rng.Size() {
 		id, err := p.take()
@@ -61,7 +64,7 @@ func TestUIDPoolHandsOutEachIDOnceAndSaysPlainlyWhenAllAreTaken(t *testing.T) {
 // An id given back waits behind every other free one: the kernel may still
 // be releasing what its last run left.
 func TestUIDPoolHandsOutAGivenBackIDLast(t *testing.T) {
-	p := newUIDPool(UIDRange{First: 3000, Last: 3003})
+	p := newUIDPool(UIDRange{First: 3000, Last: 3003}, "")
 	a, _ := p.take()
 	b, _ := p.take()
 	p.give(a)
@@ -86,7 +89,7 @@ func TestUIDPoolHandsOutAGivenBackIDLast(t *testing.T) {
 }
 
 func TestUIDPoolIgnoresAnIDGivenBackTwice(t *testing.T) {
-	p := newUIDPool(UIDRange{First: 3000, Last: 3002})
+	p := newUIDPool(UIDRange{First: 3000, Last: 3002}, "")
 	a, _ := p.take()
 	p.give(a)
 	p.give(a)
@@ -251,7 +254,7 @@ func TestConcurrentRunsGetDistinctHostUIDs(t *testing.T) {
 	}
 	for _, uid := range []int{ua, ub} {
 		r.uids.mu.Lock()
-		held := r.uids.inUse[uid]
+		_, held := r.uids.inUse[uid]
 		r.uids.mu.Unlock()
 		if held {
 			t.Errorf("uid %d is still held after its run returned", uid)
@@ -326,5 +329,74 @@ func TestWarmInitsGiveTheirUIDsBackWhenClosed(t *testing.T) {
 	r.Close()
 	if n := r.uids.held(); n != 0 {
 		t.Errorf("%d uids held after Close", n)
+	}
+}
+
+// Two servers on one host (a cluster's workers, test binaries side by
+// side) take from the same range: an id another process holds is passed
+// over, and comes free when that process dies.
+func TestUIDPoolPassesOverIDsAnotherProcessHolds(t *testing.T) {
+	dir, err := openLeaseDir([]string{filepath.Join(t.TempDir(), "leases")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process holds 3000 (util-linux's flock, as a server would).
+	// --close: the lock is flock's own, not its command's.
+	holder := exec.Command("flock", "--exclusive", "--close", filepath.Join(dir, "3000"), "-c", "echo held; exec sleep 60")
+	holder.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatalf("flock(1): %v", err)
+	}
+	kill := func() { syscall.Kill(-holder.Process.Pid, syscall.SIGKILL) }
+	defer kill()
+	if line, err := bufio.NewReader(out).ReadString('\n'); line != "held\n" {
+		t.Fatalf("the other process did not take its lock: %q, %v", line, err)
+	}
+
+	rng := UIDRange{First: 3000, Last: 3002}
+	a, b := newUIDPool(rng, dir), newUIDPool(rng, dir)
+	x, err := a.take()
+	if err != nil || x != 3001 {
+		t.Fatalf("first take: %d, %v; want 3001 (3000 is another process's)", x, err)
+	}
+	y, err := b.take()
+	if err != nil || y != 3002 {
+		t.Fatalf("the second server's take: %d, %v; want 3002", y, err)
+	}
+	if _, err := b.take(); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("every id held somewhere: %v, want the plain sentence", err)
+	}
+	a.give(x)
+	if z, err := b.take(); err != nil || z != 3001 {
+		t.Fatalf("after the first server gave 3001 back: %d, %v", z, err)
+	}
+	kill()
+	holder.Wait()
+	if z, err := a.take(); err != nil || z != 3000 {
+		t.Fatalf("after the other process died: %d, %v; want 3000", z, err)
+	}
+}
+
+func TestUIDLeaseDirIsRefusedWhenOthersMayChangeIt(t *testing.T) {
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o777) // past the umask
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(t.TempDir(), link); err != nil {
+		t.Fatal(err)
+	}
+	if dir, err := openLeaseDir([]string{open, link}); err == nil || dir != "" ||
+		!strings.Contains(err.Error(), "may be changed by others") || !strings.Contains(err.Error(), "is not a directory") {
+		t.Fatalf("open and linked directories: %q, %v", dir, err)
+	}
+	good := filepath.Join(t.TempDir(), "good")
+	if dir, err := openLeaseDir([]string{open, good}); err != nil || dir != good {
+		t.Fatalf("the first usable directory: %q, %v", dir, err)
 	}
 }

@@ -75,7 +75,7 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 	si.cmd = &exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{sandbox.Arg0},
-		Env:         []string{"GOMAXPROCS=1", "GOTRACEBACK=single"},
+		Env:         newInitEnv(),
 		ExtraFiles:  child,
 		Stderr:      &limitedWriter{w: si.initErr, n: 4096},
 		SysProcAttr: r.initAttr(uid, gid),

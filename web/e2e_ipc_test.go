@@ -6,19 +6,25 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"mpplayground/internal/testload"
 )
 
 const (
 	// maxFrameGapMS is the longest the page may be busy in one go (a long
 	// task) while a run's IPC events, as many as it may report, come in
-	// or are replayed.
+	// or are replayed, on a quiet machine; frameGapUnits of the machine's
+	// unit of work on a busy one, where the browser's main thread waits
+	// for a core as the task runs (frameGapBound).
 	maxFrameGapMS = 1000
+	frameGapUnits = 50
 	// maxDrawnInTest is maxDrawn of static/src/timeline.js.
 	maxDrawnInTest = 400
 )
@@ -88,7 +94,14 @@ func TestBrowserIPC(t *testing.T) {
 		screenshotOf(t, ctx, dir, "ipc-queue-views.png", ".views")
 
 		t.Run("TheKeyboardStepsThroughTheItems", func(t *testing.T) {
-			do(t, ctx, chromedp.Focus(css(`[data-testid=timeline] .ipc-item[tabindex="0"]`)),
+			// Focused from the page itself, in one step: a redraw (the
+			// screenshots above resize the view) replaces the timeline's
+			// nodes, so a node looked up first may be gone when focused.
+			// The page keeps the focus across its own redraws.
+			do(t, ctx, waitJS(`(() => {
+				const e = document.querySelector('[data-testid=timeline] .ipc-item[tabindex="0"]');
+				if (e && !e.contains(document.activeElement)) e.focus();
+				return !!e && e.contains(document.activeElement); })()`),
 				waitJS(`!`+tip+`.hidden`))
 			first := eval[string](t, ctx, tip+`.textContent`)
 			if !strings.Contains(first, "'item 0'") || !strings.Contains(first, "waited") {
@@ -205,8 +218,8 @@ func TestBrowserIPC(t *testing.T) {
 			chromedp.Sleep(300))
 		gap := eval[float64](t, ctx, `window.__long`)
 		t.Logf("longest task while the events streamed: %.0f ms (%d long tasks)", gap, eval[int](t, ctx, `window.__tasks`))
-		if gap > maxFrameGapMS {
-			t.Errorf("the page did not answer for %.0f ms", gap)
+		if bound := frameGapBound(t); gap > bound {
+			t.Errorf("the page did not answer for %.0f ms (bound %.0f ms)", gap, bound)
 		}
 		note := eval[string](t, ctx, `document.querySelector('[data-testid=ipc-note]').textContent`)
 		if !strings.Contains(note, "one by one") || !strings.Contains(note, "not shown") {
@@ -236,8 +249,8 @@ func TestBrowserIPC(t *testing.T) {
 			do(t, ctx, chromedp.Sleep(1500))
 			long := eval[float64](t, ctx, `window.__long`)
 			t.Logf("showing the stored events: %.0f ms to take them, longest task %.0f ms", sync, long)
-			if max(sync, long) > maxFrameGapMS {
-				t.Errorf("the replay page did not answer for %.0f ms", max(sync, long))
+			if bound := frameGapBound(t); max(sync, long) > bound {
+				t.Errorf("the replay page did not answer for %.0f ms (bound %.0f ms)", max(sync, long), bound)
 			}
 		})
 	})
@@ -277,4 +290,10 @@ func screenshotOf(t *testing.T, ctx context.Context, dir, name, sel string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot %s", p)
+}
+
+// frameGapBound is the longest task the page may have, in milliseconds:
+// maxFrameGapMS on a quiet machine, more on a busy one.
+func frameGapBound(t *testing.T) float64 {
+	return float64(testload.Scaled(t, maxFrameGapMS*time.Millisecond, frameGapUnits).Milliseconds())
 }

@@ -58,7 +58,7 @@ func TestWSSendQueue(t *testing.T) {
 		closed := make(chan struct{})
 		time.AfterFunc(100*time.Millisecond, func() { close(closed) })
 		start := time.Now()
-		if err := q.push([]byte(`{}`), closed); !errors.Is(err, errSessionClosed) || time.Since(start) > time.Second {
+		if err := q.push([]byte(`{}`), closed); !errors.Is(err, errSessionClosed) || time.Since(start) > testload.Scaled(t, time.Second, 20) {
 			t.Errorf("push: %v after %v", err, time.Since(start))
 		}
 	})

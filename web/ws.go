@@ -29,9 +29,11 @@ const (
 	// writeWait bounds one write to the client: the conn's write deadline.
 	writeWait = 10 * time.Second
 	// pongWait is how long the connection may be silent before it is
-	// taken for dead; pings go out at 9/10 of it.
+	// taken for dead; pings go out at half of it, so that a pong has half
+	// a minute to come back: a learner waiting in the queue of a busy
+	// server (whose CPU the runs take) is not taken for a dead client.
 	pongWait   = 60 * time.Second
-	pingPeriod = pongWait * 9 / 10
+	pingPeriod = pongWait / 2
 	// maxBatchMessages and maxBatchBytes bound one WebSocket message when
 	// events arrive faster than they can be written. The bytes also bound
 	// the room one write makes in the send queue (sendqueue.go): a client

@@ -54,9 +54,9 @@ func attacks() []attack {
 		// memory
 		{name: "memory in one process", program: pre + "x = []\nwhile True:\n    x.append(b'x' * (1 << 20))\n", statuses: []string{"limit"}, limit: "memory", keep: attackMarker},
 		{name: "memory over four children", program: pre + "import multiprocessing as mp, time\ndef eat():\n    x = [b'x' * (1 << 20) for _ in range(100)]\n    time.sleep(10)\nif __name__ == '__main__':\n    ps = [mp.Process(target=eat) for _ in range(4)]\n    [p.start() for p in ps]\n    [p.join() for p in ps]\n", statuses: []string{"limit"}, limit: "memory", keep: attackMarker},
-		{name: "SharedMemory larger than /dev/shm", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=100 << 20)\ns.buf[:] = b'x' * (100 << 20)\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
-		{name: "SharedMemory larger than one file may be", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(create=True, size=40 << 20)\ns.buf[:] = b'x' * (40 << 20)\nprint('block of', len(s.buf))\ns.close(); s.unlink()\n", statuses: []string{"ok"}, keep: "block of 41943040"},
-		{name: "SharedMemory larger than the memory limit", program: pre + "from multiprocessing import shared_memory\nss = []\nfor i in range(40):\n    s = shared_memory.SharedMemory(create=True, size=15 << 20)\n    s.buf[:] = b'x' * (15 << 20)\n    ss.append(s)\n", statuses: []string{"error", "limit"}, keep: attackMarker},
+		{name: "SharedMemory larger than /dev/shm", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(name='attack_big', create=True, size=100 << 20)\ns.buf[:] = b'x' * (100 << 20)\n", statuses: []string{"limit"}, limit: "disk", keep: attackMarker},
+		{name: "SharedMemory larger than one file may be", program: pre + "from multiprocessing import shared_memory\ns = shared_memory.SharedMemory(name='attack_file', create=True, size=40 << 20)\ns.buf[:] = b'x' * (40 << 20)\nprint('block of', len(s.buf))\ns.close(); s.unlink()\n", statuses: []string{"ok"}, keep: "block of 41943040"},
+		{name: "SharedMemory larger than the memory limit", program: pre + "from multiprocessing import shared_memory\nss = []\nfor i in range(40):\n    s = shared_memory.SharedMemory(name=f'attack_{i}', create=True, size=15 << 20)\n    s.buf[:] = b'x' * (15 << 20)\n    ss.append(s)\n", statuses: []string{"error", "limit"}, keep: attackMarker},
 		// time
 		{name: "busy loop", program: pre + "while True:\n    pass\n", statuses: []string{"timeout"}, limit: "wall_time", keep: attackMarker},
 		{name: "endless sleep", program: pre + "import time\ntime.sleep(1000)\n", statuses: []string{"timeout"}, limit: "wall_time", keep: attackMarker},
@@ -119,8 +119,10 @@ func observeHost(t *testing.T) hostState {
 		}
 	}
 	// Names the attacks create inside their sandbox: none may reach the host.
+	// Their shared memory blocks are named: Python's own psm_* names may be
+	// other tests' bare programs, running beside these.
 	var leaked []string
-	for _, pattern := range []string{"/dev/shm/psm_*", "/dev/shm/root", "/dev/shm/from-a", "/tmp/link*", "/tmp/sparse", "/tmp/d"} {
+	for _, pattern := range []string{"/dev/shm/attack_*", "/dev/shm/root", "/dev/shm/from-a", "/tmp/link*", "/tmp/sparse", "/tmp/d"} {
 		m, _ := filepath.Glob(pattern)
 		leaked = append(leaked, m...)
 	}
@@ -629,6 +631,9 @@ func TestAdmissionIsFairAndPlain(t *testing.T) {
 							end = h.Status + ": " + h.Message
 						}
 						t.Logf("learner %d: %v, %d events, the last %s", i, err, len(r.Raws), end)
+						for _, raw := range r.Raws {
+							t.Logf("  %s", raw)
+						}
 					}
 				}
 			}()

@@ -187,7 +187,7 @@ func TestServerSaysWhetherEachRunHasItsOwnUID(t *testing.T) {
 	defer r.Close()
 	var logged bytes.Buffer
 	describeRunner(slog.New(slog.NewTextHandler(&logged, nil)), r)
-	want := `per_run_uids="range 2000200000-2000200099"`
+	want := `per_run_uids="range 2000200000-2000200099; leased in `
 	if r.Info().UIDRange == "" {
 		want = `per_run_uids="off (`
 	}

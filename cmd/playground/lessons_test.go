@@ -58,6 +58,12 @@ func writeLessonDir(t *testing.T, name string, files map[string]string) string {
 	return dir
 }
 
+// slowMachineTimeout is the wall time of the runs of these tests: they
+// judge what a program printed, and on a machine busy with the rest of the
+// suite a run of two processes has taken longer than the 10 s default. A
+// program that hangs still fails them, later.
+const slowMachineTimeout = "--timeout=2m"
+
 // lessons check runs each lesson under the start method asked for, and
 // holds wrong answers to failing.
 func TestLessonsCheckStartMethods(t *testing.T) {
@@ -65,7 +71,7 @@ func TestLessonsCheckStartMethods(t *testing.T) {
 	dir := writeLessonDir(t, "99-which-method", methodLesson)
 	check := func(methods string) (int, string) {
 		var out, errb bytes.Buffer
-		code := lessonsCheck([]string{"check", "--start-method", methods, "--lesson", "which-method", dir}, &out, &errb)
+		code := lessonsCheck([]string{"check", slowMachineTimeout, "--start-method", methods, "--lesson", "which-method", dir}, &out, &errb)
 		return code, out.String() + errb.String()
 	}
 
@@ -91,7 +97,7 @@ func TestLessonsCheckStartMethods(t *testing.T) {
 		files["task.wrong-also-spawns.py"] = childProgram(`"spawn"`)
 		dir := writeLessonDir(t, "99-which-method", files)
 		var out, errb bytes.Buffer
-		code := lessonsCheck([]string{"check", "--start-method=spawn", "--lesson=which-method", dir}, &out, &errb)
+		code := lessonsCheck([]string{"check", slowMachineTimeout, "--start-method=spawn", "--lesson=which-method", dir}, &out, &errb)
 		if code != 1 || !strings.Contains(out.String(), "task wrong-also-spawns: this wrong answer passes every check") ||
 			strings.Contains(out.String(), "wrong-forks") {
 			t.Errorf("exit %d\n%s%s", code, out.String(), errb.String())
@@ -118,15 +124,21 @@ func TestLessonsTry(t *testing.T) {
 	requireSandbox(t)
 	try := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
+		if len(args) > 2 {
+			args = append([]string{slowMachineTimeout}, args...)
+		}
 		code := lessonsTry(args, &out, &errb)
 		return code, out.String() + errb.String()
 	}
+	// Pids that no process of a run has (a run counts its pids from 1 and
+	// may not start more than a few dozen processes): a hard-coded small
+	// pid could be the real one by chance.
 	hardCoded := writeProgram(t, `import os
 from multiprocessing import Process, current_process
 
 
 def introduce():
-    print(f"name={current_process().name} pid=12 ppid=9", flush=True)
+    print(f"name={current_process().name} pid=99999 ppid=99998", flush=True)
 
 
 if __name__ == "__main__":
@@ -141,7 +153,9 @@ if __name__ == "__main__":
 		"Name your processes\n",
 		"the run ended ok: ",
 		"✓ two processes start, named left and right — found 2 processes, wanted exactly 2",
-		"✗ the pid and ppid printed are the real ones of the process that prints them — \"name=left pid=12 ppid=9\" prints pid 12, but left (pid ",
+		// left or right, whichever printed first
+		"✗ the pid and ppid printed are the real ones of the process that prints them — \"name=",
+		" pid=99999 ppid=99998\" prints pid 99999, but ",
 		"not all checks passed: 4 of 5",
 	} {
 		if !strings.Contains(out, want) {
@@ -152,7 +166,7 @@ if __name__ == "__main__":
 		t.Errorf("a wrong answer: exit %d, want 1", code)
 	}
 
-	real := strings.ReplaceAll(strings.ReplaceAll(readFile(t, hardCoded), "pid=12", "pid={os.getpid()}"), "ppid=9", "ppid={os.getppid()}")
+	real := strings.ReplaceAll(strings.ReplaceAll(readFile(t, hardCoded), "pid=99999", "pid={os.getpid()}"), "ppid=99998", "ppid={os.getppid()}")
 	code, out = try("--lang", "zh", "--start-method", "forkserver", "who-am-i", "left-and-right", writeProgram(t, real))
 	if code != 0 || !strings.Contains(out, "给进程起名字\n") || !strings.Contains(out, "✓ 打印出的 pid 和 ppid 正是打印它们的那个进程的真实值") ||
 		!strings.HasSuffix(out, "✓ 全部检查通过\n") {

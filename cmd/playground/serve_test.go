@@ -99,9 +99,11 @@ func runWSMessage(c *websocket.Conn, fields map[string]any, started func(id stri
 		return r, err
 	}
 	for {
-		// A minute of silence is a run that does not end; a long run that
-		// keeps sending is not.
-		c.SetReadDeadline(time.Now().Add(time.Minute))
+		// Silence longer than any wall time a test server was given (up to
+		// 400 units of the machine's pace when it was set), and a minute
+		// more, is a run that does not end; a long run that keeps sending
+		// is not.
+		c.SetReadDeadline(time.Now().Add(time.Minute + 400*testload.Worst()))
 		_, data, err := c.ReadMessage()
 		if err != nil {
 			return r, err

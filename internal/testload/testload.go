@@ -16,6 +16,7 @@ var (
 	mu       sync.Mutex
 	python   string        // the real interpreter, "" until found
 	unit     time.Duration // the last measure
+	worst    time.Duration // the slowest measure so far
 	measured time.Time     // when it was taken
 )
 
@@ -62,7 +63,18 @@ func Unit(tb testing.TB) time.Duration {
 		tb.Logf("calibration: %s starts and ends in %v on this machine now", python, best.Round(time.Millisecond))
 	}
 	unit = best
+	worst = max(worst, best)
 	return unit
+}
+
+// Worst is the slowest Unit measured so far by this test binary (or the
+// quiet unit before any): for a bound that must outlast every time bound
+// set earlier from Scaled, such as a client's patience with a run whose
+// wall time was scaled when the machine was at its busiest.
+func Worst() time.Duration {
+	mu.Lock()
+	defer mu.Unlock()
+	return max(worst, quietUnit)
 }
 
 // Scaled is floor on a quiet machine, or units times Unit when that is

@@ -4,7 +4,7 @@ from multiprocessing import Process
 
 def work(n):
     print(f"worker {n} starting", flush=True)
-    time.sleep(0.3)
+    time.sleep(1.0)
     print(f"worker {n} finished", flush=True)
 
 

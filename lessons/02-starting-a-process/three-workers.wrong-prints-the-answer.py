@@ -4,7 +4,7 @@ from multiprocessing import Process
 
 
 def work(n):
-    time.sleep(0.3)
+    time.sleep(1.0)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from multiprocessing import Process
 
 
 def child(box):
-    time.sleep(0.2)
+    time.sleep(1.0)
     print(f"child sees x = {box['x']}", flush=True)
     box["x"] = 99
     print(f"child now has x = {box['x']}", flush=True)

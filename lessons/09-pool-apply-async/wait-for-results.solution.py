@@ -5,7 +5,7 @@ collected = []
 
 
 def work(n):
-    time.sleep(0.1)
+    time.sleep(0.5)
     return n * n
 
 

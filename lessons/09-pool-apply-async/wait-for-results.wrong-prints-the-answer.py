@@ -4,7 +4,7 @@ from multiprocessing import Pool
 
 
 def work(n):
-    time.sleep(0.1)
+    time.sleep(0.5)
     return n * n
 
 

@@ -1,5 +1,7 @@
-# Four processes add 1 to a shared counter 25,000 times each: once without
-# a lock (a race: updates get lost), once with the Value's own lock.
+# Four processes add 1 to a shared counter 10,000 times each: once without
+# a lock (a race: updates get lost), once with the Value's own lock, once
+# with one locked update per process.
+import os
 import time
 from multiprocessing import Barrier, Lock, Process, Value
 
@@ -10,7 +12,9 @@ WORKERS = 4
 def unsafe(counter, ready):
     ready.wait()  # all four start counting at the same moment
     for _ in range(TIMES):
-        counter.value += 1  # read, add, write: three steps, and others run in between
+        value = counter.value  # counter.value += 1 spelled out: read,
+        os.sched_yield()  # (here the OS may run another process at any moment; now it does)
+        counter.value = value + 1  # add, write: what others wrote meanwhile is lost
 
 
 def safe(counter, ready):

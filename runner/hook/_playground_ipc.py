@@ -745,8 +745,13 @@ def _room(conn):
 # --- locks ------------------------------------------------------------------
 
 def _lock_key(lock):
+    """A lock's key: its semaphore's name, or for one without (fork unlinks
+    it at once) its handle in the process that made it, an address that a
+    lock of another process may have as well."""
     sl = lock._semlock
-    return "l%s" % (sl.name or sl.handle)
+    if sl.name:
+        return "l%s" % sl.name
+    return "l%d:%s" % (_pid[0], sl.handle)
 
 
 # The kind of a lock that another object of the program is made of (the
