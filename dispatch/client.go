@@ -254,14 +254,17 @@ func (r *remoteRun) position(ctx context.Context, seq uint64) (int, bool) {
 	if err != nil {
 		return int(seq - taken), false
 	}
-	ahead := max(taken, queue.State.FirstSeq-1) // the queue's head moves past stopped runs
+	ahead := taken
+	if first := queue.State.FirstSeq; first > 0 {
+		ahead = max(ahead, first-1) // the queue's head moves past stopped runs
+	}
 	pos := int(seq - ahead)
 	for _, gone := range queue.State.Deleted {
 		if gone > ahead && gone < seq {
 			pos--
 		}
 	}
-	return pos, false
+	return max(pos, 1), false
 }
 
 func (r *remoteRun) queued(pos int, last *int) {
