@@ -11,9 +11,10 @@ WORKERS = 4
 
 def unsafe(counter, ready):
     ready.wait()  # all four start counting at the same moment
-    for _ in range(TIMES):
+    for i in range(TIMES):
         value = counter.value  # counter.value += 1 spelled out: read,
-        os.sched_yield()  # (here the OS may run another process at any moment; now it does)
+        if i % 100 == 0:
+            os.sched_yield()  # (the OS may switch processes here at any moment; now and then it does)
         counter.value = value + 1  # add, write: what others wrote meanwhile is lost
 
 
