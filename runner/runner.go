@@ -103,6 +103,10 @@ type Runner struct {
 	uidsLocal  string   // why per-run uids are held in this process only
 	pool       initPool
 	token      string // names this runner's cgroups
+	// placeLag delays the move of each init into its cgroup: a test's
+	// stand-in for a kernel slower to move it than the init is to build
+	// the sandbox.
+	placeLag time.Duration
 }
 
 // New resolves the interpreter and finds out which protections this host

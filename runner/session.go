@@ -135,6 +135,9 @@ func (s *session) execute(ctx context.Context, si *startedInit) error {
 		}
 	}
 	defer si.close()
+	if err := goAhead(si); err != nil {
+		return err
+	}
 	go feedStdin(s.req.Stdin, si.stdin)
 	s.init = si
 	s.follow(ctx)
@@ -159,8 +162,21 @@ func initLostMessage(si *startedInit) string {
 	return "The sandbox stopped before the program started (" + how + "); run it again."
 }
 
-// handConfig writes the run's configuration to a waiting init. A deadline
-// keeps an init that does not read from holding the run.
+// goAhead lets the init start the program, once the init is in its cgroup
+// (the program is born there).
+func goAhead(si *startedInit) error {
+	if err := si.waitPlaced(); err != nil {
+		return err
+	}
+	if err := handConfig(si, []byte(record.CmdGo)); err != nil {
+		return fmt.Errorf("start the program: %w", err)
+	}
+	return nil
+}
+
+// handConfig writes a line of the run's configuration (the config, then
+// CmdGo) to a waiting init. A deadline keeps an init that does not read
+// from holding the run.
 func handConfig(si *startedInit, line []byte) error {
 	_ = si.ctl.SetWriteDeadline(time.Now().Add(configDeadline))
 	_, err := si.ctl.Write(line)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"time"
 
 	"mpplayground/event"
 	"mpplayground/runner/sandbox"
@@ -29,10 +30,14 @@ type startedInit struct {
 	limits  event.Limits // the cgroup's limits
 	uid     int          // the host uid (and gid) of its program
 	giveUID *uidPool     // where close gives uid back; nil when it is shared
-	ctl     *os.File     // write end of the init's fd 3
-	wire    *os.File     // read end of its fd 4
-	stdin   *os.File     // write end of the program's standard input
-	initErr *bytes.Buffer
+	// placed is closed once the init is in its cgroup, or placeErr says
+	// why it could not be; nil without a cgroup.
+	placed   chan struct{}
+	placeErr error
+	ctl      *os.File // write end of the init's fd 3
+	wire     *os.File // read end of its fd 4
+	stdin    *os.File // write end of the program's standard input
+	initErr  *bytes.Buffer
 }
 
 // startInit starts an init in a new cgroup bounded by l, its program
@@ -98,12 +103,28 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		return nil, fmt.Errorf("create the sandbox's namespaces: %w", err)
 	}
 	if si.cg != nil {
-		if err := si.cg.add(si.cmd.Process.Pid); err != nil {
-			si.close()
-			return nil, err
-		}
+		// Moving a process into a v1 cgroup waits for an RCU grace period
+		// (5-15 ms): the init builds the sandbox meanwhile, and starts the
+		// program only when told to, once it is in (goAhead).
+		si.placed = make(chan struct{})
+		pid, lag := si.cmd.Process.Pid, r.placeLag
+		go func() {
+			defer close(si.placed)
+			time.Sleep(lag)
+			si.placeErr = si.cg.add(pid)
+		}()
 	}
 	return si, nil
+}
+
+// waitPlaced waits until the init is in its cgroup, or could not be put
+// there.
+func (si *startedInit) waitPlaced() error {
+	if si.placed == nil {
+		return nil
+	}
+	<-si.placed
+	return si.placeErr
 }
 
 // openPipes makes the init's three pipes: it keeps its ends in si and
@@ -136,6 +157,9 @@ func (si *startedInit) close() {
 	}
 	if si.cmd != nil && si.cmd.Process != nil {
 		_ = si.cmd.Process.Kill()
+		// Reaped only once it is placed: its pid is not free for another
+		// process while the move is under way.
+		_ = si.waitPlaced()
 		_ = si.cmd.Wait()
 	}
 	if si.cg != nil {

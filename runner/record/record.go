@@ -2,7 +2,8 @@
 // (pid 1 of a run) say to each other, over three pipes passed as file
 // descriptors 3, 4 and 5 of the init:
 //
-//	fd 3  runner -> init: one JSON Config line, then commands (CmdKill).
+//	fd 3  runner -> init: one JSON Config line, CmdGo, then commands
+//	      (CmdKill, CmdProbe).
 //	      End of file means the runner is gone: the init kills the run.
 //	fd 4  init -> runner: records (codec.go), in the order the init
 //	      observed them.
@@ -63,6 +64,11 @@ type HookFile struct {
 	PycName string `json:"pyc_name"` // under __pycache__, for this interpreter
 	Pyc     []byte `json:"pyc"`
 }
+
+// CmdGo follows the config once the init is in the run's cgroup: the init
+// builds the sandbox while it is moved there, and starts the program only
+// then, so that the program is born in the cgroup.
+const CmdGo = "go\n"
 
 // CmdKill is the command the runner sends to the init on fd 3 after the
 // config: kill every process of the run.

@@ -103,6 +103,13 @@ func initMain() int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if cmd, err := ctlr.ReadString('\n'); cmd != record.CmdGo {
+		// The runner ended the run before its start, or is gone.
+		if err != nil {
+			return fail("wait for the start of the program: %v", err)
+		}
+		return 0
+	}
 	if err := t.startProgram(); err != nil {
 		return fail("start python: %v", err)
 	}
