@@ -3,11 +3,13 @@ package runner
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"mpplayground/event"
+	"mpplayground/internal/testload"
 )
 
 // The program and its children are born in the run's cgroups, even when
@@ -15,7 +17,7 @@ import (
 // builds it meanwhile and starts the program only when told to.
 func TestTheProgramIsBornInItsCgroup(t *testing.T) {
 	testRunner(t) // skips, or fails under CI, without a sandbox
-	r, err := New(Config{OneRun: true})
+	r, err := New(Config{OneRun: true, placeLag: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +28,6 @@ func TestTheProgramIsBornInItsCgroup(t *testing.T) {
 		}
 		t.Skip("no cgroups on this host")
 	}
-	r.placeLag = 300 * time.Millisecond
 	rr := runProgram(t, r, `
 import multiprocessing as mp
 
@@ -55,5 +56,55 @@ if __name__ == "__main__":
 	}
 	if lines != 4 {
 		t.Errorf("%d lines of the memory and pids controllers from two processes, want 4:\n%s", lines, rr.text("stdout"))
+	}
+}
+
+// A one-run runner (the CLI) starts its run's init in New, while the
+// interpreter is found; the run takes that init, and a runner closed
+// without a run ends it: no cgroup or uid is left either way.
+func TestAOneRunRunnersInitStartsInNewAndIsNotLeft(t *testing.T) {
+	testRunner(t) // skips, or fails under CI, without a sandbox
+	cgroupsOf := func(r *Runner) []string {
+		var out []string
+		for _, base := range r.cgroups.bases {
+			m, _ := filepath.Glob(filepath.Join(base, cgroupName(r.token+"-*")))
+			out = append(out, m...)
+		}
+		return out
+	}
+	held := func(r *Runner) int {
+		if r.uids == nil {
+			return 0
+		}
+		return r.uids.held()
+	}
+	for _, withRun := range []bool{true, false} {
+		r, err := New(Config{OneRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.cgroups.bases) == 0 {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("cgroups are required under CI")
+			}
+			t.Skip("no cgroups on this host")
+		}
+		deadline := time.Now().Add(testload.Scaled(t, 2*time.Second, 40))
+		for len(cgroupsOf(r)) == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if len(cgroupsOf(r)) == 0 {
+			t.Fatal("no init was started before the run")
+		}
+		if withRun {
+			mustStatus(t, runProgram(t, r, "print('one')\n", event.Limits{}), event.StatusOK)
+			if left := cgroupsOf(r); len(left) != 0 || held(r) != 0 {
+				t.Errorf("after the one run: cgroups %v, %d uids held", left, held(r))
+			}
+		}
+		r.Close()
+		if left := cgroupsOf(r); len(left) != 0 || held(r) != 0 {
+			t.Errorf("after Close (a run: %v): cgroups %v, %d uids held", withRun, left, held(r))
+		}
 	}
 }

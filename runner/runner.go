@@ -84,8 +84,14 @@ type Config struct {
 	UIDRange UIDRange
 	// OneRun keeps no init ready ahead of runs (see warm.go): for a
 	// command that makes one run and ends, where inits started for runs
-	// that never come would only take the CPU from the one that does.
+	// that never come would only take the CPU from the one that does. Its
+	// one init starts in New, for a run with these Limits.
 	OneRun bool
+
+	// placeLag delays the move of each init into its cgroup: a test's
+	// stand-in for a kernel slower to move it than the init is to build
+	// the sandbox.
+	placeLag time.Duration
 }
 
 // Runner runs programs. It is safe for concurrent use: runs are independent.
@@ -103,21 +109,13 @@ type Runner struct {
 	uidsLocal  string   // why per-run uids are held in this process only
 	pool       initPool
 	token      string // names this runner's cgroups
-	// placeLag delays the move of each init into its cgroup: a test's
-	// stand-in for a kernel slower to move it than the init is to build
-	// the sandbox.
-	placeLag time.Duration
 }
 
 // New resolves the interpreter and finds out which protections this host
 // allows. A sandbox that cannot be set up is not an error here: Run then
 // fails every run with a plain message (see SandboxError).
 func New(cfg Config) (*Runner, error) {
-	py, err := resolveInterpreter(cfg.Python)
-	if err != nil {
-		return nil, err
-	}
-	r := &Runner{cfg: cfg, python: py, hostUID: os.Geteuid(), hostGID: os.Getegid(), token: event.NewRunID()[:8]}
+	r := &Runner{cfg: cfg, hostUID: os.Geteuid(), hostGID: os.Getegid(), token: event.NewRunID()[:8]}
 	r.cfg.Limits = r.withDefaults(cfg.Limits)
 	if r.hostUID == 0 {
 		r.hostUID, r.hostGID = nobodyID, nobodyID
@@ -125,7 +123,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.NoSandbox {
 		r.info = event.SandboxInfo{Enabled: false, Namespaces: []string{}, Cgroup: "none", UID: os.Geteuid(), HostUID: os.Geteuid()}
 		r.uidsOff = "the sandbox is off"
-		return r, nil
+		return r, r.findPython()
 	}
 	r.cgroups = detectCgroups()
 	r.info = event.SandboxInfo{
@@ -146,10 +144,26 @@ func New(cfg Config) (*Runner, error) {
 	if err := r.setUpUIDs(cfg.UIDRange); err != nil {
 		return nil, err
 	}
+	if cfg.OneRun {
+		// The init starts (and is moved into its cgroup) while the
+		// interpreter is found and the caller reads its program.
+		r.startFirstInit()
+	}
+	if err := r.findPython(); err != nil {
+		r.Close()
+		return nil, err
+	}
 	if !cfg.OneRun {
 		r.SandboxError() // a server learns at once whether it can run anything
 	}
 	return r, nil
+}
+
+// findPython resolves the interpreter of cfg.Python.
+func (r *Runner) findPython() error {
+	py, err := resolveInterpreter(r.cfg.Python)
+	r.python = py
+	return err
 }
 
 // probe runs an empty program to prove the sandbox can be built here.

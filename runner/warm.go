@@ -107,7 +107,7 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		// (5-15 ms): the init builds the sandbox meanwhile, and starts the
 		// program only when told to, once it is in (goAhead).
 		si.placed = make(chan struct{})
-		pid, lag := si.cmd.Process.Pid, r.placeLag
+		pid, lag := si.cmd.Process.Pid, r.cfg.placeLag
 		go func() {
 			defer close(si.placed)
 			time.Sleep(lag)
@@ -177,11 +177,53 @@ type initPool struct {
 	ready   []*startedInit
 	filling int
 	closed  bool
+	// first is the init a one-run runner starts in New, until a run
+	// takes it.
+	first chan startedOrNot
+}
+
+// startedOrNot is the outcome of starting an init.
+type startedOrNot struct {
+	si  *startedInit
+	err error
+}
+
+// startFirstInit starts the init of a one-run runner's run, in the
+// background, with the runner's limits.
+func (r *Runner) startFirstInit() {
+	first := make(chan startedOrNot, 1)
+	r.pool.first = first
+	go func() {
+		si, err := r.startInit(r.cfg.Limits)
+		first <- startedOrNot{si, err}
+	}()
+}
+
+// takeFirst returns the init startFirstInit started, once it has; nil
+// when there is none (any more).
+func (r *Runner) takeFirst() *startedOrNot {
+	r.pool.mu.Lock()
+	first := r.pool.first
+	r.pool.first = nil
+	r.pool.mu.Unlock()
+	if first == nil {
+		return nil
+	}
+	res := <-first
+	return &res
 }
 
 // takeInit returns an init for a run with limits l: a warm one when l
 // bounds its cgroup as the defaults do, a new one otherwise.
 func (r *Runner) takeInit(l event.Limits) (*startedInit, error) {
+	if first := r.takeFirst(); first != nil {
+		if sameCgroupLimits(l, r.cfg.Limits) {
+			return first.si, first.err
+		}
+		if first.si != nil {
+			first.si.close()
+		}
+	}
 	if sameCgroupLimits(l, r.cfg.Limits) {
 		r.pool.mu.Lock()
 		if n := len(r.pool.ready); n > 0 {
@@ -239,5 +281,8 @@ func (r *Runner) Close() {
 	r.pool.mu.Unlock()
 	for _, si := range ready {
 		si.close()
+	}
+	if first := r.takeFirst(); first != nil && first.si != nil {
+		first.si.close()
 	}
 }
