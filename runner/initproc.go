@@ -44,7 +44,7 @@ func (s *session) initConfig() record.Config {
 		Python:      py.Executable,
 		Binds:       py.Binds,
 		Program:     s.req.Program,
-		Hook:        py.Hook,
+		HookSizes:   py.hookSizes,
 		IPC:         !s.req.NoIPC,
 		StartMethod: s.req.StartMethod,
 		Limits:      s.limits,

@@ -40,6 +40,9 @@ type interpreter struct {
 	Version    string            // "3.11.2"
 	Binds      []string          // host directories it needs besides /usr
 	Hook       []record.HookFile // the startup hook, compiled by this interpreter
+	// hookSizes and hookBlob are Hook as it follows each run's config.
+	hookSizes []record.HookSize
+	hookBlob  []byte
 }
 
 // probeTimeout bounds the one-off interpreter probe.
@@ -93,6 +96,7 @@ func resolveInterpreter(name string) (*interpreter, error) {
 		return nil, fmt.Errorf("python %s: %w", p.Executable, err)
 	}
 	py := &interpreter{Executable: p.Executable, Version: p.Version, Hook: p.Hook}
+	py.hookSizes, py.hookBlob = record.HookBlob(p.Hook)
 	for _, d := range append(p.Prefixes, filepath.Dir(p.Executable)) {
 		if !underHostDirs(d) && !contains(py.Binds, d) {
 			py.Binds = append(py.Binds, d)

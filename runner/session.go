@@ -120,6 +120,7 @@ func (s *session) run(ctx context.Context) Result {
 func (s *session) execute(ctx context.Context, si *startedInit) error {
 	line, _ := json.Marshal(s.initConfig())
 	line = append(line, '\n')
+	line = append(line, s.r.python.hookBlob...)
 	if err := handConfig(si, line); err != nil {
 		// A warm init that died while it waited: start a fresh one, for
 		// the same host uid (run.start named it).

@@ -2,8 +2,8 @@
 // (pid 1 of a run) say to each other, over three pipes passed as file
 // descriptors 3, 4 and 5 of the init:
 //
-//	fd 3  runner -> init: one JSON Config line, CmdGo, then commands
-//	      (CmdKill, CmdProbe).
+//	fd 3  runner -> init: one JSON Config line and the hook's files
+//	      (HookBlob), CmdGo, then commands (CmdKill, CmdProbe).
 //	      End of file means the runner is gone: the init kills the run.
 //	fd 4  init -> runner: records (codec.go), in the order the init
 //	      observed them.
@@ -14,6 +14,9 @@
 package record
 
 import (
+	"fmt"
+	"io"
+
 	"golang.org/x/sys/unix"
 
 	"mpplayground/event"
@@ -29,13 +32,18 @@ const (
 // Config is everything the init needs to set up the sandbox and start the
 // program.
 type Config struct {
-	RunID   string     `json:"run_id"`
-	Sandbox bool       `json:"sandbox"`
-	Python  string     `json:"python"`
-	Binds   []string   `json:"binds"`   // host directories made visible read-only at the same path
-	Program []byte     `json:"program"` // main.py
-	Hook    []HookFile `json:"hook"`    // the startup hook
-	IPC     bool       `json:"ipc"`     // report IPC events
+	RunID   string   `json:"run_id"`
+	Sandbox bool     `json:"sandbox"`
+	Python  string   `json:"python"`
+	Binds   []string `json:"binds"`   // host directories made visible read-only at the same path
+	Program []byte   `json:"program"` // main.py
+	// Hook is the startup hook: its files follow the line as raw bytes
+	// (HookBlob), of the sizes HookSizes gives. As base64 in the JSON they
+	// were three quarters of the line, and decoding them most of the time
+	// the init took to read it.
+	Hook      []HookFile `json:"-"`
+	HookSizes []HookSize `json:"hook_sizes"`
+	IPC       bool       `json:"ipc"` // report IPC events
 	// StartMethod is multiprocessing's default start method in the run
 	// ("": Python's own).
 	StartMethod string       `json:"start_method,omitempty"`
@@ -56,6 +64,57 @@ type Config struct {
 // consecutive writes of a process up to it and cuts a longer write into
 // several events.
 const MaxOutputText = 64 << 10
+
+// HookSize names one file of the startup hook and the sizes of its source
+// and compiled form, as they follow the config line.
+type HookSize struct {
+	Name    string `json:"name"`
+	Source  int    `json:"source"`
+	PycName string `json:"pyc_name"`
+	Pyc     int    `json:"pyc"`
+}
+
+// MaxHookBytes bounds the hook's files as the init reads them.
+const MaxHookBytes = 4 << 20
+
+// HookBlob is how the hook's files travel after the config line: their
+// sizes, for the line, and their bytes one after the other (each source,
+// then its compiled form).
+func HookBlob(files []HookFile) ([]HookSize, []byte) {
+	sizes := make([]HookSize, 0, len(files))
+	var blob []byte
+	for _, f := range files {
+		sizes = append(sizes, HookSize{Name: f.Name, Source: len(f.Source), PycName: f.PycName, Pyc: len(f.Pyc)})
+		blob = append(append(blob, f.Source...), f.Pyc...)
+	}
+	return sizes, blob
+}
+
+// ReadHook reads the files of sizes from r, as HookBlob wrote them.
+func ReadHook(r io.Reader, sizes []HookSize) ([]HookFile, error) {
+	total := 0
+	for _, s := range sizes {
+		if s.Source < 0 || s.Pyc < 0 {
+			return nil, fmt.Errorf("a negative size for %s", s.Name)
+		}
+		total += s.Source + s.Pyc
+	}
+	if total > MaxHookBytes {
+		return nil, fmt.Errorf("the hook's files take %d bytes, more than %d", total, MaxHookBytes)
+	}
+	blob := make([]byte, total)
+	if _, err := io.ReadFull(r, blob); err != nil {
+		return nil, err
+	}
+	files := make([]HookFile, 0, len(sizes))
+	for _, s := range sizes {
+		f := HookFile{Name: s.Name, PycName: s.PycName}
+		f.Source, blob = blob[:s.Source:s.Source], blob[s.Source:]
+		f.Pyc, blob = blob[:s.Pyc:s.Pyc], blob[s.Pyc:]
+		files = append(files, f)
+	}
+	return files, nil
+}
 
 // HookFile is one file of the startup hook with its compiled form.
 type HookFile struct {

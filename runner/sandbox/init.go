@@ -90,6 +90,9 @@ func initMain() int {
 	if err := json.Unmarshal(line, &cfg); err != nil {
 		return fail("decode the run's configuration: %v", err)
 	}
+	if cfg.Hook, err = record.ReadHook(ctlr, cfg.HookSizes); err != nil {
+		return fail("read the startup hook: %v", err)
+	}
 
 	if cfg.Sandbox {
 		if err := buildSandbox(&cfg); err != nil {
