@@ -6,7 +6,9 @@ from multiprocessing import Process
 
 
 def clean_up_and_stop(signum, frame):
-    print("runaway: told to stop; cleaning up first", flush=True)
+    # os.write, not print: the signal may come while print is halfway
+    # through a line, and print may not be entered twice at once.
+    os.write(1, b"runaway: told to stop; cleaning up first\n")
     time.sleep(0.5)  # closing files, saving work: ending takes time
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)  # and now end as SIGTERM ends a process
