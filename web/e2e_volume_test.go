@@ -24,9 +24,12 @@ import (
 // timings are read from its performance entries, so no polling interval of
 // the test counts in them.
 
+// pageFloodProgram has two processes, A and B, print until the output
+// limit; each prints its first line before either goes on (a barrier): on
+// a busy machine A alone could otherwise reach the limit before B printed.
 const pageFloodProgram = "import multiprocessing as mp\r" +
-	"def flood(name): [print(f'{name} {i:08d} ' + '.' * 24) for i in range(10 ** 6)]\r" +
-	"if __name__ == '__main__': ps = [mp.Process(target=flood, args=(n,)) for n in 'AB']; [p.start() for p in ps]; [p.join() for p in ps]\r"
+	"def flood(name, ready): [print(f'{name} {i:08d} ' + '.' * 24) or (i == 0 and ready.wait()) for i in range(10 ** 6)]\r" +
+	"if __name__ == '__main__': ready = mp.Barrier(2); ps = [mp.Process(target=flood, args=(n, ready)) for n in 'AB']; [p.start() for p in ps]; [p.join() for p in ps]\r"
 
 // slowPageFloodProgram prints about 150 KB a second until stopped: long
 // enough to click Stop before the output limit.
@@ -124,7 +127,8 @@ func TestBrowserOutputAtVolume(t *testing.T) {
 				requestAnimationFrame(() => requestAnimationFrame(() => {
 					o.scrollTop = 0;
 					requestAnimationFrame(() => requestAnimationFrame(() => {
-						const first = o.querySelector('[data-testid=output-line] .text').textContent;
+						const row = o.querySelector('[data-testid=output-line] .text');
+						const first = row ? row.textContent : '(no row)';
 						sel.value = ''; sel.dispatchEvent(new Event('change'));
 						done(tail + ' ' + rows.length + ' ' + first);
 					}));
