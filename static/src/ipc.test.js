@@ -180,6 +180,7 @@ test("a rail lies below the upper-most lane of the processes that use it", () =>
 test("a hundred thousand events are taken in linear time", () => {
   // Measured against a tenth of the work on the same machine, so that a
   // busy machine does not decide: linear is 10 times as long, quadratic 100.
+  // Each the best of three: one pass may lose the CPU to another program.
   const take = (n) => {
     const m = new IPCModel();
     const t0 = performance.now();
@@ -191,7 +192,9 @@ test("a hundred thousand events are taken in linear time", () => {
   };
   take(5000); // warm the JIT
   const small = Math.min(take(5000)[0], take(5000)[0], take(5000)[0]);
-  const [ms, m] = take(50000);
+  const big = [take(50000), take(50000), take(50000)];
+  const ms = Math.min(...big.map(([took]) => took));
+  const m = big[0][1];
   assert.equal(m.messages.length, 50000);
   assert.equal(m.inFlight("queue-1"), 0);
   assert.ok(ms < 30 * Math.max(small, 1), `50,000 pairs took ${ms} ms, 5,000 took ${small} ms`);
