@@ -104,7 +104,7 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 	}
 	if si.cg != nil {
 		// Moving a process into a v1 cgroup waits for an RCU grace period
-		// (5-15 ms): the init builds the sandbox meanwhile, and starts the
+		// (7-18 ms here): the init builds the sandbox meanwhile, and starts the
 		// program only when told to, once it is in (goAhead).
 		si.placed = make(chan struct{})
 		pid, lag := si.cmd.Process.Pid, r.cfg.placeLag

@@ -94,10 +94,13 @@ func HookBlob(files []HookFile) ([]HookSize, []byte) {
 func ReadHook(r io.Reader, sizes []HookSize) ([]HookFile, error) {
 	total := 0
 	for _, s := range sizes {
-		if s.Source < 0 || s.Pyc < 0 {
-			return nil, fmt.Errorf("a negative size for %s", s.Name)
+		if s.Source < 0 || s.Pyc < 0 || s.Source > MaxHookBytes || s.Pyc > MaxHookBytes {
+			return nil, fmt.Errorf("a size out of bounds for %s", s.Name)
 		}
 		total += s.Source + s.Pyc
+		if total > MaxHookBytes {
+			break
+		}
 	}
 	if total > MaxHookBytes {
 		return nil, fmt.Errorf("the hook's files take %d bytes, more than %d", total, MaxHookBytes)
