@@ -1,6 +1,7 @@
 import logging
 import logging.handlers
 import sys
+import time
 from multiprocessing import get_context
 
 FORMAT = "%(processName)s %(levelname)s %(message)s"
@@ -25,6 +26,7 @@ def produce(jobs, log_queue, first):
 
 def work(n):
     logging.getLogger("work").info("squaring %d", n)
+    time.sleep(0.2)  # a job takes a while: results still come back after the last job is handed out
     return n * n
 
 
