@@ -28,8 +28,9 @@ const (
 	// cgroupRemoveWait bounds how long removing a run's cgroup waits for
 	// its last processes to leave it.
 	cgroupRemoveWait = 2 * time.Second
-	// initTasksReserve is added to pids.max: the init's own threads count
-	// against the cgroup too.
+	// initTasksReserve is added to pids.max when the whole init is in the
+	// cgroup (moved by its pid), for its threads; an init that places only
+	// the thread that starts the program adds that one thread.
 	initTasksReserve = 12
 )
 
@@ -222,10 +223,14 @@ func cgroupName(id string) string { return fmt.Sprintf("run-%d-%s", os.Getpid(),
 type runCgroup struct {
 	version string
 	dirs    map[string]string // controller -> directory
+	// selfPlaced: the init's thread that starts the program moves itself
+	// in (openTasks), on v1; otherwise the whole init is moved by its pid
+	// (add).
+	selfPlaced bool
 }
 
-func (m *cgroupManager) create(id string, l event.Limits) (*runCgroup, error) {
-	c := &runCgroup{version: m.version, dirs: map[string]string{}}
+func (m *cgroupManager) create(id string, l event.Limits, selfPlaced bool) (*runCgroup, error) {
+	c := &runCgroup{version: m.version, dirs: map[string]string{}, selfPlaced: selfPlaced}
 	for ctrl, base := range m.bases {
 		dir := filepath.Join(base, cgroupName(id))
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
@@ -243,7 +248,11 @@ func (m *cgroupManager) create(id string, l event.Limits) (*runCgroup, error) {
 
 func (c *runCgroup) setLimits(l event.Limits) error {
 	mem := strconv.FormatInt(l.MemoryBytes, 10)
-	pids := strconv.Itoa(l.Pids + initTasksReserve)
+	reserve := initTasksReserve
+	if c.selfPlaced {
+		reserve = 1
+	}
+	pids := strconv.Itoa(l.Pids + reserve)
 	quota := strconv.Itoa(l.CPUs * 100000)
 	var files [][2]string
 	if d, ok := c.dirs["memory"]; ok {
@@ -275,14 +284,43 @@ func (c *runCgroup) setLimits(l event.Limits) error {
 	return nil
 }
 
+// openTasks opens for writing the "tasks" file of each of the run's v1
+// cgroups, for the init's thread that starts the program to move itself
+// in: a thread that writes 0 there moves itself without the global lock
+// (and its RCU grace period, 7-18 ms here) that moving another process by
+// its pid takes.
+func (c *runCgroup) openTasks() ([]*os.File, error) {
+	var files []*os.File
+	for _, d := range c.distinctDirs() {
+		f, err := os.OpenFile(filepath.Join(d, "tasks"), os.O_WRONLY, 0)
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, fmt.Errorf("open the tasks file of %s: %w", d, err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// distinctDirs lists the run's cgroup directories once each (on v2 every
+// controller has the same one).
+func (c *runCgroup) distinctDirs() []string {
+	var dirs []string
+	seen := map[string]bool{}
+	for _, ctrl := range cgroupControllers {
+		if d, ok := c.dirs[ctrl]; ok && !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
 // add moves a process (the run's init, before it starts anything) in.
 func (c *runCgroup) add(pid int) error {
-	seen := map[string]bool{}
-	for _, d := range c.dirs {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
+	for _, d := range c.distinctDirs() {
 		if err := writeFile(filepath.Join(d, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("move the run into %s: %w", d, err)
 		}
@@ -313,12 +351,7 @@ func (c *runCgroup) pidsRefused() int64 {
 
 func (c *runCgroup) destroy() {
 	deadline := time.Now().Add(cgroupRemoveWait)
-	seen := map[string]bool{}
-	for _, d := range c.dirs {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
+	for _, d := range c.distinctDirs() {
 		for {
 			err := os.Remove(d)
 			if err == nil || errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {

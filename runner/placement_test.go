@@ -12,12 +12,26 @@ import (
 	"mpplayground/internal/testload"
 )
 
-// The program and its children are born in the run's cgroups, even when
-// moving the init there takes longer than building the sandbox: the init
-// builds it meanwhile and starts the program only when told to.
+// The program and its children are born in the run's cgroups: on a v1 host
+// the init's thread that starts the program moves itself in first; where
+// the init is moved by its pid (v2, or placeByPID here), even when that
+// takes longer than building the sandbox, as the init builds it meanwhile
+// and starts the program only when told to.
 func TestTheProgramIsBornInItsCgroup(t *testing.T) {
 	testRunner(t) // skips, or fails under CI, without a sandbox
-	r, err := New(Config{OneRun: true, placeLag: 300 * time.Millisecond})
+	for _, byPID := range []bool{false, true} {
+		t.Run(fmt.Sprintf("by pid %v", byPID), func(t *testing.T) {
+			cfg := Config{OneRun: true}
+			if byPID {
+				cfg.placeByPID, cfg.placeLag = true, 300*time.Millisecond
+			}
+			bornInItsCgroup(t, cfg)
+		})
+	}
+}
+
+func bornInItsCgroup(t *testing.T, cfg Config) {
+	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

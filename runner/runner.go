@@ -88,9 +88,13 @@ type Config struct {
 	// one init starts in New, for a run with these Limits.
 	OneRun bool
 
-	// placeLag delays the move of each init into its cgroup: a test's
-	// stand-in for a kernel slower to move it than the init is to build
-	// the sandbox.
+	// placeByPID moves each init into its cgroup by its pid, as on a v2
+	// host, on a v1 host too (where the init's thread that starts the
+	// program moves itself): the tests' way to follow that path here.
+	placeByPID bool
+	// placeLag delays the move of each init into its cgroup by its pid: a
+	// test's stand-in for a kernel slower to move it than the init is to
+	// build the sandbox.
 	placeLag time.Duration
 }
 

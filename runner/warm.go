@@ -12,12 +12,12 @@ import (
 	"mpplayground/runner/sandbox"
 )
 
-// Starting a run's init costs more than starting Python: above all,
-// moving a process into a v1 memory cgroup takes ~10 ms of kernel time.
-// So the runner keeps a few inits started ahead of time, each in its own
-// cgroup and with its own host uid, waiting for a program (as
-// golang/playground keeps containers ready). A run takes one if its cgroup
-// limits are the runner's defaults.
+// Starting a run's init costs more than starting Python (the binary's own
+// start, new namespaces, and on a v2 host the move of the init into its
+// cgroup, an RCU grace period of ~10 ms). So the runner keeps a few inits
+// started ahead of time, each with its cgroup and its own host uid,
+// waiting for a program (as golang/playground keeps containers ready). A
+// run takes one if its cgroup limits are the runner's defaults.
 
 // warmInits is how many inits wait ready.
 const warmInits = 2
@@ -31,13 +31,17 @@ type startedInit struct {
 	uid     int          // the host uid (and gid) of its program
 	giveUID *uidPool     // where close gives uid back; nil when it is shared
 	// placed is closed once the init is in its cgroup, or placeErr says
-	// why it could not be; nil without a cgroup.
+	// why it could not be; nil without a cgroup or when the init places
+	// its program itself.
 	placed   chan struct{}
 	placeErr error
-	ctl      *os.File // write end of the init's fd 3
-	wire     *os.File // read end of its fd 4
-	stdin    *os.File // write end of the program's standard input
-	initErr  *bytes.Buffer
+	// cgroupTasks is how many cgroup "tasks" files the init holds, to
+	// place its program itself (record.Config.CgroupTasks).
+	cgroupTasks int
+	ctl         *os.File // write end of the init's fd 3
+	wire        *os.File // read end of its fd 4
+	stdin       *os.File // write end of the program's standard input
+	initErr     *bytes.Buffer
 }
 
 // startInit starts an init in a new cgroup bounded by l, its program
@@ -60,18 +64,25 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		gid = uid
 	}
 	if r.cgroups != nil && len(r.cgroups.bases) > 0 {
-		if si.cg, err = r.cgroups.create(r.token+"-"+event.NewRunID()[:12], l); err != nil {
+		selfPlaced := r.cgroups.version == "v1" && !r.cfg.placeByPID
+		if si.cg, err = r.cgroups.create(r.token+"-"+event.NewRunID()[:12], l, selfPlaced); err != nil {
 			si.close()
 			return nil, err
 		}
 	}
-	var child []*os.File // the init's fds 3, 4, 5
+	var child []*os.File // the init's fds 3, 4, 5 and its cgroups' tasks files
 	closeChild := func() {
 		for _, f := range child {
 			f.Close()
 		}
 	}
 	child, err = si.openPipes()
+	if err == nil && si.cg != nil && si.cg.selfPlaced {
+		var tasks []*os.File
+		tasks, err = si.cg.openTasks()
+		child = append(child, tasks...)
+		si.cgroupTasks = len(tasks)
+	}
 	if err != nil {
 		closeChild()
 		si.close()
@@ -102,10 +113,10 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		}
 		return nil, fmt.Errorf("create the sandbox's namespaces: %w", err)
 	}
-	if si.cg != nil {
-		// Moving a process into a v1 cgroup waits for an RCU grace period
-		// (7-18 ms here): the init builds the sandbox meanwhile, and starts the
-		// program only when told to, once it is in (goAhead).
+	if si.cg != nil && !si.cg.selfPlaced {
+		// Moving another process into a cgroup waits for an RCU grace
+		// period (7-18 ms here): the init builds the sandbox meanwhile, and
+		// starts the program only when told to, once it is in (goAhead).
 		si.placed = make(chan struct{})
 		pid, lag := si.cmd.Process.Pid, r.cfg.placeLag
 		go func() {
