@@ -13,8 +13,9 @@ import (
 
 // BenchmarkCLIColdStart times `playground run --json FILE`, a fresh
 // process each time as a learner or a script calls it, against the bare
-// interpreter it runs (its real path, not a shim on PATH), in alternating
-// pairs, and reports the medians. What the CLI learns of an interpreter is
+// interpreter it runs (its real path, not a shim on PATH; PLAYGROUND_PYTHON
+// names another, as for the CLI), in alternating pairs, and reports the
+// medians. What the CLI learns of an interpreter is
 // cached across calls (a first call fills the cache). It fails past the
 // floors of the fidelity issue: 40 ms more on a trivial program, 1.25x on a
 // Pool(4).map.
@@ -27,11 +28,15 @@ func BenchmarkCLIColdStart(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v: %s", err, out)
 	}
-	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	python := "python3"
+	if p := os.Getenv("PLAYGROUND_PYTHON"); p != "" {
+		python = p
+	}
+	out, err := exec.Command(python, "-c", "import sys; print(sys.executable)").Output()
 	if err != nil {
 		b.Fatal(err)
 	}
-	python := strings.TrimSpace(string(out))
+	python = strings.TrimSpace(string(out))
 	env := append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
 	const pairs = 15
 	for _, tc := range []struct {
