@@ -123,11 +123,26 @@ const stepsTimeout = 30 * time.Second
 
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, testload.Scaled(t, stepsTimeout, 500))
+	stepsCtx, cancel := context.WithTimeout(ctx, testload.Scaled(t, stepsTimeout, 500))
 	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
+	if err := chromedp.Do(stepsCtx, steps...); err != nil {
+		t.Fatalf("%v; the page's status then: %s", err, pageStatus(ctx))
 	}
+}
+
+// pageStatus is what the status line of the page says (its state and
+// text), so that a wait for a run's end that fails tells how the run
+// ended, if it did.
+func pageStatus(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const e = document.querySelector('[data-testid=status]');
+		return e ? (e.dataset.state || '(none)') + ' "' + e.textContent.trim() + '"' : '(no status line)'; })()`))
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return s
 }
 
 func eval[T any](t *testing.T, ctx context.Context, expr string) T {
