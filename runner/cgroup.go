@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -28,9 +29,8 @@ const (
 	// cgroupRemoveWait bounds how long removing a run's cgroup waits for
 	// its last processes to leave it.
 	cgroupRemoveWait = 2 * time.Second
-	// initTasksReserve is added to pids.max when the whole init is in the
-	// cgroup (moved by its pid), for its threads; an init that places only
-	// the thread that starts the program adds that one thread.
+	// initTasksReserve is added to pids.max: the init's own threads count
+	// against the cgroup too.
 	initTasksReserve = 12
 )
 
@@ -223,15 +223,13 @@ func cgroupName(id string) string { return fmt.Sprintf("run-%d-%s", os.Getpid(),
 type runCgroup struct {
 	version string
 	dirs    map[string]string // controller -> directory
-	// selfPlaced: the init's thread that starts the program moves itself
-	// in (openTasks), on v1; otherwise the whole init is moved by its pid
-	// (add).
-	selfPlaced bool
+	homes   map[string]string // controller -> this process's own cgroup, where its threads return
 }
 
-func (m *cgroupManager) create(id string, l event.Limits, selfPlaced bool) (*runCgroup, error) {
-	c := &runCgroup{version: m.version, dirs: map[string]string{}, selfPlaced: selfPlaced}
+func (m *cgroupManager) create(id string, l event.Limits) (*runCgroup, error) {
+	c := &runCgroup{version: m.version, dirs: map[string]string{}, homes: map[string]string{}}
 	for ctrl, base := range m.bases {
+		c.homes[ctrl] = filepath.Dir(base) // base is <own cgroup>/playground-runs
 		dir := filepath.Join(base, cgroupName(id))
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			c.destroy()
@@ -248,11 +246,7 @@ func (m *cgroupManager) create(id string, l event.Limits, selfPlaced bool) (*run
 
 func (c *runCgroup) setLimits(l event.Limits) error {
 	mem := strconv.FormatInt(l.MemoryBytes, 10)
-	reserve := initTasksReserve
-	if c.selfPlaced {
-		reserve = 1
-	}
-	pids := strconv.Itoa(l.Pids + reserve)
+	pids := strconv.Itoa(l.Pids + initTasksReserve)
 	quota := strconv.Itoa(l.CPUs * 100000)
 	var files [][2]string
 	if d, ok := c.dirs["memory"]; ok {
@@ -284,33 +278,52 @@ func (c *runCgroup) setLimits(l event.Limits) error {
 	return nil
 }
 
-// openTasks opens for writing the "tasks" file of each of the run's v1
-// cgroups, for the init's thread that starts the program to move itself
-// in: a thread that writes 0 there moves itself without the global lock
-// (and its RCU grace period, 7-18 ms here) that moving another process by
-// its pid takes.
-func (c *runCgroup) openTasks() ([]*os.File, error) {
-	var files []*os.File
-	for _, d := range c.distinctDirs() {
-		f, err := os.OpenFile(filepath.Join(d, "tasks"), os.O_WRONLY, 0)
-		if err != nil {
-			for _, f := range files {
-				f.Close()
-			}
-			return nil, fmt.Errorf("open the tasks file of %s: %w", d, err)
+// forkInside runs start, which forks the run's init, from a thread that
+// is in the run's v1 cgroups meanwhile, so that the init is born there,
+// with everything it will start. Moving another process in by its pid
+// takes a global lock and waits for an RCU grace period (7-18 ms here,
+// and every fork on the machine waits with it); a thread that moves itself,
+// by writing 0 to a "tasks" file, does not (0.2 ms for three hierarchies).
+// The thread goes back to this process's own cgroups after the fork.
+func (c *runCgroup) forkInside(start func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		err := moveThisThread(eachOnce(c.dirs))
+		if err == nil {
+			err = start()
 		}
-		files = append(files, f)
-	}
-	return files, nil
+		if back := moveThisThread(eachOnce(c.homes)); back != nil {
+			// The thread is still in the run's cgroups: nothing else may run
+			// on it, and it may not end either, as the init's parent-death
+			// signal follows the thread that forked it. It waits for good.
+			done <- errors.Join(err, fmt.Errorf("leave the run's cgroup: %w", back))
+			select {}
+		}
+		runtime.UnlockOSThread()
+		done <- err
+	}()
+	return <-done
 }
 
-// distinctDirs lists the run's cgroup directories once each (on v2 every
-// controller has the same one).
-func (c *runCgroup) distinctDirs() []string {
+// moveThisThread moves the calling thread into each of dirs (v1).
+func moveThisThread(dirs []string) error {
+	for _, d := range dirs {
+		if err := writeFile(filepath.Join(d, "tasks"), "0"); err != nil {
+			return fmt.Errorf("enter %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// eachOnce lists the directories of a controller -> directory map in the
+// order of cgroupControllers, each once (on v2 every controller has the
+// same one).
+func eachOnce(byController map[string]string) []string {
 	var dirs []string
 	seen := map[string]bool{}
 	for _, ctrl := range cgroupControllers {
-		if d, ok := c.dirs[ctrl]; ok && !seen[d] {
+		if d, ok := byController[ctrl]; ok && !seen[d] {
 			seen[d] = true
 			dirs = append(dirs, d)
 		}
@@ -320,7 +333,7 @@ func (c *runCgroup) distinctDirs() []string {
 
 // add moves a process (the run's init, before it starts anything) in.
 func (c *runCgroup) add(pid int) error {
-	for _, d := range c.distinctDirs() {
+	for _, d := range eachOnce(c.dirs) {
 		if err := writeFile(filepath.Join(d, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("move the run into %s: %w", d, err)
 		}
@@ -351,7 +364,7 @@ func (c *runCgroup) pidsRefused() int64 {
 
 func (c *runCgroup) destroy() {
 	deadline := time.Now().Add(cgroupRemoveWait)
-	for _, d := range c.distinctDirs() {
+	for _, d := range eachOnce(c.dirs) {
 		for {
 			err := os.Remove(d)
 			if err == nil || errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {

@@ -39,7 +39,7 @@ func TestCgroupV2WritesLimitsAndReadsCounters(t *testing.T) {
 	if got := readTrim(t, filepath.Join(runs, "cgroup.subtree_control")); got != "+memory +pids +cpu" {
 		t.Errorf("subtree_control %q", got)
 	}
-	c, err := m.create("abc", event.Limits{MemoryBytes: 256 << 20, Pids: 64, CPUs: 2}, false)
+	c, err := m.create("abc", event.Limits{MemoryBytes: 256 << 20, Pids: 64, CPUs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func (r *Runner) initAttr(uid, gid int) *syscall.SysProcAttr {
 	return attr
 }
 
-func (s *session) initConfig(si *startedInit) record.Config {
+func (s *session) initConfig() record.Config {
 	py := s.r.python
 	cfg := record.Config{
 		RunID:       s.req.RunID,
@@ -54,7 +54,6 @@ func (s *session) initConfig(si *startedInit) record.Config {
 		SwitchUID:   os.Geteuid() == 0,
 		PathDirs:    programPath(py.Executable),
 		Grace:       mainExitGrace.Milliseconds(),
-		CgroupTasks: si.cgroupTasks,
 	}
 	if s.r.info.Enabled && !s.r.info.Memory {
 		// Without a memory cgroup, bound each process's address space

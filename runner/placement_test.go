@@ -12,11 +12,12 @@ import (
 	"mpplayground/internal/testload"
 )
 
-// The program and its children are born in the run's cgroups: on a v1 host
-// the init's thread that starts the program moves itself in first; where
-// the init is moved by its pid (v2, or placeByPID here), even when that
-// takes longer than building the sandbox, as the init builds it meanwhile
-// and starts the program only when told to.
+// The program and its children are born in the run's cgroups, and the init
+// is in them too (its tracer works for the program): on a v1 host
+// the init is born there (forkInside); where the init is moved by its pid
+// (v2, or placeByPID here), even when that takes longer than building the
+// sandbox, as the init builds it meanwhile and starts the program only
+// when told to.
 func TestTheProgramIsBornInItsCgroup(t *testing.T) {
 	testRunner(t) // skips, or fails under CI, without a sandbox
 	for _, byPID := range []bool{false, true} {
@@ -45,11 +46,12 @@ func bornInItsCgroup(t *testing.T, cfg Config) {
 	rr := runProgram(t, r, `
 import multiprocessing as mp
 
-def show():
-    print(open("/proc/self/cgroup").read(), flush=True)
+def show(pid="self"):
+    print(open("/proc/%s/cgroup" % pid).read(), flush=True)
 
 if __name__ == "__main__":
     show()
+    show(1)  # the init, whose work for the program is the run's too
     p = mp.Process(target=show)
     p.start()
     p.join()
@@ -65,11 +67,11 @@ if __name__ == "__main__":
 		}
 		lines++
 		if !strings.Contains(parts[2], want) {
-			t.Errorf("a process of the program was in %s (%s), not in its run's cgroup", parts[2], parts[1])
+			t.Errorf("a process of the run was in %s (%s), not in its run's cgroup", parts[2], parts[1])
 		}
 	}
-	if lines != 4 {
-		t.Errorf("%d lines of the memory and pids controllers from two processes, want 4:\n%s", lines, rr.text("stdout"))
+	if lines != 6 {
+		t.Errorf("%d lines of the memory and pids controllers from the init and two processes, want 6:\n%s", lines, rr.text("stdout"))
 	}
 }
 

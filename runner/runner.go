@@ -89,8 +89,8 @@ type Config struct {
 	OneRun bool
 
 	// placeByPID moves each init into its cgroup by its pid, as on a v2
-	// host, on a v1 host too (where the init's thread that starts the
-	// program moves itself): the tests' way to follow that path here.
+	// host, on a v1 host too (where the init is born in it, forkInside):
+	// the tests' way to follow that path here.
 	placeByPID bool
 	// placeLag delays the move of each init into its cgroup by its pid: a
 	// test's stand-in for a kernel slower to move it than the init is to

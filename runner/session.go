@@ -118,7 +118,10 @@ func (s *session) run(ctx context.Context) Result {
 // execute hands the program to the init and follows the run to its end;
 // it closes the init, its cgroup and its uid once the init is reaped.
 func (s *session) execute(ctx context.Context, si *startedInit) error {
-	if err := handConfig(si, s.configLine(si)); err != nil {
+	line, _ := json.Marshal(s.initConfig())
+	line = append(line, '\n')
+	line = append(line, s.r.python.hookBlob...)
+	if err := handConfig(si, line); err != nil {
 		// A warm init that died while it waited: start a fresh one, for
 		// the same host uid (run.start named it).
 		uid, pool := si.uid, si.giveUID
@@ -127,7 +130,7 @@ func (s *session) execute(ctx context.Context, si *startedInit) error {
 		if si, err = s.r.startInitAs(s.limits, uid, pool); err != nil {
 			return err
 		}
-		if err := handConfig(si, s.configLine(si)); err != nil {
+		if err := handConfig(si, line); err != nil {
 			si.close()
 			return fmt.Errorf("hand the program to the sandbox: %w", err)
 		}
@@ -144,14 +147,6 @@ func (s *session) execute(ctx context.Context, si *startedInit) error {
 	}
 	s.checkCgroup()
 	return nil
-}
-
-// configLine is what the init reads first: its config as a JSON line,
-// then the hook's files.
-func (s *session) configLine(si *startedInit) []byte {
-	line, _ := json.Marshal(s.initConfig(si))
-	line = append(line, '\n')
-	return append(line, s.r.python.hookBlob...)
 }
 
 // initLostMessage says why a run ended before its program started,

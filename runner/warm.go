@@ -31,17 +31,14 @@ type startedInit struct {
 	uid     int          // the host uid (and gid) of its program
 	giveUID *uidPool     // where close gives uid back; nil when it is shared
 	// placed is closed once the init is in its cgroup, or placeErr says
-	// why it could not be; nil without a cgroup or when the init places
-	// its program itself.
+	// why it could not be; nil without a cgroup or when the init was born
+	// in it.
 	placed   chan struct{}
 	placeErr error
-	// cgroupTasks is how many cgroup "tasks" files the init holds, to
-	// place its program itself (record.Config.CgroupTasks).
-	cgroupTasks int
-	ctl         *os.File // write end of the init's fd 3
-	wire        *os.File // read end of its fd 4
-	stdin       *os.File // write end of the program's standard input
-	initErr     *bytes.Buffer
+	ctl      *os.File // write end of the init's fd 3
+	wire     *os.File // read end of its fd 4
+	stdin    *os.File // write end of the program's standard input
+	initErr  *bytes.Buffer
 }
 
 // startInit starts an init in a new cgroup bounded by l, its program
@@ -64,25 +61,18 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		gid = uid
 	}
 	if r.cgroups != nil && len(r.cgroups.bases) > 0 {
-		selfPlaced := r.cgroups.version == "v1" && !r.cfg.placeByPID
-		if si.cg, err = r.cgroups.create(r.token+"-"+event.NewRunID()[:12], l, selfPlaced); err != nil {
+		if si.cg, err = r.cgroups.create(r.token+"-"+event.NewRunID()[:12], l); err != nil {
 			si.close()
 			return nil, err
 		}
 	}
-	var child []*os.File // the init's fds 3, 4, 5 and its cgroups' tasks files
+	var child []*os.File // the init's fds 3, 4, 5
 	closeChild := func() {
 		for _, f := range child {
 			f.Close()
 		}
 	}
 	child, err = si.openPipes()
-	if err == nil && si.cg != nil && si.cg.selfPlaced {
-		var tasks []*os.File
-		tasks, err = si.cg.openTasks()
-		child = append(child, tasks...)
-		si.cgroupTasks = len(tasks)
-	}
 	if err != nil {
 		closeChild()
 		si.close()
@@ -103,7 +93,12 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		si.cmd.Stderr = os.Stderr
 		si.cmd.Env = append(si.cmd.Env, "PLAYGROUND_DEBUG_INIT=1")
 	}
-	err = si.cmd.Start()
+	bornInside := si.cg != nil && si.cg.version == "v1" && !r.cfg.placeByPID
+	if bornInside {
+		err = si.cg.forkInside(si.cmd.Start)
+	} else {
+		err = si.cmd.Start()
+	}
 	closeChild()
 	if err != nil {
 		si.cmd = nil
@@ -113,10 +108,11 @@ func (r *Runner) startInitAs(l event.Limits, uid int, pool *uidPool) (*startedIn
 		}
 		return nil, fmt.Errorf("create the sandbox's namespaces: %w", err)
 	}
-	if si.cg != nil && !si.cg.selfPlaced {
-		// Moving another process into a cgroup waits for an RCU grace
-		// period (7-18 ms here): the init builds the sandbox meanwhile, and
-		// starts the program only when told to, once it is in (goAhead).
+	if si.cg != nil && !bornInside {
+		// v2 has no threads outside threaded subtrees to move on their own:
+		// the init is moved by its pid, which waits for an RCU grace period
+		// (7-18 ms here); it builds the sandbox meanwhile, and starts the
+		// program only when told to, once it is in (goAhead).
 		si.placed = make(chan struct{})
 		pid, lag := si.cmd.Process.Pid, r.cfg.placeLag
 		go func() {

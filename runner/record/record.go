@@ -8,8 +8,6 @@
 //	fd 4  init -> runner: records (codec.go), in the order the init
 //	      observed them.
 //	fd 5  the program's standard input (read end), handed to the program.
-//	fd 6… on a host with v1 cgroups, the run's cgroup "tasks" files, opened
-//	      for writing by the runner (Config.CgroupTasks says how many).
 //
 // The init shares the sandbox with the program, so the runner takes every
 // record as untrusted input.
@@ -29,8 +27,6 @@ const (
 	CtlFD   = 3
 	WireFD  = 4
 	StdinFD = 5
-	// CgroupFD is the first of Config.CgroupTasks descriptors.
-	CgroupFD = 6
 )
 
 // Config is everything the init needs to set up the sandbox and start the
@@ -58,11 +54,6 @@ type Config struct {
 	DropGrps    bool         `json:"drop_groups"` // clear supplementary groups of the program
 	PathDirs    []string     `json:"path_dirs"`   // PATH of the program
 	Grace       int64        `json:"grace_ms"`    // how long other processes may outlive the main one
-	// CgroupTasks is how many descriptors, from CgroupFD on, are the "tasks"
-	// files of the run's v1 cgroups: the thread that starts the program
-	// writes 0 to each (it moves itself, which takes no RCU grace period,
-	// unlike moving another process), so the program is born in them.
-	CgroupTasks int `json:"cgroup_tasks,omitempty"`
 	// Per-process fallbacks for a host without the memory or pids cgroup
 	// controller (0: not needed).
 	AddressSpace uint64 `json:"rlimit_as"`

@@ -198,14 +198,12 @@ func loadFilter(prog []bpf.Instruction) error {
 }
 
 // startOnProgramThread starts the program from a fresh OS thread that
-// first enters the run's v1 cgroups (cgroupTasks of them, placeThisThread)
-// and gives up, for itself alone, what the program must not inherit:
+// first gives up, for itself alone, what the program must not inherit:
 // ambient capabilities, the right to gain privileges, and (in the
 // sandbox) the freedom from the seccomp filter. The child inherits that
-// thread's state; the init's tracer thread keeps ptrace and stays out of
-// the cgroups. The thread ends with the goroutine, which never unlocks it.
-// traceForks: see guardFilter.
-func startOnProgramThread(withSeccomp, traceForks bool, cgroupTasks int, start func() (*os.Process, error)) (*os.Process, error) {
+// thread's state; the init's tracer thread keeps ptrace. The thread ends
+// with the goroutine, which never unlocks it. traceForks: see guardFilter.
+func startOnProgramThread(withSeccomp, traceForks bool, start func() (*os.Process, error)) (*os.Process, error) {
 	type result struct {
 		p   *os.Process
 		err error
@@ -213,10 +211,6 @@ func startOnProgramThread(withSeccomp, traceForks bool, cgroupTasks int, start f
 	ch := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := placeThisThread(cgroupTasks); err != nil {
-			ch <- result{err: err}
-			return
-		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 			ch <- result{err: fmt.Errorf("clear ambient capabilities: %w", err)}
 			return

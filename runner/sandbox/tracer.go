@@ -179,7 +179,7 @@ func (t *tracer) startProgram() error {
 		// one the seccomp guard lets by untraced (guardFilter).
 		attr.Sys.PidFD = &pidfd
 	}
-	p, err := startOnProgramThread(t.cfg.Sandbox, traceForks(t.cfg), t.cfg.CgroupTasks, func() (*os.Process, error) {
+	p, err := startOnProgramThread(t.cfg.Sandbox, traceForks(t.cfg), func() (*os.Process, error) {
 		return os.StartProcess(t.cfg.Python, []string{t.cfg.Python, ProgramName}, attr)
 	})
 	if pidfd >= 0 {
