@@ -223,13 +223,11 @@ func cgroupName(id string) string { return fmt.Sprintf("run-%d-%s", os.Getpid(),
 type runCgroup struct {
 	version string
 	dirs    map[string]string // controller -> directory
-	homes   map[string]string // controller -> this process's own cgroup, where its threads return
 }
 
 func (m *cgroupManager) create(id string, l event.Limits) (*runCgroup, error) {
-	c := &runCgroup{version: m.version, dirs: map[string]string{}, homes: map[string]string{}}
+	c := &runCgroup{version: m.version, dirs: map[string]string{}}
 	for ctrl, base := range m.bases {
-		c.homes[ctrl] = filepath.Dir(base) // base is <own cgroup>/playground-runs
 		dir := filepath.Join(base, cgroupName(id))
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			c.destroy()
@@ -293,7 +291,7 @@ func (c *runCgroup) forkInside(start func() error) error {
 		if err == nil {
 			err = start()
 		}
-		if back := moveThisThread(eachOnce(c.homes)); back != nil {
+		if back := moveThisThread(c.homes()); back != nil {
 			// The thread is still in the run's cgroups: nothing else may run
 			// on it, and it may not end either, as the init's parent-death
 			// signal follows the thread that forked it. It waits for good.
@@ -304,6 +302,16 @@ func (c *runCgroup) forkInside(start func() error) error {
 		done <- err
 	}()
 	return <-done
+}
+
+// homes lists this process's own cgroups, where the run's are made: a
+// run's cgroup is <own cgroup>/playground-runs/<run>.
+func (c *runCgroup) homes() []string {
+	var dirs []string
+	for _, d := range eachOnce(c.dirs) {
+		dirs = append(dirs, filepath.Dir(filepath.Dir(d)))
+	}
+	return dirs
 }
 
 // moveThisThread moves the calling thread into each of dirs (v1).
