@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
+
+	"mpplayground/runner/record"
 )
 
 // What the probe learns of an interpreter (its real path, version, prefixes
@@ -70,15 +72,43 @@ func probeKey(path string) (string, bool) {
 	return hex.EncodeToString(h.Sum(nil)), true
 }
 
+// An entry is a line of JSON (cacheEntry) followed by the hook's files as
+// raw bytes (record.HookBlob): the line is small, and the bytes need no
+// decoding, so reading an entry costs a cold `playground run` next to
+// nothing (as base64 in JSON, the hook took milliseconds to decode).
+type cacheEntry struct {
+	Executable string            `json:"executable"`
+	Version    string            `json:"version"`
+	Prefixes   []string          `json:"prefixes"`
+	Hook       []record.HookSize `json:"hook"`
+}
+
+// cacheSuffix names an entry's file after its key.
+const cacheSuffix = ".entry"
+
 // readProbeCache fills p from the entry of key; false when there is none
-// that reads.
+// that reads whole.
 func readProbeCache(key string, p *probed) bool {
 	dir := probeCacheDir()
 	if dir == "" {
 		return false
 	}
-	b, err := os.ReadFile(filepath.Join(dir, key+".json"))
-	return err == nil && json.Unmarshal(b, p) == nil && p.Executable != "" && len(p.Hook) > 0
+	b, err := os.ReadFile(filepath.Join(dir, key+cacheSuffix))
+	if err != nil {
+		return false
+	}
+	line, blob, ok := bytes.Cut(b, []byte("\n"))
+	var e cacheEntry
+	if !ok || json.Unmarshal(line, &e) != nil || e.Executable == "" || len(e.Hook) == 0 {
+		return false
+	}
+	r := bytes.NewReader(blob)
+	hook, err := record.ReadHook(r, e.Hook)
+	if err != nil || r.Len() != 0 {
+		return false
+	}
+	*p = probed{Executable: e.Executable, Version: e.Version, Prefixes: e.Prefixes, Hook: hook}
+	return true
 }
 
 // writeProbeCache keeps p under key, best effort: a cache that cannot be
@@ -88,7 +118,8 @@ func writeProbeCache(key string, p probed) {
 	if dir == "" || os.MkdirAll(dir, 0o700) != nil {
 		return
 	}
-	b, err := json.Marshal(p)
+	sizes, blob := record.HookBlob(p.Hook)
+	line, err := json.Marshal(cacheEntry{Executable: p.Executable, Version: p.Version, Prefixes: p.Prefixes, Hook: sizes})
 	if err != nil {
 		return
 	}
@@ -96,9 +127,9 @@ func writeProbeCache(key string, p probed) {
 	if err != nil {
 		return
 	}
-	_, err = f.Write(b)
+	_, err = f.Write(append(append(line, '\n'), blob...))
 	if cerr := f.Close(); err == nil && cerr == nil {
-		err = os.Rename(f.Name(), filepath.Join(dir, key+".json"))
+		err = os.Rename(f.Name(), filepath.Join(dir, key+cacheSuffix))
 	}
 	if err != nil {
 		_ = os.Remove(f.Name())

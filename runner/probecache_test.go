@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,8 +40,35 @@ func TestTheInterpreterProbeIsCached(t *testing.T) {
 		t.Errorf("the cached answer differs: %+v, then %+v", first, second)
 	}
 	for i := range first.Hook {
-		if string(first.Hook[i].Pyc) != string(second.Hook[i].Pyc) {
-			t.Errorf("hook file %s: the cached .pyc differs", first.Hook[i].Name)
+		if string(first.Hook[i].Pyc) != string(second.Hook[i].Pyc) || string(first.Hook[i].Source) != string(second.Hook[i].Source) {
+			t.Errorf("hook file %s: the cached source or .pyc differs", first.Hook[i].Name)
+		}
+	}
+
+	// An entry cut short, or with bytes after its hook, is not used: the
+	// interpreter is probed again and the entry written whole.
+	entries, _ := filepath.Glob(filepath.Join(probeCacheDir(), "*"+cacheSuffix))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries %v, want one", entries)
+	}
+	whole, err := os.ReadFile(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]byte{whole[:len(whole)-1], append(append([]byte{}, whole...), 'x')} {
+		if err := os.WriteFile(entries[0], bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := probes
+		if _, err := resolveInterpreter(python); err != nil {
+			t.Fatal(err)
+		}
+		if probes != before+1 {
+			t.Errorf("an entry of %d bytes (whole: %d) was used", len(bad), len(whole))
+		}
+		var again probed
+		if !readProbeCache(filepath.Base(strings.TrimSuffix(entries[0], cacheSuffix)), &again) {
+			t.Errorf("the entry was not written whole again")
 		}
 	}
 }
