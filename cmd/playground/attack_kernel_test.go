@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"mpplayground/cmd/playground/internal/cli"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -45,8 +46,8 @@ type kernelAttack struct {
 // message, keeps its output, escapes nothing, and the next run works.
 func TestForeignABIsAndFamiliesAreRefused(t *testing.T) {
 	requireSandbox(t)
-	rf := addRunnerFlags(flag.NewFlagSet("kernel attacks", flag.ContinueOnError))
-	rf.timeout = testload.Scaled(t, 5*time.Second, 80)
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("kernel attacks", flag.ContinueOnError))
+	rf.Timeout = testload.Scaled(t, 5*time.Second, 80)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	baseline := stableHost(t)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"mpplayground/cmd/playground/internal/cli"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,8 +36,8 @@ print('reports sent')
 // to the events socket, with IPC events on or off.
 func TestForgedReportsCannotExhaustTheServer(t *testing.T) {
 	requireSandbox(t)
-	rf := addRunnerFlags(flag.NewFlagSet("memory", flag.ContinueOnError))
-	rf.timeout = testload.Scaled(t, runner.DefaultWallTime, 150)
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("memory", flag.ContinueOnError))
+	rf.Timeout = testload.Scaled(t, runner.DefaultWallTime, 150)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	for _, ipc := range []bool{true, false} {
@@ -81,8 +82,8 @@ const execLoop = "print('before the flood', flush=True)\nimport os\nopen('/tmp/l
 // output before kept, its run stored, and the server serves the next.
 func TestTheEventBudgetEndsAnArgvFlood(t *testing.T) {
 	requireSandbox(t)
-	rf := addRunnerFlags(flag.NewFlagSet("budget", flag.ContinueOnError))
-	rf.timeout = time.Minute // only the budget may end it
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("budget", flag.ContinueOnError))
+	rf.Timeout = time.Minute // only the budget may end it
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	c := dialWS(t, base)

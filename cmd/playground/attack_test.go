@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -215,12 +216,12 @@ func heads(raws []json.RawMessage) []runHead {
 
 func TestAttacksAreContained(t *testing.T) {
 	requireSandbox(t)
-	rf := addRunnerFlags(flag.NewFlagSet("attacks", flag.ContinueOnError))
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("attacks", flag.ContinueOnError))
 	// Three seconds on a quiet machine: every attack reaches its own limit
 	// well before. A busy machine slows the attacks and the bystander's run
 	// (forks under ptrace most of all) more than it slows a start of
 	// Python, so the wall time grows with the load at a wide margin.
-	rf.timeout = testload.Scaled(t, 3*time.Second, 100)
+	rf.Timeout = testload.Scaled(t, 3*time.Second, 100)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 	baseline := stableHost(t)
@@ -398,8 +399,8 @@ func TestWebSocketAbuseIsContained(t *testing.T) {
 	requireSandbox(t)
 	// Limits that the slow-client case cannot reach first: only the drop of
 	// the client may end its run.
-	rf := addRunnerFlags(flag.NewFlagSet("abuse", flag.ContinueOnError))
-	rf.timeout, rf.outputLimit = time.Minute, 512<<20
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("abuse", flag.ContinueOnError))
+	rf.Timeout, rf.OutputLimit = time.Minute, 512<<20
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, Runner: rf}
 	base, _ := startServe(t, o)
 	host := strings.TrimPrefix(base, "http://")
@@ -610,8 +611,8 @@ func TestAdmissionIsFairAndPlain(t *testing.T) {
 		// learner is refused for sharing an address.
 		// The wall time grows with the machine's load: a learner's print
 		// must not time out because 99 others share two busy cores.
-		rf := addRunnerFlags(flag.NewFlagSet("admission", flag.ContinueOnError))
-		rf.timeout = testload.Scaled(t, 10*time.Second, 200)
+		rf := cli.AddRunnerFlags(flag.NewFlagSet("admission", flag.ContinueOnError))
+		rf.Timeout = testload.Scaled(t, 10*time.Second, 200)
 		o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 8, Runner: rf}
 		base, _ := startServe(t, o)
 		var wg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"os"
 	"path/filepath"
@@ -121,8 +122,8 @@ func hostUID(t *testing.T, raws []json.RawMessage) int {
 // descriptor passing and forkserver Pool work as on an idle server.
 func TestRunsDoNotShareKernelCountersPerUser(t *testing.T) {
 	requireSandbox(t)
-	rf := addRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
-	rf.timeout = testload.Scaled(t, 30*time.Second, 400) // A must outlast B on a loaded machine
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
+	rf.Timeout = testload.Scaled(t, 30*time.Second, 400) // A must outlast B on a loaded machine
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 2, Runner: rf}
 	base, _ := startServe(t, o)
 
@@ -174,9 +175,9 @@ func TestRunsDoNotShareKernelCountersPerUser(t *testing.T) {
 // The server says at start whether each run has a host uid of its own.
 func TestServerSaysWhetherEachRunHasItsOwnUID(t *testing.T) {
 	requireSandbox(t)
-	rf := addRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
-	rf.uidRange = "2000200000-2000200099"
-	cfg, err := rf.config()
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
+	rf.UIDRange = "2000200000-2000200099"
+	cfg, err := rf.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,8 +204,8 @@ func TestServeRefusesAUIDRangeSmallerThanMaxRuns(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only a root server has a range of uids")
 	}
-	rf := addRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
-	rf.uidRange = "2000200100-2000200104"
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("uids", flag.ContinueOnError))
+	rf.UIDRange = "2000200100-2000200104"
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "runs.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 8, Runner: rf}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"mpplayground/cmd/playground/internal/cli"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,8 @@ func TestEnvNameIsPrefixedUpperCaseWithUnderscores(t *testing.T) {
 		"output-limit": "PLAYGROUND_OUTPUT_LIMIT",
 		"log-format":   "PLAYGROUND_LOG_FORMAT",
 	} {
-		if got := envName(flagName); got != want {
-			t.Errorf("envName(%q) = %q, want %q", flagName, got, want)
+		if got := cli.EnvName(flagName); got != want {
+			t.Errorf("cli.EnvName(%q) = %q, want %q", flagName, got, want)
 		}
 	}
 }
@@ -47,7 +48,7 @@ func TestEnvironment(t *testing.T) {
 		if err := fs.Parse(nil); err != nil {
 			t.Fatal(err)
 		}
-		err := applyEnv(fs, env(map[string]string{
+		err := cli.ApplyEnv(fs, env(map[string]string{
 			"PLAYGROUND_ADDR": ":9000", "PLAYGROUND_MAX_RUNS": "3",
 			"PLAYGROUND_TIMEOUT": "2s", "PLAYGROUND_SANDBOX": "false",
 		}))
@@ -63,7 +64,7 @@ func TestEnvironment(t *testing.T) {
 		if err := fs.Parse([]string{"--addr", ":7000"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := applyEnv(fs, env(map[string]string{"PLAYGROUND_ADDR": ":9000", "PLAYGROUND_MAX_RUNS": "3"})); err != nil {
+		if err := cli.ApplyEnv(fs, env(map[string]string{"PLAYGROUND_ADDR": ":9000", "PLAYGROUND_MAX_RUNS": "3"})); err != nil {
 			t.Fatal(err)
 		}
 		if *addr != ":7000" {
@@ -78,14 +79,14 @@ func TestEnvironment(t *testing.T) {
 		if err := fs.Parse([]string{"--max-runs=2"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := applyEnv(fs, env(map[string]string{"PLAYGROUND_MAX_RUNS": "lots"})); err != nil || *runs != 2 {
+		if err := cli.ApplyEnv(fs, env(map[string]string{"PLAYGROUND_MAX_RUNS": "lots"})); err != nil || *runs != 2 {
 			t.Errorf("max-runs %d, err %v", *runs, err)
 		}
 	})
 	t.Run("EmptyVariableCountsAsUnset", func(t *testing.T) {
 		fs, addr, _, _, sandbox := testFlags()
 		fs.Parse(nil)
-		if err := applyEnv(fs, env(map[string]string{"PLAYGROUND_ADDR": "", "PLAYGROUND_SANDBOX": ""})); err != nil {
+		if err := cli.ApplyEnv(fs, env(map[string]string{"PLAYGROUND_ADDR": "", "PLAYGROUND_SANDBOX": ""})); err != nil {
 			t.Fatal(err)
 		}
 		if *addr != ":8080" || !*sandbox {
@@ -95,7 +96,7 @@ func TestEnvironment(t *testing.T) {
 	t.Run("ErrBadValueNamesVariableAndFlag", func(t *testing.T) {
 		fs, _, _, _, _ := testFlags()
 		fs.Parse(nil)
-		err := applyEnv(fs, env(map[string]string{"PLAYGROUND_MAX_RUNS": "lots", "PLAYGROUND_TIMEOUT": "soon"}))
+		err := cli.ApplyEnv(fs, env(map[string]string{"PLAYGROUND_MAX_RUNS": "lots", "PLAYGROUND_TIMEOUT": "soon"}))
 		if err == nil {
 			t.Fatal("bad values accepted")
 		}
@@ -111,7 +112,7 @@ func TestRunTakesItsFlagsFromTheEnvironment(t *testing.T) {
 	t.Run("BadValueExitsTwoWithASentence", func(t *testing.T) {
 		t.Setenv("PLAYGROUND_PIDS", "lots")
 		var out, errb bytes.Buffer
-		if code := runCmd([]string{"x.py"}, &out, &errb); code != 2 {
+		if code := cli.Run([]string{"x.py"}, &out, &errb); code != 2 {
 			t.Errorf("exit %d, want 2", code)
 		}
 		want := `playground: the environment variable PLAYGROUND_PIDS="lots" is not a valid value for --pids`
@@ -133,7 +134,7 @@ func TestRunTakesItsFlagsFromTheEnvironment(t *testing.T) {
 			{[]string{"--timeout", "200ms", prog}, "0.2 s"},
 		} {
 			var out, errb bytes.Buffer
-			if code := runCmd(c.args, &out, &errb); code != 1 {
+			if code := cli.Run(c.args, &out, &errb); code != 1 {
 				t.Fatalf("%v: exit %d, want 1 (timeout); stderr %s", c.args, code, errb.String())
 			}
 			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -168,8 +169,8 @@ func TestHelpNamesEveryFlagAndItsVariable(t *testing.T) {
 			if !strings.Contains(help, "-"+f.Name+" ") && !strings.Contains(help, "-"+f.Name+"\n") {
 				t.Errorf("%s: --%s is not in the help", fs.Name(), f.Name)
 			}
-			if !strings.Contains(help, "(env "+envName(f.Name)+")") {
-				t.Errorf("%s: %s is not in the help", fs.Name(), envName(f.Name))
+			if !strings.Contains(help, "(env "+cli.EnvName(f.Name)+")") {
+				t.Errorf("%s: %s is not in the help", fs.Name(), cli.EnvName(f.Name))
 			}
 		})
 	}
@@ -184,7 +185,7 @@ func helpFlagSets() []*flag.FlagSet {
 	run := flag.NewFlagSet("run", flag.ContinueOnError)
 	run.Bool("json", false, "")
 	run.Bool("stdin", true, "")
-	addRunnerFlags(run)
+	cli.AddRunnerFlags(run)
 	return []*flag.FlagSet{serve, run}
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"os/signal"
 	"slices"
@@ -82,10 +83,10 @@ func lessonsCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: playground lessons check [flags] [DIR]\n\nRuns every lesson (the built-in ones, plus those of DIR): the example and every reference\nsolution must pass their checks; every starter and every wrong answer (EXERCISE.wrong-*.py)\nmust fail one.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	rf := addRunnerFlags(fs)
+	rf := cli.AddRunnerFlags(fs)
 	startMethod := startMethodFlag(fs, true)
 	only := fs.String("lesson", "", "check only these lessons: slugs separated by commas (default: all)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := cli.ParseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -111,7 +112,7 @@ func lessonsCheck(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	r, status := rf.open(stderr, false)
+	r, status := rf.Open(stderr, false)
 	if r == nil {
 		return status
 	}
@@ -153,11 +154,11 @@ func lessonsTry(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: playground lessons try [flags] SLUG EXERCISE FILE.py\n\nRuns FILE.py in the sandbox and judges it against the checks of exercise EXERCISE of lesson\nSLUG, as the page does: a teacher can see whether a wrong answer passes.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	rf := addRunnerFlags(fs)
+	rf := cli.AddRunnerFlags(fs)
 	startMethod := startMethodFlag(fs, false)
 	lang := fs.String("lang", lessons.DefaultLanguage, "language of the verdict: "+strings.Join(lessons.Languages, ", "))
 	dir := fs.String("lessons", "", "folder of lessons that add to or replace the built-in ones")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -200,7 +201,7 @@ func lessonsTry(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "playground: %v\n", err)
 		return 2
 	}
-	r, status := rf.open(stderr, true)
+	r, status := rf.Open(stderr, true)
 	if r == nil {
 		return status
 	}

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"mpplayground/cmd/playground/internal/cli"
 	"os"
 
 	"mpplayground/runner/sandbox"
@@ -27,7 +28,7 @@ func subcommand(args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "run":
-			return runCmd(args[1:], os.Stdout, os.Stderr)
+			return cli.Run(args[1:], os.Stdout, os.Stderr)
 		case "serve":
 			return serveCmd(args[1:])
 		case "lessons":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"os/signal"
 	"syscall"
@@ -28,7 +29,7 @@ func natsCmd(args []string) int {
 		fmt.Fprintf(fs.Output(), "Usage: playground nats --name NAME --store DIR [flags]\n\nRuns a NATS server with JetStream, alone or as a node of a cluster.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,7 +59,7 @@ if __name__ == "__main__":
 func TestRunJSONPrintsOnlyTheEvents(t *testing.T) {
 	requireSandbox(t)
 	var out, errb bytes.Buffer
-	code := runCmd([]string{"--json", "--stdin=false", writeProgram(t, poolProgram)}, &out, &errb)
+	code := cli.Run([]string{"--json", "--stdin=false", writeProgram(t, poolProgram)}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
@@ -85,7 +86,7 @@ func TestRunJSONPrintsOnlyTheEvents(t *testing.T) {
 func TestRunTranscriptLabelsLinesAndEndsWithTheTree(t *testing.T) {
 	requireSandbox(t)
 	var out, errb bytes.Buffer
-	if code := runCmd([]string{"--stdin=false", writeProgram(t, poolProgram)}, &out, &errb); code != 0 {
+	if code := cli.Run([]string{"--stdin=false", writeProgram(t, poolProgram)}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	s := out.String()
@@ -108,10 +109,10 @@ func TestRunTranscriptLabelsLinesAndEndsWithTheTree(t *testing.T) {
 func TestRunExitStatus(t *testing.T) {
 	requireSandbox(t)
 	var out, errb bytes.Buffer
-	if code := runCmd([]string{"--stdin=false", writeProgram(t, "raise SystemExit(3)\n")}, &out, &errb); code != 1 {
+	if code := cli.Run([]string{"--stdin=false", writeProgram(t, "raise SystemExit(3)\n")}, &out, &errb); code != 1 {
 		t.Errorf("failing program: exit %d, want 1", code)
 	}
-	if code := runCmd([]string{"--stdin=false", "--timeout", "300ms", writeProgram(t, "while True: pass\n")}, &out, &errb); code != 1 {
+	if code := cli.Run([]string{"--stdin=false", "--timeout", "300ms", writeProgram(t, "while True: pass\n")}, &out, &errb); code != 1 {
 		t.Errorf("timeout: exit %d, want 1", code)
 	}
 	if !strings.Contains(out.String(), "Stopped: the program ran longer than 0.3 s.") {
@@ -119,7 +120,7 @@ func TestRunExitStatus(t *testing.T) {
 	}
 	for _, args := range [][]string{{"--no-such-flag", "x.py"}, {filepath.Join(t.TempDir(), "missing.py")}, {}, {"--memory", "lots", "x.py"}} {
 		errb.Reset()
-		if code := runCmd(args, &out, &errb); code != 2 {
+		if code := cli.Run(args, &out, &errb); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 		if errb.Len() == 0 {
@@ -130,13 +131,13 @@ func TestRunExitStatus(t *testing.T) {
 
 func TestParseBytes(t *testing.T) {
 	for in, want := range map[string]int64{"1048576": 1 << 20, "1MiB": 1 << 20, "256MiB": 256 << 20, "512K": 512 << 10, "2GiB": 2 << 30, "64mb": 64 << 20} {
-		if got, err := parseBytes(in); err != nil || got != want {
-			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		if got, err := cli.ParseBytes(in); err != nil || got != want {
+			t.Errorf("cli.ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "lots", "-5", "0", "1.5MiB"} {
-		if _, err := parseBytes(in); err == nil {
-			t.Errorf("parseBytes(%q) accepted", in)
+		if _, err := cli.ParseBytes(in); err == nil {
+			t.Errorf("cli.ParseBytes(%q) accepted", in)
 		}
 	}
 }
@@ -145,7 +146,7 @@ func TestParseBytes(t *testing.T) {
 // the configuration they give.
 func TestRunnerFlagsDefaultToTheRunnersConstants(t *testing.T) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	cfg, err := addRunnerFlags(fs).config()
+	cfg, err := cli.AddRunnerFlags(fs).Config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestRunnerFlagsDefaultToTheRunnersConstants(t *testing.T) {
 			t.Errorf("the help does not say %s:\n%s", d, help.String())
 		}
 	}
-	for in, want := range map[byteSize]string{256 << 20: "256MiB", 1 << 30: "1GiB", 1536: "1536", 3 << 10: "3KiB"} {
+	for in, want := range map[cli.ByteSize]string{256 << 20: "256MiB", 1 << 30: "1GiB", 1536: "1536", 3 << 10: "3KiB"} {
 		if got := in.String(); got != want {
 			t.Errorf("%d is written %q, want %q", in, got, want)
 		}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -51,7 +52,7 @@ type serveOptions struct {
 	// PublicURL is the address learners open when it is not the server's
 	// own (a proxy's); empty: only localhost and IP addresses are answered.
 	PublicURL string
-	Runner    *runnerFlags // the same limits and sandbox flags as `playground run`
+	Runner    *cli.RunnerFlags // the same limits and sandbox flags as `playground run`
 	// NATS, when set, sends the programs to workers (`playground worker`)
 	// over a NATS cluster; NATSEmbed runs a NATS server in this process
 	// for them instead.
@@ -70,7 +71,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TeachersFile, "teachers", "", "`file` of teachers who may sign in at /teacher, a line \"name token\" each (tokens of 16 characters or more); with --teacher-token or alone")
 	fs.StringVar(&o.PublicURL, "public-url", "", "the `URL` learners open, when it is a name and not this server's address (a proxy's, such as https://play.example.org); "+
 		"requests for any other name are refused (default: only localhost and IP addresses are answered)")
-	o.Runner = addRunnerFlags(fs)
+	o.Runner = cli.AddRunnerFlags(fs)
 	o.NATS.add(fs, "`URLs` of the NATS servers (comma-separated) through which workers (playground worker) run the programs; this node runs none (default: programs run on this machine)")
 	fs.StringVar(&o.NATSEmbed, "nats-embed", "", "run a NATS server in this process, listening on `host:port`, through which workers (playground worker --nats nats://host:port) run the programs")
 }
@@ -85,7 +86,7 @@ func serveCmd(args []string) int {
 		fmt.Fprintf(fs.Output(), "Usage: playground [serve] [flags]\n\nServes the lessons on http://localhost:8080.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -120,9 +121,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger, ready func(net
 		return fmt.Errorf("--keep-runs must be positive, not %d", o.KeepRuns)
 	}
 	if o.Runner == nil {
-		o.Runner = addRunnerFlags(flag.NewFlagSet("defaults", flag.ContinueOnError))
+		o.Runner = cli.AddRunnerFlags(flag.NewFlagSet("defaults", flag.ContinueOnError))
 	}
-	rcfg, err := o.Runner.config()
+	rcfg, err := o.Runner.Config()
 	if err != nil {
 		return err
 	}

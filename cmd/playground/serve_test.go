@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -159,8 +160,8 @@ func runWSMessage(c *websocket.Conn, fields map[string]any, started func(id stri
 func startServe(t *testing.T, o serveOptions) (base string, stop func()) {
 	t.Helper()
 	if o.Runner == nil {
-		o.Runner = addRunnerFlags(flag.NewFlagSet("test", flag.ContinueOnError))
-		o.Runner.timeout = testload.Scaled(t, runner.DefaultWallTime, 150)
+		o.Runner = cli.AddRunnerFlags(flag.NewFlagSet("test", flag.ContinueOnError))
+		o.Runner.Timeout = testload.Scaled(t, runner.DefaultWallTime, 150)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)

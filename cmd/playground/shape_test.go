@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"mpplayground/cmd/playground/internal/cli"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -90,7 +91,7 @@ if __name__ == "__main__":
         print(pool.map(square, range(4)))
 `
 	var out, errb bytes.Buffer
-	if code := runCmd([]string{"--json", "--stdin=false", writeProgram(t, program)}, &out, &errb); code != 0 {
+	if code := cli.Run([]string{"--json", "--stdin=false", writeProgram(t, program)}, &out, &errb); code != 0 {
 		t.Fatalf("playground run: exit %d: %s", code, errb.String())
 	}
 	var cli []json.RawMessage

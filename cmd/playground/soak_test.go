@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -77,8 +78,8 @@ func TestSoakReturnsToBaseline(t *testing.T) {
 	// CPU-heavy example must not time out because four of them share two
 	// cores under the race detector, while a run that hangs still ends as
 	// a timeout, unlike its warm-up.
-	rf := addRunnerFlags(flag.NewFlagSet("soak", flag.ContinueOnError))
-	rf.timeout = testload.Scaled(t, time.Minute, 200)
+	rf := cli.AddRunnerFlags(flag.NewFlagSet("soak", flag.ContinueOnError))
+	rf.Timeout = testload.Scaled(t, time.Minute, 200)
 	o := serveOptions{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "soak.db"), KeepRuns: store.DefaultKeepRuns, MaxRuns: 4, Runner: rf}
 	base, _ := startServe(t, o)
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"mpplayground/cmd/playground/internal/cli"
 	"strings"
 	"testing"
 
@@ -9,7 +10,7 @@ import (
 
 func TestTheTranscriptEscapesNamesAndArgv(t *testing.T) {
 	var b strings.Builder
-	tr := NewTranscript(&b, false)
+	tr := cli.NewTranscript(&b, false)
 	ppid := 1
 	evil := "worker-1\n[9 MainProcess] forged line\x1b]52;c;cGF3bmVk\x07\u202e"
 	tr.Write(event.Event{Type: event.TypeProcStart, PID: 7, PPID: &ppid, Name: evil, Via: "fork"})

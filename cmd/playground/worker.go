@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -25,7 +26,7 @@ type workerOptions struct {
 	NATS   natsFlags
 	Slots  int
 	Addr   string // health and metrics
-	Runner *runnerFlags
+	Runner *cli.RunnerFlags
 }
 
 // workerCmd runs programs that web nodes put on the dispatch's queue,
@@ -37,13 +38,13 @@ func workerCmd(args []string) int {
 	o.NATS.add(fs, "`URLs` of the NATS servers (comma-separated) on which web nodes (playground serve --nats) queue the runs")
 	fs.IntVar(&o.Slots, "slots", 0, "programs run at once (default: the number of CPUs)")
 	fs.StringVar(&o.Addr, "addr", ":9090", "address of /healthz and /metrics")
-	o.Runner = addRunnerFlags(fs)
+	o.Runner = cli.AddRunnerFlags(fs)
 	logFormat := addLogFormatFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: playground worker --nats URL [flags]\n\nRuns the programs that web nodes queue on NATS.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -61,7 +62,7 @@ func workerCmd(args []string) int {
 // work runs the worker until ctx is done and its runs have ended. ready,
 // if not nil, is called with the address of /healthz.
 func work(ctx context.Context, o workerOptions, log *slog.Logger, ready func(net.Addr)) error {
-	rcfg, err := o.Runner.config()
+	rcfg, err := o.Runner.Config()
 	if err != nil {
 		return err
 	}

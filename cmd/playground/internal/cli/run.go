@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,10 +16,10 @@ import (
 	"mpplayground/runner"
 )
 
-// runCmd runs one program in the sandbox and prints its events: JSON lines
+// Run runs one program in the sandbox and prints its events: JSON lines
 // with --json, a readable transcript otherwise. It returns 0 when the run
 // ended ok, 1 when it did not, 2 for bad usage.
-func runCmd(args []string, stdout, stderr io.Writer) int {
+func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -27,11 +27,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	asJSON := fs.Bool("json", false, "print one JSON event per line and nothing else on stdout")
-	rf := addRunnerFlags(fs)
+	rf := AddRunnerFlags(fs)
 	stdinOn := fs.Bool("stdin", true, "pass this command's standard input to the program")
 	ipc := fs.Bool("ipc", true, "report what flows between processes (queue.put, lock.acquire ...); false switches it off")
 	startMethod := fs.String("start-method", "", "multiprocessing's default start method in the run: "+strings.Join(runner.StartMethods, ", ")+" (default: Python's)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := ParseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -50,7 +50,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "playground: %v\n", err)
 		return 2
 	}
-	r, status := rf.open(stderr, true)
+	r, status := rf.Open(stderr, true)
 	if r == nil {
 		return status
 	}
