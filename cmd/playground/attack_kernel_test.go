@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"mpplayground/cmd/playground/internal/cli"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/internal/testload"
 	"mpplayground/store"
 )

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"mpplayground/cmd/playground/internal/cli"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/internal/testload"
 	"mpplayground/internal/testmem"
 	"mpplayground/runner"

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/internal/testload"
 	"mpplayground/store"
 )

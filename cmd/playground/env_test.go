@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
-	"mpplayground/cmd/playground/internal/cli"
 	"strings"
 	"testing"
 	"time"
+
+	"mpplayground/cmd/playground/internal/cli"
 )
 
 func TestEnvNameIsPrefixedUpperCaseWithUnderscores(t *testing.T) {

@@ -10,9 +10,9 @@
 package main
 
 import (
-	"mpplayground/cmd/playground/internal/cli"
 	"os"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/runner/sandbox"
 )
 

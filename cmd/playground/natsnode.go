@@ -5,11 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/dispatch"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/event"
 	"mpplayground/runner"
 )

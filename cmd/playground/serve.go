@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/lessons"
 	"mpplayground/runner"
 	"mpplayground/store"

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/internal/testload"
 	"mpplayground/runner"
 	"mpplayground/store"

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"mpplayground/cmd/playground/internal/cli"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/store"
 )
 

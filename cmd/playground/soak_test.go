@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"mpplayground/cmd/playground/internal/cli"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/internal/testload"
 	"mpplayground/lessons"
 	"mpplayground/store"

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"mpplayground/cmd/playground/internal/cli"
 	"strings"
 	"testing"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/event"
 )
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"mpplayground/cmd/playground/internal/cli"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"mpplayground/cmd/playground/internal/cli"
 	"mpplayground/dispatch"
 	"mpplayground/runner"
 )
