@@ -7,9 +7,9 @@
 // initialises a package once its imports are, so by then the runner is
 // ready and the packages only the server needs (the pages and their
 // Markdown, the store and SQLite, NATS, the metrics) are not yet
-// initialised. A cold run skips their initialisation, and the garbage
-// collection their allocations would set off, in the CLI and in nothing
-// else (docs/benchmarks.md, "CLI cold start").
+// initialised (TestRunStartsBeforeTheServersPackages holds it). A cold run
+// skips their initialisation, and the garbage collection their allocations
+// would set off (docs/benchmarks.md, "The CLI's cold start").
 package cli
 
 import (
