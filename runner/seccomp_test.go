@@ -215,3 +215,30 @@ func hostHasI386ABI(t *testing.T, python string) bool {
 	out, err := exec.CommandContext(ctx, python, "-c", prog).Output()
 	return err == nil && strings.TrimSpace(string(out)) == "True"
 }
+
+// The refused calls, made by a real program: each answers EPERM (clone3
+// ENOSYS) and the program goes on.
+func TestSeccompRefusesTheKernelsRiskierCalls(t *testing.T) {
+	r := testRunner(t)
+	rr := runProgram(t, r, fmt.Sprintf(`
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+for name, nr, args in (("ptrace", %d, (0, 0, 0, 0)), ("unshare", %d, (%d,)), ("keyctl", %d, (0, 0xfffffffd, 1)),
+                       ("bpf", %d, (0, 0, 0)), ("mount", %d, (0, 0, 0, 0, 0)), ("clone3", %d, (0, 0))):
+    ret = libc.syscall(nr, *args)
+    print(name, ret, ctypes.get_errno(), flush=True)
+print("the program goes on")
+`, unix.SYS_PTRACE, unix.SYS_UNSHARE, unix.CLONE_NEWUSER, unix.SYS_KEYCTL, unix.SYS_BPF, unix.SYS_MOUNT, unix.SYS_CLONE3), event.Limits{})
+	mustStatus(t, rr, event.StatusOK)
+	out := rr.text("")
+	for name, errno := range map[string]unix.Errno{"ptrace": unix.EPERM, "unshare": unix.EPERM, "keyctl": unix.EPERM,
+		"bpf": unix.EPERM, "mount": unix.EPERM, "clone3": unix.ENOSYS} {
+		if want := fmt.Sprintf("%s -1 %d\n", name, errno); !strings.Contains(out, want) {
+			t.Errorf("want %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "the program goes on") {
+		t.Errorf("the program did not go on:\n%s", out)
+	}
+}

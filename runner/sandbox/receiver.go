@@ -45,18 +45,29 @@ func (t *tracer) receive() {
 }
 
 var (
-	rxBuf  []byte // maxDatagram bytes, made by the first receive, not by every start of the binary
+	rxBuf  []byte // maxDatagram bytes, mapped by the first receive (newRxBuf)
 	rxOOB  = make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	rxName unix.RawSockaddrUnix
 	rxIov  unix.Iovec
 	rxMsg  unix.Msghdr
 )
 
+// newRxBuf maps the receive buffer outside the Go heap: 4 MiB there would
+// set off a garbage collection in every run, for a buffer that lives as
+// long as the init and whose pages the kernel fills only as far as the
+// largest datagram.
+func newRxBuf() []byte {
+	if b, err := unix.Mmap(-1, 0, maxDatagram, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS); err == nil {
+		return b
+	}
+	return make([]byte, maxDatagram)
+}
+
 // recvDatagram reads one datagram without allocating: the sender's pid
 // (from SCM_CREDENTIALS), its bound name and the payload.
 func recvDatagram(fd int) (pid int, name []byte, data []byte, err error) {
 	if rxBuf == nil {
-		rxBuf = make([]byte, maxDatagram)
+		rxBuf = newRxBuf()
 	}
 	rxIov.Base = &rxBuf[0]
 	rxIov.SetLen(len(rxBuf))

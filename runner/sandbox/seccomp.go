@@ -7,70 +7,42 @@ import (
 	"slices"
 	"unsafe"
 
-	seccomp "github.com/elastic/go-seccomp-bpf"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
-// The program runs under two seccomp filters; for each system call the
-// kernel applies the stricter answer of the two.
-//
-// The first, built with go-seccomp-bpf, refuses the system calls a
-// playground program has no use for and that widen the kernel's attack
-// surface: debugging other processes, kernel keyrings, BPF, io_uring, new
-// namespaces, mounts, kernel modules, inotify (its instances are counted
-// per host uid, which all runs share) and the like. Everything else is
-// allowed: Python, the shell and multiprocessing need a broad set, and the
-// namespaces, cgroup and rlimits already bound what a program can reach. A
-// refused call fails with EPERM; clone3 fails with ENOSYS so that the C
-// library falls back to clone, whose flags the filter can see. The second
-// is guardFilter.
-var refusedSyscalls = slices.Concat([]string{
-	"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
-	"keyctl", "add_key", "request_key",
-	"bpf", "perf_event_open", "userfaultfd",
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
-	"unshare", "setns",
-	"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
-	"fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-	"open_by_handle_at", "name_to_handle_at",
-	"swapon", "swapoff", "reboot", "acct", "quotactl", "syslog",
-	"fanotify_init", "inotify_init1", "vhangup",
-	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
-	"sethostname", "setdomainname", "lookup_dcookie",
+// The program runs under one seccomp filter, assembled here. It refuses
+// the system calls a playground program has no use for and that widen the
+// kernel's attack surface: debugging other processes, kernel keyrings, BPF,
+// io_uring, new namespaces, mounts, kernel modules, inotify (its instances
+// are counted per host uid, which all runs share) and the like. Everything
+// else is allowed: Python, the shell and multiprocessing need a broad set,
+// and the namespaces, cgroup and rlimits already bound what a program can
+// reach. A refused call fails with EPERM; clone3 fails with ENOSYS so that
+// the C library falls back to clone, whose flags the filter can see.
+var refusedSyscalls = slices.Concat([]uint32{
+	unix.SYS_PTRACE, unix.SYS_PROCESS_VM_READV, unix.SYS_PROCESS_VM_WRITEV, unix.SYS_PIDFD_GETFD,
+	unix.SYS_KEYCTL, unix.SYS_ADD_KEY, unix.SYS_REQUEST_KEY,
+	unix.SYS_BPF, unix.SYS_PERF_EVENT_OPEN, unix.SYS_USERFAULTFD,
+	unix.SYS_IO_URING_SETUP, unix.SYS_IO_URING_ENTER, unix.SYS_IO_URING_REGISTER,
+	unix.SYS_UNSHARE, unix.SYS_SETNS,
+	unix.SYS_MOUNT, unix.SYS_UMOUNT2, unix.SYS_PIVOT_ROOT, unix.SYS_CHROOT, unix.SYS_MOVE_MOUNT, unix.SYS_OPEN_TREE,
+	unix.SYS_FSOPEN, unix.SYS_FSCONFIG, unix.SYS_FSMOUNT, unix.SYS_FSPICK, unix.SYS_MOUNT_SETATTR,
+	unix.SYS_KEXEC_LOAD, unix.SYS_KEXEC_FILE_LOAD, unix.SYS_INIT_MODULE, unix.SYS_FINIT_MODULE, unix.SYS_DELETE_MODULE,
+	unix.SYS_OPEN_BY_HANDLE_AT, unix.SYS_NAME_TO_HANDLE_AT,
+	unix.SYS_SWAPON, unix.SYS_SWAPOFF, unix.SYS_REBOOT, unix.SYS_ACCT, unix.SYS_QUOTACTL, unix.SYS_SYSLOG,
+	unix.SYS_FANOTIFY_INIT, unix.SYS_INOTIFY_INIT1, unix.SYS_VHANGUP,
+	unix.SYS_SETTIMEOFDAY, unix.SYS_CLOCK_SETTIME, unix.SYS_CLOCK_ADJTIME, unix.SYS_ADJTIMEX,
+	unix.SYS_SETHOSTNAME, unix.SYS_SETDOMAINNAME, unix.SYS_LOOKUP_DCOOKIE,
 }, archRefusedSyscalls)
 
 // refusedCloneFlags are clone flags the program may not use: those that
 // would create a namespace, and CLONE_UNTRACED, which would start a
-// process the init's tracer never sees.
-var refusedCloneFlags = []uint64{
-	unix.CLONE_NEWUSER, unix.CLONE_NEWNS, unix.CLONE_NEWPID, unix.CLONE_NEWNET,
-	unix.CLONE_NEWIPC, unix.CLONE_NEWUTS, unix.CLONE_NEWCGROUP, unix.CLONE_NEWTIME,
-	unix.CLONE_UNTRACED,
-}
-
-func programFilter() seccomp.Filter {
-	var cloneFlags []seccomp.NameWithConditions
-	for _, f := range refusedCloneFlags {
-		cloneFlags = append(cloneFlags, seccomp.NameWithConditions{
-			Name:       "clone",
-			Conditions: seccomp.ArgumentConditions{{Argument: 0, Operation: seccomp.BitsSet, Value: f}},
-		})
-	}
-	return seccomp.Filter{
-		NoNewPrivs: true,
-		Policy: seccomp.Policy{
-			DefaultAction: seccomp.ActionAllow,
-			Syscalls: []seccomp.SyscallGroup{
-				{Names: refusedSyscalls, Action: seccomp.ActionErrno},
-				{Names: []string{"clone3"}, Action: seccomp.ActionErrno | seccomp.Action(unix.ENOSYS)},
-				// Last: the only group that checks an argument.
-				{NamesWithCondtions: cloneFlags, Action: seccomp.ActionErrno},
-			},
-		},
-	}
-}
+// process the init's tracer never sees. They all lie in the low 32 bits,
+// the only ones the kernel reads of clone's flags.
+const refusedCloneFlags = unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWNET |
+	unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME |
+	unix.CLONE_UNTRACED
 
 // Offsets in struct seccomp_data. An argument is 64 bits wide; its low
 // half comes first on the little-endian architectures we build for.
@@ -90,28 +62,24 @@ var allowedSocketFamilies = []uint32{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}
 // allowedSocketpairFamilies are those socketpair() may create.
 var allowedSocketpairFamilies = []uint32{unix.AF_UNIX}
 
-// guardFilter kills every system call made through an ABI other than the
-// native one (another architecture, or x32) and refuses socket and
-// socketpair for any address family not allowed, with EAFNOSUPPORT. Only
-// the low 32 bits of the family are compared: the kernel reads it as an
-// int. With traceForks, it hands every fork-like call (forkSyscalls) to
-// the init's tracer, which then sees whether the process limit refused it
-// (fallback.go), but for a clone with CLONE_PIDFD, which is how the init
-// starts the program; the first filter's refusals still come first.
-//
-// It is a second filter, assembled by hand, because go-seccomp-bpf's
-// program cannot say this (v1.6.0, filter.go): for an architecture other
-// than the native one it jumps to the default action, which for a deny
-// list is "allow", so a 64-bit program entering the kernel through the
-// i386 ABI (int 0x80) escaped every rule; it answers x32 calls with ENOSYS
-// rather than killing; and after an argument test it leaves the argument,
-// not the call number, in the accumulator for the groups that follow, so
-// an argument rule is safe there only in the last group.
-func guardFilter(traceForks bool) []bpf.Instruction {
+// programFilter is the program's filter. In order: a system call made
+// through an ABI other than the native one (another architecture, or x32)
+// kills the process; clone with a refused flag, and every refused call,
+// fail with EPERM; clone3 with ENOSYS; socket and socketpair for a family
+// not allowed with EAFNOSUPPORT (only the low 32 bits of the family are
+// compared: the kernel reads it as an int). With traceForks, every
+// fork-like call (forkSyscalls) then goes to the init's tracer, which sees
+// whether the process limit refused it (fallback.go), but for a clone with
+// CLONE_PIDFD, which is how the init starts the program. Each rule reads
+// the call number afresh, so no rule depends on what an earlier one left
+// in the accumulator.
+func programFilter(traceForks bool) []bpf.Instruction {
 	const (
 		kill     = unix.SECCOMP_RET_KILL_PROCESS
 		allow    = unix.SECCOMP_RET_ALLOW
 		trace    = unix.SECCOMP_RET_TRACE
+		eperm    = unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
+		enosys   = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
 		noFamily = unix.SECCOMP_RET_ERRNO | uint32(unix.EAFNOSUPPORT)
 	)
 	prog := []bpf.Instruction{
@@ -126,6 +94,15 @@ func guardFilter(traceForks bool) []bpf.Instruction {
 			bpf.RetConstant{Val: kill},
 		)
 	}
+	prog = append(prog,
+		bpf.LoadAbsolute{Off: seccompDataNr, Size: seccompWord},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.SYS_CLONE, SkipFalse: 3},
+		bpf.LoadAbsolute{Off: seccompDataArg0Low, Size: seccompWord},
+		bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: refusedCloneFlags, SkipFalse: 1},
+		bpf.RetConstant{Val: eperm},
+	)
+	prog = append(prog, oneOfRule(refusedSyscalls, eperm)...)
+	prog = append(prog, oneOfRule([]uint32{unix.SYS_CLONE3}, enosys)...)
 	prog = append(prog, familyRule(unix.SYS_SOCKET, allowedSocketFamilies, noFamily, allow)...)
 	prog = append(prog, familyRule(unix.SYS_SOCKETPAIR, allowedSocketpairFamilies, noFamily, allow)...)
 	if traceForks {
@@ -138,15 +115,22 @@ func guardFilter(traceForks bool) []bpf.Instruction {
 			bpf.LoadAbsolute{Off: seccompDataArg0Low, Size: seccompWord},
 			bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: unix.CLONE_PIDFD, SkipFalse: 1},
 			bpf.RetConstant{Val: allow},
-			bpf.LoadAbsolute{Off: seccompDataNr, Size: seccompWord},
 		)
-		for _, nr := range forkSyscalls {
-			prog = append(prog,
-				bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1},
-				bpf.RetConstant{Val: trace})
-		}
+		prog = append(prog, oneOfRule(forkSyscalls, trace)...)
 	}
 	return append(prog, bpf.RetConstant{Val: allow})
+}
+
+// oneOfRule is a block that returns ret for any of the system calls nrs;
+// for any other call it falls through to what follows.
+func oneOfRule(nrs []uint32, ret uint32) []bpf.Instruction {
+	n := len(nrs)
+	block := []bpf.Instruction{bpf.LoadAbsolute{Off: seccompDataNr, Size: seccompWord}}
+	for i, nr := range nrs {
+		// A match jumps over the remaining tests and the skip, to ret.
+		block = append(block, bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipTrue: uint8(n - i)})
+	}
+	return append(block, bpf.Jump{Skip: 1}, bpf.RetConstant{Val: ret})
 }
 
 // familyRule is a block that, for system call nr, returns allow when the
@@ -167,14 +151,11 @@ func familyRule(nr uint32, families []uint32, refuse, allow uint32) []bpf.Instru
 	return append(block, bpf.RetConstant{Val: refuse}, bpf.RetConstant{Val: allow})
 }
 
-// installSeccomp installs both filters on the calling thread, which must
-// already have no_new_privs set.
+// installSeccomp installs the program's filter on the calling thread,
+// which must already have no_new_privs set.
 func installSeccomp(traceForks bool) error {
-	if err := seccomp.LoadFilter(programFilter()); err != nil {
+	if err := loadFilter(programFilter(traceForks)); err != nil {
 		return fmt.Errorf("install the seccomp filter: %w", err)
-	}
-	if err := loadFilter(guardFilter(traceForks)); err != nil {
-		return fmt.Errorf("install the seccomp guard filter: %w", err)
 	}
 	return nil
 }
@@ -202,7 +183,7 @@ func loadFilter(prog []bpf.Instruction) error {
 // ambient capabilities, the right to gain privileges, and (in the
 // sandbox) the freedom from the seccomp filter. The child inherits that
 // thread's state; the init's tracer thread keeps ptrace. The thread ends
-// with the goroutine, which never unlocks it. traceForks: see guardFilter.
+// with the goroutine, which never unlocks it. traceForks: see programFilter.
 func startOnProgramThread(withSeccomp, traceForks bool, start func() (*os.Process, error)) (*os.Process, error) {
 	type result struct {
 		p   *os.Process

@@ -12,7 +12,7 @@ const x32SyscallBit = 0x40000000
 
 // archRefusedSyscalls are refused calls that exist on this architecture
 // only.
-var archRefusedSyscalls = []string{"iopl", "ioperm", "uselib", "inotify_init"}
+var archRefusedSyscalls = []uint32{unix.SYS_IOPL, unix.SYS_IOPERM, unix.SYS_USELIB, unix.SYS_INOTIFY_INIT}
 
 // forkSyscalls are the calls that start a process or a thread (clone3 is
 // refused with ENOSYS, for the C library to fall back to clone).

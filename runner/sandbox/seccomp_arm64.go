@@ -13,7 +13,7 @@ const x32SyscallBit = 0
 
 // archRefusedSyscalls are refused calls that exist on this architecture
 // only: none.
-var archRefusedSyscalls []string
+var archRefusedSyscalls []uint32
 
 // forkSyscalls are the calls that start a process or a thread (clone3 is
 // refused with ENOSYS, for the C library to fall back to clone).

@@ -36,40 +36,25 @@ func (d seccompData) packet() []byte {
 	return b
 }
 
-// seccompAnswer runs every filter the program gets on d and returns the
-// answer the kernel would apply: the one whose action comes first, the
-// action compared as a signed number (SECCOMP_RET_KILL_PROCESS first,
-// SECCOMP_RET_ALLOW last).
+// seccompAnswer runs the program's filter on d and returns its answer.
 func seccompAnswer(t *testing.T, d seccompData) uint32 {
 	t.Helper()
 	return seccompAnswerOf(t, d, false)
 }
 
-// seccompAnswerOf is seccompAnswer with the guard filter as it is built
-// for traceForks.
+// seccompAnswerOf is seccompAnswer with the filter as it is built for
+// traceForks.
 func seccompAnswerOf(t *testing.T, d seccompData, traceForks bool) uint32 {
 	t.Helper()
-	policy := programFilter().Policy
-	first, err := policy.Assemble()
+	vm, err := bpf.NewVM(programFilter(traceForks))
 	if err != nil {
-		t.Fatalf("assemble the first filter: %v", err)
+		t.Fatalf("a filter the VM refuses: %v", err)
 	}
-	answer := uint32(unix.SECCOMP_RET_ALLOW)
-	for _, prog := range [][]bpf.Instruction{first, guardFilter(traceForks)} {
-		vm, err := bpf.NewVM(prog)
-		if err != nil {
-			t.Fatalf("a filter the VM refuses: %v", err)
-		}
-		ret, err := vm.Run(d.packet())
-		if err != nil {
-			t.Fatalf("run a filter: %v", err)
-		}
-		r := uint32(ret)
-		if int32(r&unix.SECCOMP_RET_ACTION_FULL) < int32(answer&unix.SECCOMP_RET_ACTION_FULL) {
-			answer = r
-		}
+	ret, err := vm.Run(d.packet())
+	if err != nil {
+		t.Fatalf("run the filter: %v", err)
 	}
-	return answer
+	return uint32(ret)
 }
 
 // The filters' answers, computed from their BPF programs: this holds on a
@@ -129,9 +114,43 @@ func TestSeccompFiltersKillForeignABIsAndCheckArguments(t *testing.T) {
 	}
 }
 
+// Every refused call and every refused clone flag is refused, forks traced
+// or not; the calls a Python program lives on are not.
+func TestFilterRefusesEachCallAndFlagAlone(t *testing.T) {
+	eperm := unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
+	call := func(nr uint32, args ...uint64) seccompData {
+		d := seccompData{nr: nr, arch: nativeAuditArch}
+		copy(d.args[:], args)
+		return d
+	}
+	for _, traceForks := range []bool{false, true} {
+		for _, nr := range refusedSyscalls {
+			if got := seccompAnswerOf(t, call(nr), traceForks); got != eperm {
+				t.Errorf("call %d (traceForks %v): answer %#x, want EPERM", nr, traceForks, got)
+			}
+		}
+		for bit := uint64(1); bit < 1<<32; bit <<= 1 {
+			if refusedCloneFlags&bit == 0 {
+				continue
+			}
+			flags := bit | uint64(unix.SIGCHLD)
+			if got := seccompAnswerOf(t, call(unix.SYS_CLONE, flags), traceForks); got != eperm {
+				t.Errorf("clone with %#x (traceForks %v): answer %#x, want EPERM", flags, traceForks, got)
+			}
+		}
+		for _, nr := range []uint32{unix.SYS_READ, unix.SYS_WRITE, unix.SYS_OPENAT, unix.SYS_CLOSE, unix.SYS_MMAP,
+			unix.SYS_FUTEX, unix.SYS_WAIT4, unix.SYS_EXECVE, unix.SYS_KILL, unix.SYS_PIPE2, unix.SYS_SENDTO,
+			unix.SYS_RECVFROM, unix.SYS_EXIT_GROUP, unix.SYS_GETPID, unix.SYS_MEMFD_CREATE, unix.SYS_FTRUNCATE} {
+			if got := seccompAnswerOf(t, call(nr), traceForks); got != unix.SECCOMP_RET_ALLOW {
+				t.Errorf("call %d (traceForks %v): answer %#x, want SECCOMP_RET_ALLOW", nr, traceForks, got)
+			}
+		}
+	}
+}
+
 // Where the process limit is RLIMIT_NPROC, every fork-like call goes to the
-// tracer; the first filter's refusals still win, and nothing else is traced.
-func TestGuardFilterTracesForksOnlyWhenAsked(t *testing.T) {
+// tracer; the refusals still win, and nothing else is traced.
+func TestFilterTracesForksOnlyWhenAsked(t *testing.T) {
 	const (
 		allow  = unix.SECCOMP_RET_ALLOW
 		trace  = unix.SECCOMP_RET_TRACE
@@ -189,8 +208,8 @@ func TestDiedOfMemory(t *testing.T) {
 }
 
 // The init starts the program with clone(CLONE_PIDFD) on a thread that
-// already has the filters: that one call is let through untraced.
-func TestGuardFilterLetsTheInitsOwnStartThrough(t *testing.T) {
+// already has the filter: that one call is let through untraced.
+func TestFilterLetsTheInitsOwnStartThrough(t *testing.T) {
 	d := seccompData{nr: unix.SYS_CLONE, arch: nativeAuditArch,
 		args: [6]uint64{unix.CLONE_VM | unix.CLONE_VFORK | unix.CLONE_PIDFD | uint64(unix.SIGCHLD)}}
 	if got := seccompAnswerOf(t, d, true); got != unix.SECCOMP_RET_ALLOW {

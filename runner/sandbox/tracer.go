@@ -176,7 +176,7 @@ func (t *tracer) startProgram() error {
 	pidfd := -1
 	if traceForks(t.cfg) {
 		// The start of the program must be a clone with CLONE_PIDFD, the
-		// one the seccomp guard lets by untraced (guardFilter).
+		// one the seccomp filter lets by untraced (programFilter).
 		attr.Sys.PidFD = &pidfd
 	}
 	p, err := startOnProgramThread(t.cfg.Sandbox, traceForks(t.cfg), func() (*os.Process, error) {
