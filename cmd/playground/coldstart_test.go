@@ -14,10 +14,10 @@ import (
 // BenchmarkCLIColdStart times `playground run --json FILE`, a fresh
 // process each time as a learner or a script calls it, against the bare
 // interpreter it runs (its real path, not a shim on PATH; PLAYGROUND_PYTHON
-// names another, as for the CLI), in alternating pairs, and reports the
-// medians. What the CLI learns of an interpreter is
-// cached across calls (a first call fills the cache). It fails past the
-// floors of the fidelity issue: 40 ms more on a trivial program, 1.25x on a
+// names another, as for the CLI), in 25 alternating pairs, and reports the
+// medians. What the CLI learns of an interpreter is cached across calls (a
+// first call fills the cache). It fails past the floors of the fidelity
+// issue, on the medians: 40 ms more on a trivial program, 1.25x on a
 // Pool(4).map.
 //
 //	go test -run '^$' -bench CLIColdStart -benchtime 1x ./cmd/playground
@@ -38,7 +38,7 @@ func BenchmarkCLIColdStart(b *testing.B) {
 	}
 	python = strings.TrimSpace(string(out))
 	env := append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
-	const pairs = 15
+	const pairs = 25
 	for _, tc := range []struct {
 		name, program string
 		ok            func(bare, cli time.Duration) bool

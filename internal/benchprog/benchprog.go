@@ -30,13 +30,21 @@ if __name__ == "__main__":
 
 // Compare reports the medians of bare runs and of the same programs run
 // another way, as benchmark metrics: bare-ms, NAME-ms, COST-ms (the
-// difference) and ratio; it returns the two medians.
+// difference), ratio (of the medians) and pair-ratio (the median of each
+// pair's ratio: bare[i] and other[i] ran one after the other); it returns
+// the two medians.
 func Compare(b *testing.B, bare, other []time.Duration, name, cost string) (mb, mo time.Duration) {
 	mb, mo = Median(bare), Median(other)
+	ratios := make([]float64, len(bare))
+	for i := range bare {
+		ratios[i] = float64(other[i]) / float64(bare[i])
+	}
+	slices.Sort(ratios)
 	b.ReportMetric(float64(mb.Microseconds())/1000, "bare-ms")
 	b.ReportMetric(float64(mo.Microseconds())/1000, name+"-ms")
 	b.ReportMetric(float64((mo-mb).Microseconds())/1000, cost+"-ms")
 	b.ReportMetric(float64(mo)/float64(mb), "ratio")
+	b.ReportMetric(ratios[len(ratios)/2], "pair-ratio")
 	return mb, mo
 }
 

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"unsafe"
@@ -184,9 +183,10 @@ func loadFilter(prog []bpf.Instruction) error {
 // sandbox) the freedom from the seccomp filter. The child inherits that
 // thread's state; the init's tracer thread keeps ptrace. The thread ends
 // with the goroutine, which never unlocks it. traceForks: see programFilter.
-func startOnProgramThread(withSeccomp, traceForks bool, start func() (*os.Process, error)) (*os.Process, error) {
+// It returns the pid start returns.
+func startOnProgramThread(withSeccomp, traceForks bool, start func() (int, error)) (int, error) {
 	type result struct {
-		p   *os.Process
+		pid int
 		err error
 	}
 	ch := make(chan result, 1)
@@ -206,9 +206,9 @@ func startOnProgramThread(withSeccomp, traceForks bool, start func() (*os.Proces
 				return
 			}
 		}
-		p, err := start()
-		ch <- result{p, err}
+		pid, err := start()
+		ch <- result{pid, err}
 	}()
 	r := <-ch
-	return r.p, r.err
+	return r.pid, r.err
 }

@@ -164,10 +164,13 @@ func (t *tracer) startProgram() error {
 	defer goW.Close()
 	stdin := os.NewFile(record.StdinFD, "stdin")
 	home, _ := os.Getwd()
-	attr := &os.ProcAttr{
+	// syscall's start, not os's: os.StartProcess first proves, once per
+	// process, that pidfds work, with a clone and a wait of its own, in
+	// every run's init; the init needs only the pid.
+	attr := &syscall.ProcAttr{
 		Dir:   home,
 		Env:   withArenaCap(t.cfg, programEnv(t.cfg, home)),
-		Files: []*os.File{stdin, t.outSock, t.errSock, goR},
+		Files: []uintptr{stdin.Fd(), t.outSock.Fd(), t.errSock.Fd(), goR.Fd()},
 		Sys:   &syscall.SysProcAttr{},
 	}
 	if t.cfg.Sandbox {
@@ -179,8 +182,9 @@ func (t *tracer) startProgram() error {
 		// one the seccomp filter lets by untraced (programFilter).
 		attr.Sys.PidFD = &pidfd
 	}
-	p, err := startOnProgramThread(t.cfg.Sandbox, traceForks(t.cfg), func() (*os.Process, error) {
-		return os.StartProcess(t.cfg.Python, []string{t.cfg.Python, ProgramName}, attr)
+	pid, err := startOnProgramThread(t.cfg.Sandbox, traceForks(t.cfg), func() (int, error) {
+		pid, _, err := syscall.StartProcess(t.cfg.Python, []string{t.cfg.Python, ProgramName}, attr)
+		return pid, err
 	})
 	if pidfd >= 0 {
 		unix.Close(pidfd)
@@ -189,17 +193,16 @@ func (t *tracer) startProgram() error {
 		return err
 	}
 	stdin.Close()
-	pid := p.Pid
 	opts := uintptr(traceOptions)
 	if traceForks(t.cfg) {
 		opts |= forkTraceOptions
 	}
 	if err := ptraceSeize(pid, opts); err != nil {
-		_ = p.Kill()
+		_ = unix.Kill(pid, unix.SIGKILL)
 		return fmt.Errorf("attach to python: %w", err)
 	}
 	if err := applyFallbackRlimits(pid, t.cfg); err != nil {
-		_ = p.Kill()
+		_ = unix.Kill(pid, unix.SIGKILL)
 		return err
 	}
 	t.mu.Lock()
