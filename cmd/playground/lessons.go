@@ -196,12 +196,7 @@ func lessonsTry(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "playground: lesson %s has no exercise %q (it has: %s)\n", slug, id, strings.Join(ids, ", "))
 		return 2
 	}
-	program, err := os.ReadFile(file)
-	if err != nil {
-		fmt.Fprintf(stderr, "playground: %v\n", err)
-		return 2
-	}
-	r, status := rf.Open(stderr, true)
+	program, r, status := rf.OpenProgram(stderr, file)
 	if r == nil {
 		return status
 	}

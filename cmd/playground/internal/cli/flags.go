@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,19 @@ func ParseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size in bytes", s)
 	}
 	return n * mult, nil
+}
+
+// OpenProgram reads the program in file and opens a one-run runner for
+// it. On failure it has told stderr why, and the runner is nil beside the
+// command's exit status.
+func (f *RunnerFlags) OpenProgram(stderr io.Writer, file string) ([]byte, *runner.Runner, int) {
+	program, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "playground: %v\n", err)
+		return nil, nil, 2
+	}
+	r, status := f.Open(stderr, true)
+	return program, r, status
 }
 
 // Open builds the runner of a command that runs programs itself (run,

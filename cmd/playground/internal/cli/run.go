@@ -45,12 +45,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	program, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "playground: %v\n", err)
-		return 2
-	}
-	r, status := rf.Open(stderr, true)
+	program, r, status := rf.OpenProgram(stderr, fs.Arg(0))
 	if r == nil {
 		return status
 	}
